@@ -1,0 +1,53 @@
+#!/usr/bin/env bats
+# The harness itself: the servers are real and really check what they should.
+
+load helpers/common
+
+setup_file() {
+	imgq_setup_file
+	redis_start
+	s3_start
+}
+
+teardown_file() {
+	imgq_teardown_file
+}
+
+@test "an object stored with the AWS CLI reads back byte-identical" {
+	head -c 300000 /dev/urandom >"$BATS_TEST_TMPDIR/in"
+	run -0 aws_cli s3 cp --quiet "$BATS_TEST_TMPDIR/in" "s3://$AWS_BUCKET_NAME/harness/a b+c.bin"
+	run -0 aws_cli s3 cp --quiet "s3://$AWS_BUCKET_NAME/harness/a b+c.bin" "$BATS_TEST_TMPDIR/out"
+	[ "$(sha256 "$BATS_TEST_TMPDIR/in")" = "$(sha256 "$BATS_TEST_TMPDIR/out")" ]
+}
+
+@test "a request signed with a wrong secret is refused" {
+	AWS_SECRET_ACCESS_KEY=not-the-secret run -254 aws_cli s3api list-objects-v2 --bucket "$AWS_BUCKET_NAME"
+	[[ "$output" == *"(SignatureDoesNotMatch)"* ]]
+}
+
+@test "a tampered presigned URL is refused, the real one works" {
+	echo hello >"$BATS_TEST_TMPDIR/h"
+	run -0 aws_cli s3 cp --quiet "$BATS_TEST_TMPDIR/h" "s3://$AWS_BUCKET_NAME/harness/h"
+	url=$(aws_cli s3 presign "s3://$AWS_BUCKET_NAME/harness/h" --expires-in 60)
+	run -0 curl -sS -f "$url"
+	[ "$output" = hello ]
+	run -0 curl -sS -o /dev/null -w '%{http_code}' "${url/harness\/h/harness\/x}"
+	[ "$output" = 403 ]
+}
+
+@test "a command round-trips through the local Redis" {
+	run -0 rcli set harness:key "a value with spaces"
+	[ "$output" = OK ]
+	run -0 rcli get harness:key
+	[ "$output" = "a value with spaces" ]
+	run -0 rcli config get appendonly
+	[ "$output" = "appendonly
+yes" ]
+}
+
+@test "wait_until gives up at its deadline" {
+	start=$SECONDS
+	run -1 wait_until 1 false
+	[ "$output" = "wait_until: timed out: false" ]
+	[ $((SECONDS - start)) -le 3 ]
+}
