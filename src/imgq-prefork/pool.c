@@ -526,7 +526,7 @@ probe_eval(int st, uint64_t now)
 	char *p, *q;
 
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		log_warn("probe failed: %s; keeping %lld children",
+		log_warn("probe failed: %s; count stays at %lld",
 		    ex_describe_status(st, desc, sizeof(desc)), P.want);
 		return;
 	}
@@ -540,8 +540,8 @@ probe_eval(int st, uint64_t now)
 	    q[-1] == '\r'); q--)
 		q[-1] = '\0';
 	if (P.probe_long || parse_long(p, 0, LLONG_MAX, &depth, &e) == -1) {
-		log_warn("probe printed '%s', not a queue depth; keeping "
-		    "%lld children", log_escape(p, strlen(p), esc,
+		log_warn("probe printed '%s', not a queue depth; count stays "
+		    "at %lld", log_escape(p, strlen(p), esc,
 		    sizeof(esc)), P.want);
 		return;
 	}
