@@ -100,6 +100,8 @@ static int
 listen_inet(const char *spec, int backlog, struct err *e)
 {
 	struct addrinfo hints, *res, *ai;
+	struct sockaddr_storage ss;
+	socklen_t sslen;
 	char host[256], port[32], nhost[256], nport[32];
 	const char *colon, *h = spec;
 	size_t hlen;
@@ -149,11 +151,13 @@ listen_inet(const char *spec, int backlog, struct err *e)
 		return err_errno(e, bind_code(errnum), errnum,
 		    "unable to listen on %s", spec);
 	}
-	if (getnameinfo(ai->ai_addr, ai->ai_addrlen, nhost, sizeof(nhost),
+	sslen = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0 &&
+	    getnameinfo((struct sockaddr *)&ss, sslen, nhost, sizeof(nhost),
 	    nport, sizeof(nport), NI_NUMERICHOST | NI_NUMERICSERV) == 0)
 		log_info("listening on %s%s%s:%s",
-		    ai->ai_family == AF_INET6 ? "[" : "", nhost,
-		    ai->ai_family == AF_INET6 ? "]" : "", nport);
+		    ss.ss_family == AF_INET6 ? "[" : "", nhost,
+		    ss.ss_family == AF_INET6 ? "]" : "", nport);
 	freeaddrinfo(res);
 	return fd;
 }
