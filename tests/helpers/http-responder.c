@@ -43,7 +43,10 @@ serve(int in, int out)
 	while (len < sizeof(req) - 1) {
 		p.fd = in;
 		p.events = POLLIN;
-		if (poll(&p, 1, 10000) <= 0)
+		r = poll(&p, 1, 10000);
+		if (r == -1 && errno == EINTR)
+			continue;		/* SIGTERM: finish this one */
+		if (r <= 0)
 			return -1;
 		r = read(in, req + len, sizeof(req) - 1 - len);
 		if (r == -1 && errno == EINTR)
