@@ -19,7 +19,8 @@
 #include "sys.h"
 
 #define USAGE "usage: imgq-push [-Kv] [-b bucket] [-f name=value] " \
-	"[-k idempotency-key] [-q queue] [-r retention] [key ...]"
+	"[-F name=file] [-k idempotency-key] [-q queue] [-r retention] " \
+	"[key ...]"
 
 #define BATCH		256
 #define KEY_MAX		1024	/* S3's limit on a key, bytes */
@@ -209,14 +210,54 @@ add(struct q *q, const struct conf *c, struct item *it, size_t *n,
 	}
 }
 
+/* The whole of a file, for -F (values of any bytes, up to the limit). */
+static char *
+slurp(const char *path, size_t *len)
+{
+	char *buf = NULL, *nb;
+	size_t cap = 0, n = 0, r;
+	FILE *f;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		log_fatal("%s: %s", path, strerror(errno));
+		exit(EX_NOINPUT);
+	}
+	for (;;) {
+		if (n == cap) {
+			if (cap >= JOB_VALUE_MAX + 1)
+				break;
+			cap = cap ? cap * 2 : 65536;
+			if ((nb = realloc(buf, cap)) == NULL) {
+				log_fatal("out of memory");
+				exit(EX_OSERR);
+			}
+			buf = nb;
+		}
+		if ((r = fread(buf + n, 1, cap - n, f)) == 0)
+			break;
+		n += r;
+	}
+	if (ferror(f)) {
+		log_fatal("%s: %s", path, strerror(errno));
+		exit(EX_NOINPUT);
+	}
+	fclose(f);
+	if (n > JOB_VALUE_MAX) {
+		log_fatal("%s: larger than %u bytes", path, JOB_VALUE_MAX);
+		exit(EX_DATAERR);
+	}
+	*len = n;
+	return buf;
+}
+
 static void
-parse_field(struct conf *c, char *arg)
+parse_field(struct conf *c, char *arg, int from_file)
 {
 	char *eq = strchr(arg, '=');
 	struct q_field *f;
 
 	if (eq == NULL)
-		usage("-f wants name=value");
+		usage(from_file ? "-F wants name=file" : "-f wants name=value");
 	if (c->nextra == EXTRA_MAX)
 		usage("too many -f fields");
 	*eq = '\0';
@@ -225,8 +266,12 @@ parse_field(struct conf *c, char *arg)
 		usage("-f: bad or reserved field name");
 	f = &c->extra[c->nextra++];
 	f->name = arg;
-	f->val = eq + 1;
-	f->len = strlen(eq + 1);
+	if (from_file) {
+		f->val = slurp(eq + 1, &f->len);
+	} else {
+		f->val = eq + 1;
+		f->len = strlen(eq + 1);
+	}
 }
 
 int
@@ -258,13 +303,16 @@ main(int argc, char **argv)
 	    env_duration_ms("IMGQ_REDIS_RETRY", 0, 86400000,
 	    &c.redis_retry_ms, &e) == -1)
 		die(&e);
-	while ((ch = getopt(argc, argv, "b:f:k:Kq:r:v")) != -1) {
+	while ((ch = getopt(argc, argv, "b:f:F:k:Kq:r:v")) != -1) {
 		switch (ch) {
 		case 'b':
 			c.bucket = optarg;
 			break;
 		case 'f':
-			parse_field(&c, optarg);
+			parse_field(&c, optarg, 0);
+			break;
+		case 'F':
+			parse_field(&c, optarg, 1);
 			break;
 		case 'k':
 			c.idem = optarg;
