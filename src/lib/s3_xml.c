@@ -447,6 +447,7 @@ list_cb(void *arg, const char *path, int depth, const char *t, size_t n)
 	struct lst *l = arg;
 	struct s3_xml_entry ent;
 	char *end;
+	int rc;
 
 	if (strncmp(path, "ListBucketResult", 16) != 0)
 		return err_set(l->e, EX_PROTOCOL, "answer is not a listing");
@@ -483,9 +484,10 @@ list_cb(void *arg, const char *path, int depth, const char *t, size_t n)
 		ent.etag = s3_buf_str(&l->etag);
 		l->out->count++;
 		l->have_key = l->have_size = 0;
+		rc = l->cb != NULL ? l->cb(l->arg, &ent) : 0;
 		s3_buf_reset(&l->etag);
 		s3_buf_reset(&l->mtime);
-		return l->cb != NULL ? l->cb(l->arg, &ent) : 0;
+		return rc;
 	} else if (depth == 3 && strcmp(path, "/CommonPrefixes/Prefix") == 0) {
 		if (set_text(l, &l->key, t, n) == -1)
 			return -1;
