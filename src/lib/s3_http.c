@@ -639,8 +639,15 @@ what(const struct s3_xfer *x, char *buf, size_t size)
 {
 	char k[300];
 
-	(void)snprintf(buf, size, "%s s3://%s/%s", x->method,
-	    x->s3->c.bucket, x->key ? s3_key_esc(x->key, k, sizeof(k)) : "");
+	size_t i;
+	int n;
+
+	n = snprintf(buf, size, "%s s3://%s/%s", x->method, x->s3->c.bucket,
+	    x->key ? s3_key_esc(x->key, k, sizeof(k)) : "");
+	for (i = 0; i < x->nparams && n >= 0 && (size_t)n < size; i++)
+		if (strcmp(x->params[i].name, "partNumber") == 0)
+			(void)snprintf(buf + n, size - (size_t)n, " part %s",
+			    x->params[i].value);
 	return buf;
 }
 
@@ -780,7 +787,7 @@ settle_status(struct s3_xfer *x, long status)
 		break;
 	case 401: case 403: code = EX_NOPERM; break;
 	case 412: code = EX_NEGATIVE; break;
-	case 301: case 307: code = EX_CONFIG; break;
+	case 301: case 307: case 501: code = EX_CONFIG; break;
 	default: code = status >= 500 ? EX_TEMPFAIL : EX_DATAERR; break;
 	}
 	if (strcmp(xe.code, "SignatureDoesNotMatch") == 0 && xe.sts[0]) {

@@ -97,6 +97,8 @@ s3_get(struct s3 *s, const char *key, const struct s3_get_opts *o,
 	}
 	if ((rc = s3_xfer_run(&x, e)) == 0) {
 		info_from(&x, oi);
+		if (oi != NULL)
+			oi->size = x.sunk;
 		if (x.status == 304)
 			rc = 1;
 	}

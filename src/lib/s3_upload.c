@@ -197,6 +197,17 @@ fail(struct s3_upload *u, const struct err *why, struct err *e)
 }
 
 static int
+fail_exists(struct s3_upload *u, struct err *pe, struct err *e)
+{
+	char k[300];
+
+	err_set(pe, EX_NEGATIVE, "PUT s3://%s/%s: the key exists "
+	    "(create-only)", u->s3->c.bucket, s3_key_esc(u->key, k,
+	    sizeof(k)));
+	return fail(u, pe, e);
+}
+
+static int
 start_multipart(struct s3_upload *u, struct err *e)
 {
 	struct s3_xfer x;
@@ -205,11 +216,8 @@ start_multipart(struct s3_upload *u, struct err *e)
 
 	if (u->create_only) {
 		rc = s3_head(u->s3, u->key, NULL, &pe);
-		if (rc == 0) {
-			err_set(&pe, EX_NEGATIVE, "PUT s3://%s/%s: the key "
-			    "exists (create-only)", u->s3->c.bucket, u->key);
-			return fail(u, &pe, e);
-		}
+		if (rc == 0)
+			return fail_exists(u, &pe, e);
 		if (pe.code != EX_NOINPUT)
 			return fail(u, &pe, e);
 	}
@@ -469,15 +477,31 @@ single_put(struct s3_upload *u, char *etag, size_t etaglen, struct err *e)
 	if (u->create_only)
 		s3_xfer_header(&x, "if-none-match", "*");
 	rc = s3_xfer_run(&x, &pe);
+	if (rc == -1 && u->create_only && x.status == 501) {
+		/*
+		 * No conditional PUT here (Swift's S3 API): check, then
+		 * put; not atomic, as the manual says.
+		 */
+		s3_xfer_clean(&x);
+		if (s3_head(u->s3, u->key, NULL, &pe) == 0) {
+			err_set(&pe, EX_NEGATIVE, "412");
+			return fail_exists(u, &pe, e);
+		}
+		if (pe.code != EX_NOINPUT)
+			return fail(u, &pe, e);
+		s3_xfer_init(&x, u->s3, "PUT", u->key);
+		x.has_body = 1;
+		x.body = u->cur != NULL ? u->cur : (const unsigned char *)"";
+		x.body_len = u->len;
+		object_headers(u, &x);
+		rc = s3_xfer_run(&x, &pe);
+	}
 	if (rc == 0 && etag != NULL && etaglen > 0)
 		strip_quotes(x.etag, etag, etaglen);
 	s3_xfer_clean(&x);
-	if (rc == -1) {
-		if (pe.code == EX_NEGATIVE)
-			err_set(&pe, EX_NEGATIVE, "PUT s3://%s/%s: the key "
-			    "exists (create-only)", u->s3->c.bucket, u->key);
-		return fail(u, &pe, e);
-	}
+	if (rc == -1)
+		return pe.code == EX_NEGATIVE ? fail_exists(u, &pe, e) :
+		    fail(u, &pe, e);
 	return 0;
 }
 
