@@ -7,12 +7,17 @@
  * writes each to DIR/NAME.EXT (atomically, printing the path) or the only
  * one to standard output.  See imgq-resize(1).
  */
+/* madvise(2) and MADV_HUGEPAGE are not POSIX */
+#define _DEFAULT_SOURCE
+
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -96,6 +101,33 @@ limit_cpu(long long secs)
 	if (setrlimit(RLIMIT_CPU, &rl) == -1)
 		log_warn("unable to set the CPU time limit: %s",
 		    strerror(errno));
+}
+
+/*
+ * Page faults dominate a short-lived process that allocates pixel caches
+ * of tens of megabytes (in a VM each one is a trap to the hypervisor).
+ * Large blocks are served from the main heap, never returned to the
+ * system, and that heap is reserved up front (virtual memory only) and
+ * marked for transparent huge pages: 512 times fewer faults.  A no-op
+ * where malloc is not glibc's (sanitizers) or THP is off.
+ */
+static void
+tune_malloc(void)
+{
+	const size_t reserve = 192u << 20, huge = 2u << 20;
+	uintptr_t a, b;
+	void *p;
+
+	(void)mallopt(M_MMAP_THRESHOLD, 512 << 20);
+	(void)mallopt(M_TRIM_THRESHOLD, INT_MAX);
+	(void)mallopt(M_TOP_PAD, 16 << 20);
+	if ((p = malloc(reserve)) == NULL)
+		return;
+	a = ((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1);
+	b = ((uintptr_t)p + reserve) & ~(uintptr_t)(huge - 1);
+	if (b > a)
+		(void)madvise((void *)a, b - a, MADV_HUGEPAGE);
+	free(p);
 }
 
 static void
@@ -448,6 +480,8 @@ main(int argc, char **argv)
 	env_defaults(&o);
 	parse_args(&o, argc, argv);
 	limit_cpu(o.cpu);
+	if (!o.info)
+		tune_malloc();
 
 	buf = read_input(o.input, o.max_input, &len);
 	if (img_probe(buf, len, &in, &e) == -1)
