@@ -125,9 +125,16 @@ gm_fail(struct err *e, const ExceptionInfo *ex, const char *what)
 	case CacheError:
 	case CacheFatalError:
 	case ResourceLimitFatalError:
-		code = strstr(r, "limit") != NULL ||
-		    (d != NULL && strstr(d, "limit") != NULL) ?
-		    EX_DATAERR : EX_OSERR;
+		/*
+		 * Width, height and pixel limits mean the input lied about
+		 * its size; memory (and the disk cache it would spill to,
+		 * which is off) means this process ran out.
+		 */
+		code = strstr(r, "idth") != NULL || strstr(r, "eight") !=
+		    NULL || strstr(r, "ixel") != NULL ? EX_DATAERR : EX_OSERR;
+		if (code == EX_OSERR)
+			return err_set(e, code, "%s: out of memory (%s)", what,
+			    r);
 		break;
 	case CorruptImageError:
 	case CorruptImageWarning:
@@ -153,10 +160,18 @@ gm_fail(struct err *e, const ExceptionInfo *ex, const char *what)
 	    d ? d : "", d ? ")" : "");
 }
 
+/*
+ * Warnings that mean damaged data count as errors: GraphicsMagick returns
+ * what libjpeg managed to decode of a truncated or corrupt JPEG (a grey
+ * or garbled bottom) with a CorruptImageWarning or, for a libjpeg error,
+ * a CoderWarning.  libpng and libtiff report benign oddities (a known
+ * incorrect sRGB profile, an unknown tag) as CoderWarning too: those pass.
+ */
 static int
-bad_warning(const ExceptionInfo *ex)
+bad_warning(const ExceptionInfo *ex, enum img_format f)
 {
-	return ex->severity == CorruptImageWarning;
+	return ex->severity == CorruptImageWarning ||
+	    (f == IMG_JPEG && ex->severity == CoderWarning);
 }
 
 static const char *
@@ -234,7 +249,7 @@ img_decode(const void *buf, size_t len, const struct img_info *in,
 	Image *im, *rest, *up;
 	struct img *g;
 	const char *coder = coder_of(in->format);
-	char size[48];
+	char size[48], what[32];
 
 	if (coder == NULL) {
 		err_set(e, EX_DATAERR, "input format not allowed: %s",
@@ -263,13 +278,15 @@ img_decode(const void *buf, size_t len, const struct img_info *in,
 		(void)snprintf(size, sizeof(size), "%ux%u", hw, hh);
 		(void)CloneString(&ii->size, size);
 	}
+	(void)snprintf(what, sizeof(what), "decoding %s",
+	    img_format_name(in->format));
 	im = BlobToImage(ii, buf, len, &ex);
 	DestroyImageInfo(ii);
-	if (im == NULL || ex.severity >= ErrorException || bad_warning(&ex)) {
+	if (im == NULL || ex.severity >= ErrorException || bad_warning(&ex, in->format)) {
 		if (im == NULL && ex.severity == UndefinedException)
-			err_set(e, EX_DATAERR, "decode: no image");
+			err_set(e, EX_DATAERR, "%s: no image", what);
 		else
-			gm_fail(e, &ex, "decode");
+			gm_fail(e, &ex, what);
 		goto fail;
 	}
 	if ((rest = im->next) != NULL) {
@@ -438,10 +455,13 @@ encode(Image *im, const struct img_variant *v, struct img_output *o,
 	if (blob == NULL || len == 0 || ex.severity >= ErrorException) {
 		if (blob != NULL)
 			MagickFree(blob);
-		if (ex.severity == UndefinedException)
-			err_set(e, EX_SOFTWARE, "encode %s: failed", v->name);
-		else
+		/* the input was fine: a failure here is ours (or memory) */
+		if (ex.severity == ResourceLimitError)
 			gm_fail(e, &ex, "encode");
+		else
+			err_set(e, EX_SOFTWARE, "encode %s as %s %lux%lu: %s",
+			    v->name, img_variant_ext(v), im->columns, im->rows,
+			    ex.reason ? ex.reason : "failed");
 		DestroyExceptionInfo(&ex);
 		return -1;
 	}
