@@ -326,6 +326,9 @@ EOF
 	[ "$stderr" = "imgq-prefork: fatal: $D/env: line 1: expected KEY=value" ]
 	run -78 --separate-stderr imgq-prefork -e "$D/none" -- true
 	[ "$stderr" = "imgq-prefork: fatal: $D/none: No such file or directory" ]
+	# -s: the same line goes to syslog, nothing to stderr.
+	run -78 --separate-stderr imgq-prefork -s -e "$D/none" -- true
+	[ "$stderr" = "" ]
 }
 
 @test "a reload waits for the new child's readiness before stopping the old one" {

@@ -314,6 +314,7 @@ spawn(struct kid *k, uint64_t now)
 	free(envp);
 	if (pfd[1] >= 0)
 		(void)close(pfd[1]);
+	pfd[1] = -1;
 	if (pid == -1) {
 		log_error("child %d: unable to fork: %s", k->slot,
 		    strerror(errno));
@@ -338,6 +339,8 @@ spawn(struct kid *k, uint64_t now)
 retry:
 	if (pfd[0] >= 0)
 		(void)close(pfd[0]);
+	if (pfd[1] >= 0)
+		(void)close(pfd[1]);
 	k->state = K_WAIT;
 	k->restart_at = now + RETRY_FORK_MS;
 }
