@@ -100,12 +100,13 @@ log_count() { [ "$(grep -cF -- "$1" "$LOG")" -ge "$2" ]; }
 	t1=$(date +%s%N)
 	# 100 + 200 + 400 ms of waiting before the fourth exit, at least.
 	[ $(((t1 - t0) / 1000000)) -ge 700 ]
-	run -0 grep -o 'restart in .*' "$LOG"
+	run -0 sh -c "grep -o 'restart in .*' '$LOG' | head -n 4"
 	[ "$output" = "restart in 100ms
 restart in 200ms
 restart in 400ms
 restart in 800ms" ]
-	[ "$(grep -c 'started: pid' "$LOG")" = 4 ]
+	# Not spinning: the fifth start is 800ms away (allow for a slow poll).
+	[ "$(grep -c 'started: pid' "$LOG")" -le 5 ]
 	stop_pf TERM
 	[ "$STATUS" = 0 ]
 
