@@ -89,8 +89,9 @@ log_count() { [ "$(grep -cF -- "$1" "$LOG")" -ge "$2" ]; }
 	wait_until 10 log_has "pid $victim, signal 9 (Killed), retry; restart in 100ms"
 	wait_until 10 nkids 2
 	! kids | grep -qx "$victim"
-	stop_pf TERM
+	stop_pf INT
 	[ "$STATUS" = 0 ]
+	log_has "imgq-prefork: info: stopping: SIGINT, grace period 10.0s"
 }
 
 @test "a command that dies at once backs off; a good run resets the delay" {
@@ -286,10 +287,11 @@ EOF
 	[ "$output" = "scale 2 -> 3: SIGTTIN
 scale 3 -> 4: SIGTTIN
 scale 4 -> 3: SIGTTOU" ]
-	kill -TTOU "$PF"
-	kill -TTOU "$PF"
-	kill -TTOU "$PF"
-	wait_until 10 nkids 0
+	# One at a time: signals of one kind that arrive together merge.
+	for n in 2 1 0; do
+		kill -TTOU "$PF"
+		wait_until 10 nkids $n
+	done
 	kill -TTOU "$PF"
 	wait_until 10 log_has "imgq-prefork: warning: SIGTTOU: already at 0 children, the minimum"
 	stop_pf TERM
@@ -387,6 +389,27 @@ os.execvp("sleep", ["sleep", "1000"])' "$D/fds"
 		[[ "$output" == "ok "* ]]
 	done
 	wait_until 10 log_count "exit 0, success; restart now" 2
+	stop_pf TERM
+	[ "$STATUS" = 0 ]
+}
+
+@test "a reload whose new child halts is abandoned; the old children keep running" {
+	echo MODE=good >"$D/env"
+	start_pf -n 2 -e "$D/env" -- sh -c '[ "$MODE" = bad ] && exit 78; exec sleep 1000'
+	wait_until 10 nkids 2
+	kids >"$D/old"
+	echo MODE=bad >"$D/env"
+	kill -HUP "$PF"
+	wait_until 10 log_has "imgq-prefork: error: reload: abandoned, the children of the previous generation keep running"
+	log_has "exit 78, halt; not restarted"
+	[ "$(kids)" = "$(cat "$D/old")" ]
+	kill -0 "$PF"
+	# Fixed: the next reload goes through.
+	echo MODE=good >"$D/env"
+	kill -HUP "$PF"
+	wait_until 10 log_has "reload: generation 3 running"
+	nkids 2
+	[ "$(kids | sort | comm -12 - "$D/old")" = "" ]
 	stop_pf TERM
 	[ "$STATUS" = 0 ]
 }

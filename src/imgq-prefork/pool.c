@@ -838,6 +838,19 @@ surplus_pick(void)
 	return best;
 }
 
+/*
+ * A reload's new child is ready when it says so (-d) or, without a
+ * readiness descriptor, when it has run for the good-run time: a new
+ * configuration that makes children die at once stops the reload there.
+ */
+static int
+surge_ready(const struct kid *k, uint64_t now)
+{
+	if (P.c->ready_fd > 0)
+		return k->ready;
+	return now - k->started >= P.c->uptime_ms;
+}
+
 /* One step of a reload; returns 1 when another may follow at once. */
 static int
 rolling_step(uint64_t now)
@@ -851,7 +864,7 @@ rolling_step(uint64_t now)
 		k = &P.k[i];
 		if (!k->surge)
 			continue;
-		if (k->state == K_RUN && k->ready &&
+		if (k->state == K_RUN && surge_ready(k, now) &&
 		    (old = kid_by_pid(k->replaces)) != NULL) {
 			log_info("reload: child %d pid %ld replaces pid %ld",
 			    k->slot, (long)k->pid, (long)old->pid);
@@ -971,6 +984,9 @@ next_timeout(uint64_t now)
 		if (k->state == K_RUN && k->retiring && !k->killed &&
 		    k->kill_at < t)
 			t = k->kill_at;
+		if (k->state == K_RUN && k->surge && P.c->ready_fd == 0 &&
+		    k->started + P.c->uptime_ms < t)
+			t = k->started + P.c->uptime_ms;
 	}
 	if (P.probe_pid > 0 && P.probe_kill < t)
 		t = P.probe_kill;
