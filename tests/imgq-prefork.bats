@@ -400,16 +400,22 @@ os.execvp("sleep", ["sleep", "1000"])' "$D/fds"
 	kids >"$D/old"
 	echo MODE=bad >"$D/env"
 	kill -HUP "$PF"
-	wait_until 10 log_has "imgq-prefork: error: reload: abandoned, the children of the previous generation keep running"
+	wait_until 10 log_has "imgq-prefork: error: reload: abandoned, the children of the previous generation keep running, with its environment"
 	log_has "exit 78, halt; not restarted"
 	[ "$(kids)" = "$(cat "$D/old")" ]
 	kill -0 "$PF"
+	# An old child that dies now restarts with the old environment.
+	victim=$(head -n 1 "$D/old")
+	kill -9 "$victim"
+	wait_until 10 log_has "pid $victim, signal 9 (Killed), retry"
+	wait_until 10 nkids 2
+	! log_count "halt; not restarted" 2
 	# Fixed: the next reload goes through.
 	echo MODE=good >"$D/env"
 	kill -HUP "$PF"
 	wait_until 10 log_has "reload: generation 3 running"
 	nkids 2
-	[ "$(kids | sort | comm -12 - "$D/old")" = "" ]
+	! kids | grep -Fxq -f "$D/old"
 	stop_pf TERM
 	[ "$STATUS" = 0 ]
 }

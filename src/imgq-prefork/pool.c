@@ -71,6 +71,8 @@ static struct {
 	pid_t		 rolling_wait;	/* old child stopped by the reload */
 	char		**env;		/* environ plus the environment file */
 	struct dotenv	 dot;
+	char		**prev_env;	/* the last complete reload's, kept */
+	struct dotenv	 prev_dot;	/* until this reload completes */
 	int		 stopping, killed_any, halt_code;
 	uint64_t	 stop_at;
 	pid_t		 probe_pid;
@@ -174,7 +176,19 @@ env_merge(struct dotenv *d)
 	return v;
 }
 
-/* Loads (or reloads) the environment file; the old one stays on failure. */
+static void
+env_free(char ***env, struct dotenv *d)
+{
+	free(*env);
+	*env = NULL;
+	dotenv_free(d);
+}
+
+/*
+ * Loads (or reloads) the environment file; on failure nothing changes.
+ * The environment of the last complete generation is kept aside while a
+ * reload runs, so that an abandoned reload can go back to it.
+ */
 static int
 env_load(struct err *e)
 {
@@ -187,11 +201,32 @@ env_load(struct err *e)
 		dotenv_free(&d);
 		return err_errno(e, EX_OSERR, ENOMEM, "environment");
 	}
-	free(P.env);
-	dotenv_free(&P.dot);
+	if (P.env != NULL && !P.reloading && P.prev_env == NULL) {
+		P.prev_env = P.env;
+		P.prev_dot = P.dot;
+	} else
+		env_free(&P.env, &P.dot);
 	P.env = v;
 	P.dot = d;
 	return 0;
+}
+
+/* The reload completed (keep = 1) or was abandoned (keep = 0). */
+static void
+env_settle(int keep)
+{
+	if (P.prev_env == NULL)
+		return;
+	if (keep)
+		env_free(&P.prev_env, &P.prev_dot);
+	else {
+		env_free(&P.env, &P.dot);
+		P.env = P.prev_env;
+		P.dot = P.prev_dot;
+		P.prev_env = NULL;
+		P.prev_dot.vars = NULL;
+		P.prev_dot.n = 0;
+	}
 }
 
 static int
@@ -482,10 +517,12 @@ child_exited(struct kid *k, int st, uint64_t now)
 		P.halt_code = WEXITSTATUS(st);
 		if (k->surge) {
 			log_error("reload: abandoned, the children of the "
-			    "previous generation keep running");
+			    "previous generation keep running, with its "
+			    "environment");
 			for (i = 0; i < P.n; i++)
 				P.k[i].gen = P.gen;
 			P.reloading = 0;
+			env_settle(0);
 			kid_remove(k);
 			return;
 		}
@@ -884,6 +921,7 @@ rolling_step(uint64_t now)
 	if (old == NULL) {
 		log_info("reload: generation %u running", P.gen);
 		P.reloading = 0;
+		env_settle(1);
 		return 0;
 	}
 	{
@@ -1035,8 +1073,8 @@ finish(int code)
 	if (P.c->unixpath != NULL)
 		(void)unlink(P.c->unixpath);
 	free(P.k);
-	free(P.env);
-	dotenv_free(&P.dot);
+	env_free(&P.env, &P.dot);
+	env_free(&P.prev_env, &P.prev_dot);
 	return code;
 }
 
