@@ -82,7 +82,8 @@ log_count() { [ "$(grep -cF -- "$1" "$LOG")" -ge "$2" ]; }
 }
 
 @test "kill -9 of a child: it is replaced" {
-	start_pf -n 2 -- sleep 1000
+	# -u 1h: every run is short, so the delay is the first step, 100ms.
+	start_pf -n 2 -u 1h -- sleep 1000
 	wait_until 10 nkids 2
 	victim=$(kids | head -n 1)
 	kill -9 "$victim"
