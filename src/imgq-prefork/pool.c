@@ -243,7 +243,11 @@ is_ours(const char *kv)
 	return 0;
 }
 
-/* The environment of one child: ours set last, in the given buffers. */
+/*
+ * The environment of one child: ours set last, in the given buffers (64
+ * bytes: the longest, "IMGQ_MAX_REQUESTS=" and 11 digits, fits, so the
+ * snprintf calls below cannot truncate).
+ */
 static char **
 child_env(struct kid *k, char *req, char *rfd, char *slot, size_t len)
 {
