@@ -64,6 +64,25 @@
 		pump();
 	}
 
+	// The status page of a plain form's upload, and a link to share:
+	// ?jobs=ID,ID follows those jobs.
+	(function () {
+		var m = /[?&]jobs=([0-9a-z,]+)/.exec(window.location.search);
+		if (!m)
+			return;
+		m[1].split(',').filter(function (x) {
+			return x.length > 0;
+		}).slice(0, 50).forEach(function (id) {
+			var it = newItem(null);
+			it.bar.hidden = true;
+			it.name.textContent = 'Job ' + id;
+			it.id = id;
+			it.li.setAttribute('data-job', id);
+			setState(it, 'queued', 'Loading…');
+			follow(it);
+		});
+	}());
+
 	function pump() {
 		while (running < PARALLEL && waiting.length > 0) {
 			running++;
@@ -104,8 +123,9 @@
 			poll: null,
 			state: ''
 		};
-		it.name.textContent = file.name || '(no name)';
-		li.querySelector('.file-size').textContent = humanSize(file.size);
+		it.name.textContent = file ? file.name || '(no name)' : '';
+		li.querySelector('.file-size').textContent = file ?
+		    humanSize(file.size) : '';
 		it.bar.setAttribute('aria-label', 'Upload of ' + it.name.textContent);
 		setState(it, 'waiting', 'Waiting to upload');
 		list.insertBefore(li, list.firstChild);
@@ -126,7 +146,11 @@
 		try {
 			var j = JSON.parse(body);
 			if (j && typeof j === 'object') {
-				var m = j.error || j.message || j.detail;
+				// A refused file of a multipart upload:
+				// {"files":[{"status":"refused","error":...}]}.
+				var f = Array.isArray(j.files) ? j.files[0] : null;
+				var m = j.error || j.message || j.detail ||
+				    (f && f.error);
 				if (m && typeof m === 'object')
 					m = m.message || JSON.stringify(m);
 				if (m)
@@ -411,6 +435,8 @@
 	function fetchRecord(it, then) {
 		getJSON(jobUrl(it), function (rec) {
 			if (rec) {
+				if (!it.file && rec.name)
+					it.name.textContent = rec.name;
 				var wasDone = it.state === 'done';
 				var wasDead = it.state === 'dead';
 				var reason = rec.error || lastLine(rec.stderr);

@@ -301,8 +301,11 @@
 		setNum('n-workers', typeof wc === 'number' ? wc : arr(ws).length);
 		setNum('n-rate', pick(q, ['jobs_per_minute', 'per_minute',
 		    'done_last_minute']));
-		drawWorkers(arr(Array.isArray(ws) ? ws : (Array.isArray(wc) ?
-		    wc : [])));
+		// The per-worker table only when the server lists them.
+		var wl = Array.isArray(ws) ? ws : (Array.isArray(wc) ? wc : null);
+		$('w-section').hidden = wl === null;
+		if (wl !== null)
+			drawWorkers(wl);
 		drawRecent(arr(pick(s, ['recent', 'recent_jobs', 'jobs'])), now);
 		drawDead(deadList, now);
 	}
