@@ -101,10 +101,14 @@ try {
 	});
 	const resp = await page.goto(url, { waitUntil: 'load' });
 	const input = page.locator('input[type=file]');
-	ok(resp && resp.status() === 200 && await input.count() === 1 &&
-	    await page.locator('#send').isHidden(),
-	    'the page loads with its file input (script active)',
-	    `status ${resp && resp.status()}`);
+	const pageOk = resp && resp.status() === 200 &&
+	    await input.count() === 1 &&
+	    await page.locator('#send').isHidden();
+	ok(pageOk, 'the page loads with its file input (script active)',
+	    `status ${resp && resp.status()}\n${jsErrors.join('\n')}`);
+	if (!pageOk)
+		throw new Error('Bail out! the page did not load with its ' +
+		    'script');
 
 	await input.setInputFiles([...images, ...refused]);
 
@@ -186,7 +190,10 @@ try {
 	if (shot)
 		await page.screenshot({ path: shot, fullPage: true });
 } catch (e) {
-	console.log(`not ok ${++n} - the browser session: ${e.message}`);
+	if (/^Bail out!/.test(e.message))
+		console.log(e.message);
+	else
+		console.log(`not ok ${++n} - the browser session: ${e.message}`);
 	failed++;
 	code = 1;
 } finally {
