@@ -1,0 +1,1 @@
+imgq-pop_PKGS := hiredis

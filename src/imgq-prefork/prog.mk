@@ -1,0 +1,1 @@
+imgq-prefork_PKGS :=

@@ -1,0 +1,1 @@
+imgq-push_PKGS := hiredis

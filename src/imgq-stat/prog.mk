@@ -1,0 +1,1 @@
+imgq-stat_PKGS := hiredis

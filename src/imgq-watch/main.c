@@ -1,0 +1,235 @@
+/*
+ * imgq-watch: print job events as lines "ID STATE DETAIL", until the
+ * named jobs are done or dead, or forever.
+ */
+#define _DEFAULT_SOURCE
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "env.h"
+#include "err.h"
+#include "exitcode.h"
+#include "log.h"
+#include "q.h"
+#include "sys.h"
+
+#define USAGE "usage: imgq-watch [-f] [-q queue] [-t timeout] [id ...]"
+
+struct watched {
+	char	 id[JOB_ID_LEN + 1];
+	int	 over;		/* 1 done, 2 dead */
+};
+
+static struct watched *jobs;
+static size_t njobs, nleft;
+static int any_dead;
+
+static void
+usage(const char *why)
+{
+	if (why != NULL)
+		log_fatal("%s", why);
+	fprintf(stderr, "%s\n", USAGE);
+	exit(EX_USAGE);
+}
+
+static void
+die(const struct err *e)
+{
+	log_fatal("%s", e->msg);
+	exit(e->code != 0 ? e->code : EX_SOFTWARE);
+}
+
+static void
+emit(const char *line, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		putchar(line[i] == '\n' || line[i] == '\r' ? ' ' : line[i]);
+	putchar('\n');
+	if (fflush(stdout) == EOF) {
+		/* The reader went away (a closed SSE stream): done. */
+		exit(errno == EPIPE ? EX_OK : EX_OSERR);
+	}
+}
+
+static struct watched *
+lookup(const char *id, size_t len)
+{
+	size_t i;
+
+	if (len != JOB_ID_LEN)
+		return NULL;
+	for (i = 0; i < njobs; i++)
+		if (memcmp(jobs[i].id, id, JOB_ID_LEN) == 0)
+			return &jobs[i];
+	return NULL;
+}
+
+static void
+ended(struct watched *w, int how)
+{
+	if (w->over)
+		return;
+	w->over = how;
+	if (how == 2)
+		any_dead = 1;
+	nleft--;
+}
+
+/* Reads the state of every job still followed; prints the ones over. */
+static void
+check_states(struct q *q, int first)
+{
+	struct q_field *f;
+	struct err e;
+	char line[JOB_ID_LEN + 16];
+	size_t i, n, k;
+	int how;
+
+	for (i = 0; i < njobs; i++) {
+		if (jobs[i].over)
+			continue;
+		err_clear(&e);
+		if (q_job_get(q, jobs[i].id, &f, &n, &e) == -1) {
+			if (e.code == EX_NOINPUT && first)
+				die(&e);
+			if (e.code == EX_NOINPUT) {
+				/* Expired while we were away. */
+				ended(&jobs[i], 1);
+				continue;
+			}
+			die(&e);
+		}
+		how = 0;
+		for (k = 0; k < n; k++)
+			if (strcmp(f[k].name, "state") == 0) {
+				if (strcmp(f[k].val, "done") == 0)
+					how = 1;
+				else if (strcmp(f[k].val, "dead") == 0)
+					how = 2;
+			}
+		q_fields_free(f, n);
+		if (how != 0) {
+			k = (size_t)snprintf(line, sizeof(line), "%s %s",
+			    jobs[i].id, how == 1 ? "done" : "dead");
+			emit(line, k);
+			ended(&jobs[i], how);
+		}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct err e;
+	struct q *q = NULL;
+	struct q_sub *sub;
+	const char *queue, *url;
+	uint64_t timeout = 0, deadline = 0;
+	int ch, follow = 0, rc, to;
+	char *line;
+	size_t len, i;
+
+	if (sys_sane_fds() == -1)
+		return EX_OSERR;
+	log_init(argv[0]);
+	sys_ignore_sigpipe();
+	err_clear(&e);
+	queue = env_str("IMGQ_QUEUE");
+	while ((ch = getopt(argc, argv, "fq:t:")) != -1) {
+		switch (ch) {
+		case 'f':
+			follow = 1;
+			break;
+		case 'q':
+			queue = optarg;
+			break;
+		case 't':
+			if (parse_duration_ms(optarg, 1, 31536000000ULL,
+			    &timeout, &e) == -1)
+				usage(e.msg);
+			break;
+		default:
+			usage(NULL);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (queue != NULL && !q_queue_valid(queue))
+		usage("bad queue name");
+	if (argc == 0)
+		follow = 1;
+	if ((jobs = calloc((size_t)argc + 1, sizeof(*jobs))) == NULL)
+		return EX_OSERR;
+	for (i = 0; i < (size_t)argc; i++) {
+		if (!job_id_valid(argv[i]))
+			usage("not a job id");
+		memcpy(jobs[i].id, argv[i], JOB_ID_LEN + 1);
+	}
+	njobs = nleft = (size_t)argc;
+	if ((url = env_str("REDIS_URL")) == NULL) {
+		log_fatal("REDIS_URL is not set");
+		return EX_CONFIG;
+	}
+	/* Subscribe first, then read the states: nothing falls between. */
+	if ((sub = q_sub_open(url, queue, &e)) == NULL)
+		die(&e);
+	if (njobs > 0) {
+		if ((q = q_open(url, queue, &e)) == NULL)
+			die(&e);
+		check_states(q, 1);
+	}
+	if (timeout > 0)
+		deadline = sys_now_ms() + timeout;
+	while (follow || nleft > 0) {
+		to = -1;
+		if (deadline != 0) {
+			uint64_t now = sys_now_ms();
+
+			if (now >= deadline) {
+				log_error("timed out");
+				return EX_TEMPFAIL;
+			}
+			to = (int)(deadline - now);
+		}
+		rc = q_sub_next(sub, &line, &len, to, &e);
+		if (rc == -1)
+			die(&e);
+		if (rc == 0)
+			continue;
+		if (rc == 2) {
+			log_warn("reconnected to Redis; events in between may "
+			    "be missed");
+			if (q != NULL)
+				check_states(q, 0);
+			continue;
+		}
+		if (njobs == 0) {
+			emit(line, len);
+		} else {
+			struct watched *w = lookup(line, strcspn(line, " "));
+
+			if (w != NULL && (follow || !w->over)) {
+				const char *st = line + JOB_ID_LEN + 1;
+
+				emit(line, len);
+				if (strncmp(st, "done", 4) == 0 &&
+				    (st[4] == '\0' || st[4] == ' '))
+					ended(w, 1);
+				else if (strncmp(st, "dead", 4) == 0 &&
+				    (st[4] == '\0' || st[4] == ' '))
+					ended(w, 2);
+			}
+		}
+		free(line);
+	}
+	q_sub_close(sub);
+	q_close(q);
+	return any_dead ? EX_NEGATIVE : EX_OK;
+}

@@ -1,0 +1,1 @@
+imgq-watch_PKGS := hiredis

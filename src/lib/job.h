@@ -1,0 +1,74 @@
+/*
+ * job.h: job ids and job records, the parts of the queue that need no
+ * server (unit-tested and fuzzed).
+ */
+#ifndef IMGQ_JOB_H
+#define IMGQ_JOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/*
+ * A job id: 26 characters of [0-9a-z]: the time in milliseconds since the
+ * epoch in base 36 (9 digits, so ids sort by creation time as strings),
+ * then 17 random base-36 digits (about 87 bits from getrandom(2)), so ids
+ * made on different machines do not collide without coordination.
+ */
+#define JOB_ID_LEN	26
+#define JOB_ID_TIME	9
+
+#define JOB_FIELD_NAME_MAX	64
+#define JOB_FIELDS_MAX		256	/* fields a pushed job may carry */
+#define JOB_VALUE_MAX		(16u << 20)	/* bytes of one value */
+
+/* Makes a new id (id has JOB_ID_LEN + 1 bytes). */
+int	job_id_new(char *, struct err *);
+
+/* The same from a given time and 11 random bytes (for tests). */
+void	job_id_make(char *, uint64_t ms, const unsigned char *rnd);
+
+/* 1 when s is a well-formed id. */
+int	job_id_valid(const char *);
+
+/* The creation time encoded in a well-formed id, in ms. */
+uint64_t job_id_time(const char *);
+
+/* 1 when name is a legal field name: [a-z][a-z0-9_]*, bounded. */
+int	job_field_name_valid(const char *, size_t);
+
+/* 1 when name is written by the queue itself (state, attempts, ...). */
+int	job_field_reserved(const char *, size_t);
+
+/* 1 when a field holds a number (shown as a JSON number when it is one). */
+int	job_field_numeric(const char *, size_t);
+
+/*
+ * Encodes a record as a JSON object: {"id":"...", "name": value, ...}.
+ * names/vals/lens are n parallel arrays of binary strings.  Values are
+ * JSON strings (UTF-8 kept when valid, other bytes as \u00XX); numeric
+ * fields holding a decimal integer are numbers; "outputs" becomes an
+ * array of its lines.  Returns a malloc'd NUL-terminated string and its
+ * length in *outlen (may be NULL), or NULL (EX_OSERR) when out of memory.
+ */
+char	*job_json(const char *id, const char *const *names,
+	    const size_t *nlens, const char *const *vals, const size_t *vlens,
+	    size_t n, size_t *outlen, struct err *);
+
+/*
+ * Appends s (len bytes) to a growing buffer as a JSON string with quotes.
+ * The buffer is *buf of *cap bytes holding *len; returns -1 when out of
+ * memory.
+ */
+int	job_json_str(char **buf, size_t *len, size_t *cap, const void *s,
+	    size_t slen);
+
+/*
+ * Environment variable name for a field: "IMGQ_" and the name upper-cased
+ * into out (outsz bytes).  Returns -1 when the name is not legal or does
+ * not fit.
+ */
+int	job_env_name(const char *, size_t, char *out, size_t outsz);
+
+#endif

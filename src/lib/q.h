@@ -1,0 +1,307 @@
+/*
+ * q.h: the imgq job queue on Redis.
+ *
+ * Every key of a queue Q starts with the hash tag "{Q}:" (Redis Cluster
+ * keeps them in one slot, so the Lua scripts and multi-key commands stay
+ * legal):
+ *
+ *	{Q}:queue	LIST   ids waiting; new jobs LPUSH, consumers take
+ *			       from the right (FIFO); jobs put back go right
+ *	{Q}:c:<C>	LIST   ids held by consumer C (BLMOVE target)
+ *	{Q}:consumers	ZSET   consumer -> lease deadline (ms, server clock)
+ *	{Q}:beats	HASH   consumer -> last heartbeat (ms)
+ *	{Q}:delayed	ZSET   id -> due time of its next attempt (ms)
+ *	{Q}:dead	ZSET   id -> time it died (ms)
+ *	{Q}:done	ZSET   id -> time it finished (ms), trimmed to the
+ *			       retention window
+ *	{Q}:job:<id>	HASH   the job record (fields below); expires
+ *			       after the retention time once done, kept
+ *			       while queued, active, delayed or dead
+ *	{Q}:idem:<key>	STRING idempotency key -> id, expires with the
+ *			       retention time
+ *	{Q}:events	pub/sub channel: "ID STATE DETAIL"
+ *
+ * Record fields written by the queue: state (queued, active, retry, done,
+ * dead), attempts, run (fencing token, incremented at each reservation),
+ * consumer, queued, started, finished, due, delay (ms), exit, signal,
+ * error, stderr (last lines), outputs (lines, '\n'-separated), settled,
+ * idem.  Any other field is the job's own (src, bucket, name, type, size,
+ * created, ...): a name of [a-z][a-z0-9_]*, at most Q_FIELD_NAME_MAX long,
+ * exported by imgq-pop as IMGQ_<NAME>.
+ *
+ * Times are taken from the Redis server's clock inside the scripts, so
+ * consumers on machines with skewed clocks agree on leases and due times.
+ *
+ * All functions return -1 and fill struct err on failure: EX_TEMPFAIL when
+ * Redis stays unreachable or loading past the reconnect bound, EX_NOPERM
+ * when it refuses the credentials, EX_CONFIG for a bad REDIS_URL or queue
+ * name, EX_PROTOCOL for a reply of an unexpected shape.
+ */
+#ifndef IMGQ_Q_H
+#define IMGQ_Q_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "job.h"
+
+#define Q_ID_LEN	JOB_ID_LEN	/* ids: see job.h */
+#define Q_DEFAULT_QUEUE	"imgq"
+#define Q_QUEUE_MAX	64	/* queue name: [A-Za-z0-9_.-], 1..64 */
+#define Q_CONSUMER_MAX	96
+#define Q_IDEM_MAX	512	/* idempotency key, bytes */
+
+/* The events channel of queue Q is "{Q}" Q_EVENTS_SUFFIX. */
+#define Q_EVENTS_SUFFIX	":events"
+
+/* A parsed REDIS_URL. */
+struct q_url {
+	int	is_unix;
+	char	host[256];		/* TCP: name or address, no brackets */
+	int	port;			/* TCP: default 6379 */
+	char	path[108];		/* unix: socket path */
+	char	user[128];		/* may be empty */
+	char	pass[256];		/* may be empty: no AUTH */
+	int	db;			/* default 0 */
+};
+
+/*
+ * Parses redis://[[user]:password@]host[:port][/db] (host may be an
+ * [IPv6] address; user and password are percent-decoded) and
+ * unix:///path/to/socket[?db=N].  EX_CONFIG on anything else.
+ */
+int	q_url_parse(const char *, struct q_url *, struct err *);
+
+/* A new time-ordered id (Q_ID_LEN + 1 bytes): job_id_new(). */
+int	q_id_new(char *, struct err *);
+
+/* 1 when the name is a legal queue name. */
+int	q_queue_valid(const char *);
+
+struct q;
+
+/*
+ * Opens the queue (the connection is made at once so that a bad URL,
+ * refused credentials or an unreachable server are reported here).
+ * queue NULL means Q_DEFAULT_QUEUE.  Connection loss, LOADING, READONLY
+ * and MASTERDOWN are retried with a doubling backoff (50 ms to 2 s, with
+ * jitter) for at most the retry bound (q_set_retry, default 30 s).
+ */
+struct q *q_open(const char *redis_url, const char *queue, struct err *);
+/* The same with a retry bound of its own (ms; 0: one attempt). */
+struct q *q_open_retry(const char *redis_url, const char *queue,
+	    long long retry_ms, struct err *);
+void	q_close(struct q *);
+
+/* How long commands keep retrying a lost or loading server (ms). */
+void	q_set_retry(struct q *, long long);
+
+/* The queue name, and the events channel name. */
+const char *q_name(const struct q *);
+const char *q_channel(const struct q *);
+
+int	q_ping(struct q *, struct err *);
+
+/* ----- producers ----- */
+
+struct q_field {
+	const char	*name;
+	const void	*val;
+	size_t		 len;
+};
+
+/*
+ * Creates the job record and queues it atomically (one script).  id NULL:
+ * a new id from job_id_new().  With an idempotency key seen before (and
+ * its job still recorded), nothing is created: id_out gets the existing
+ * job's id and *existed is 1.  Fields must have legal, non-reserved names
+ * (EX_DATAERR otherwise); "created" defaults to the server's time.
+ * ttl_ms of the idempotency key is the retention time (q_set_retention).
+ */
+int	q_push(struct q *, const char *id, const struct q_field *, size_t n,
+	    const char *idem_key, char *id_out, int *existed, struct err *);
+
+/* One job of a pipelined batch. */
+struct q_push_req {
+	const struct q_field *fields;
+	size_t		 nfields;
+	const char	*idem_key;		/* NULL: none */
+	char		 id[JOB_ID_LEN + 1];	/* out */
+	int		 existed;		/* out */
+};
+
+/*
+ * Pushes n jobs with one round trip (pipelined): every job is created or
+ * found, or the call fails (a retried batch re-sends only what was not
+ * acknowledged; the script is idempotent per id).
+ */
+int	q_push_batch(struct q *, struct q_push_req *, size_t, struct err *);
+
+/* Retention of finished records and idempotency keys (ms, default 7 d). */
+void	q_set_retention(struct q *, long long);
+
+/* ----- consumers ----- */
+
+/* A reserved job: its record (owned by the job, freed by q_job_free). */
+struct q_job {
+	char		 id[JOB_ID_LEN + 1];
+	char		 run[24];	/* fencing token of this reservation */
+	long long	 attempt;	/* 1 for the first run */
+	struct q_field	*fields;	/* every field of the record */
+	size_t		 nfields;
+	void		*priv;
+};
+
+/*
+ * Becomes a consumer: name NULL makes "host.pid.random".  lease_ms is
+ * how long the consumer's jobs stay reserved without a heartbeat.
+ */
+int	q_consumer(struct q *, const char *name, long long lease_ms,
+	    int max_attempts, struct err *);
+const char *q_consumer_name(const struct q *);
+
+/*
+ * Reserves a job: first due retries are moved back to the queue, expired
+ * consumers are reaped and this consumer's heartbeat is renewed, then the
+ * job is taken with LMOVE, or BLMOVE for up to wait_ms (-1: forever).
+ * cancel_fd (or -1) ends the wait early when it becomes readable.
+ * Returns 1 with *job filled, 0 when none came (timeout or cancel).
+ */
+int	q_reserve(struct q *, long long wait_ms, int cancel_fd,
+	    struct q_job *, struct err *);
+void	q_job_free(struct q_job *);
+
+/* Value of a field of a reserved job, or NULL. */
+const struct q_field *q_job_field(const struct q_job *, const char *);
+
+/*
+ * Renews this consumer's lease (one attempt, no reconnect loop, so it can
+ * be called from a loop that also watches a child).  Returns 1 when the
+ * lease was renewed, 0 when the consumer had been reaped (its jobs were
+ * handed to others: a later settle will be refused).
+ */
+int	q_beat(struct q *, struct err *);
+
+enum q_outcome {
+	Q_DONE,		/* success: outputs recorded */
+	Q_RETRY,	/* again after delay_ms, or dead at the attempt limit */
+	Q_DEAD,		/* reject: to the dead-letter set */
+	Q_HALT		/* back to the head of the queue, attempt not counted */
+};
+
+struct q_settle {
+	enum q_outcome	 how;
+	long long	 delay_ms;	/* Q_RETRY */
+	int		 exit_code;	/* -1: none (signal) */
+	int		 signo;		/* 0: none */
+	const char	*error;		/* reason, one line; may be NULL */
+	const void	*outputs;	/* '\n'-separated lines; may be NULL */
+	size_t		 outputs_len;
+	const void	*stderr_tail;	/* may be NULL */
+	size_t		 stderr_len;
+};
+
+/*
+ * Settles a reserved job, fenced: only when the record still belongs to
+ * this reservation (same run token, same consumer, job still in this
+ * consumer's list).  Returns 1 when applied, 0 when the job was taken
+ * away (lease expired and reaped): nothing was written.  *final_state
+ * (may be NULL) gets "done", "retry", "dead" or "queued".
+ */
+int	q_settle(struct q *, const struct q_job *, const struct q_settle *,
+	    char *final_state, size_t, struct err *);
+
+/*
+ * Stops consuming: jobs this consumer still holds go back to the head of
+ * the queue (attempt not counted) and the consumer is forgotten.
+ */
+int	q_consumer_stop(struct q *, struct err *);
+
+/*
+ * Puts back the jobs of consumers whose lease expired (attempt counted;
+ * dead when the attempt limit is reached).  *njobs gets the number of
+ * jobs recovered.
+ */
+int	q_reap(struct q *, int max_attempts, long long *njobs, struct err *);
+
+/* ----- inspection and administration ----- */
+
+struct q_stats {
+	long long	queued, active, delayed, dead, done, consumers;
+	long long	done_last_minute;
+	long long	now_ms;		/* server time */
+};
+int	q_stats(struct q *, struct q_stats *, struct err *);
+
+/* Queued jobs (LLEN of the queue). */
+int	q_depth(struct q *, long long *, struct err *);
+
+struct q_cinfo {
+	char		name[Q_CONSUMER_MAX + 1];
+	long long	beat_age_ms;	/* since the last heartbeat */
+	long long	lease_left_ms;	/* negative: expired */
+	long long	holding;	/* jobs in its list */
+};
+/* Every consumer (malloc'd array, free()). */
+int	q_consumers(struct q *, struct q_cinfo **, size_t *, struct err *);
+
+/*
+ * The record of a job: fields (malloc'd; free with q_fields_free).
+ * EX_NOINPUT when there is no such job.
+ */
+int	q_job_get(struct q *, const char *id, struct q_field **, size_t *,
+	    struct err *);
+void	q_fields_free(struct q_field *, size_t);
+
+/*
+ * The job record as a JSON object (malloc'd): {"id": ..., fields...}.
+ * EX_NOINPUT when there is no such job.
+ */
+int	q_job_json(struct q *, const char *id, char **json, struct err *);
+
+struct q_dead {
+	char		id[JOB_ID_LEN + 1];
+	long long	when_ms;
+};
+/* Dead jobs that died in [from_ms, to_ms] (malloc'd, oldest first). */
+int	q_dead_list(struct q *, long long from_ms, long long to_ms,
+	    struct q_dead **, size_t *, struct err *);
+
+/*
+ * Puts a dead (or done) job back in the queue with its attempts reset.
+ * Returns 1 when requeued, 0 when the job is not dead or done;
+ * EX_NOINPUT when it does not exist.
+ */
+int	q_requeue(struct q *, const char *id, struct err *);
+
+/* Deletes every dead job; *n gets how many. */
+int	q_purge_dead(struct q *, long long *n, struct err *);
+
+/*
+ * Checks the server's settings: buf gets one line per risk ("server
+ * evicts keys (maxmemory-policy allkeys-lru)", "server does not persist
+ * (no AOF, no snapshots)"), empty when none.  Returns the number of lines.
+ */
+int	q_server_warnings(struct q *, char *buf, size_t, struct err *);
+
+/* ----- events ----- */
+
+struct q_sub;
+
+/* A subscriber to the queue's events (its own connection). */
+struct q_sub *q_sub_open(const char *redis_url, const char *queue,
+	    struct err *);
+void	q_sub_close(struct q_sub *);
+/* The socket, for poll(2) (changes after a reconnect). */
+int	q_sub_fd(const struct q_sub *);
+
+/*
+ * Waits up to timeout_ms (-1: forever) for the next event.  Returns 1 with
+ * *line (malloc'd, "ID STATE DETAIL", no newline) and *len, 0 on timeout,
+ * 2 when the connection was lost and re-made (events in between may be
+ * missed: re-read the state of what you follow), -1 on error.
+ */
+int	q_sub_next(struct q_sub *, char **line, size_t *len, int timeout_ms,
+	    struct err *);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * q_int.h: what the q_ modules share (not for programs).
+ */
+#ifndef IMGQ_Q_INT_H
+#define IMGQ_Q_INT_H
+
+#include <hiredis/hiredis.h>
+
+#include "q.h"
+
+enum {
+	QS_PUSH, QS_START, QS_BEAT, QS_SETTLE, QS_STOP, QS_REAP, QS_REQUEUE,
+	QS_PURGE, QS_STATS, QS_CONSUMERS, Q_NSCRIPTS
+};
+extern const char *const q_scripts[Q_NSCRIPTS];
+
+struct q {
+	redisContext	*c;
+	struct q_url	 url;
+	char		 name[Q_QUEUE_MAX + 1];
+	char		 prefix[Q_QUEUE_MAX + 4];	/* "{name}:" */
+	char		 queue_key[Q_QUEUE_MAX + 16];
+	char		 chan[Q_QUEUE_MAX + 16];
+	char		 sha[Q_NSCRIPTS][41];
+	long long	 retry_ms;
+	long long	 retention_ms;
+	char		 consumer[Q_CONSUMER_MAX + 1];
+	char		 clist[Q_QUEUE_MAX + Q_CONSUMER_MAX + 16];
+	long long	 lease_ms;
+	int		 max_attempts;
+};
+
+/* q_call flags */
+#define QC_ONCE		1	/* no reconnect loop */
+
+/*
+ * Connects (AUTH, SELECT); with scripts, loads them.  EX_TEMPFAIL when
+ * worth retrying.
+ */
+redisContext *q_redis_connect(const struct q_url *, struct err *);
+
+/* Sends argv; retries per the q's bound.  *out is the reply (not error). */
+int	q_call(struct q *, int argc, const char **argv, const size_t *lens,
+	    redisReply **out, int flags, struct err *);
+
+/* EVALSHA of a script with ARGV = prefix, argv...; as q_call. */
+int	q_eval(struct q *, int which, int argc, const char **argv,
+	    const size_t *lens, redisReply **out, int flags, struct err *);
+
+/* Maps an error reply to err; returns 1 when worth retrying. */
+int	q_reply_error(const redisReply *, struct err *);
+
+/* Sleeps for attempt n of a bounded doubling backoff with jitter. */
+void	q_backoff_sleep(int n);
+
+#endif

@@ -1,0 +1,329 @@
+/*
+ * q_lua.c: the queue's Lua scripts.  Each state change is one script, so
+ * it is atomic and its PUBLISH goes out with it.  Every script gets the
+ * key prefix "{Q}:" as ARGV[1] and the queue list as KEYS[1] (for routing);
+ * times come from the server's clock (TIME; scripts replicate by effects).
+ */
+#include "q_int.h"
+
+#define PRELUDE \
+"local P = ARGV[1]\n" \
+"local function now_ms()\n" \
+"  local t = redis.call('TIME')\n" \
+"  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n" \
+"end\n" \
+"local function ev(id, st, d)\n" \
+"  if d ~= '' then d = ' ' .. d end\n" \
+"  redis.call('PUBLISH', P .. 'events', id .. ' ' .. st .. d)\n" \
+"end\n" \
+"local function to_dead(jk, id, now, why)\n" \
+"  redis.call('HSET', jk, 'state', 'dead', 'finished', now)\n" \
+"  redis.call('HDEL', jk, 'consumer', 'due')\n" \
+"  redis.call('ZADD', P .. 'dead', now, id)\n" \
+"  redis.call('PERSIST', jk)\n" \
+"  ev(id, 'dead', why)\n" \
+"end\n"
+
+/* Due retries back to the tail of the queue. */
+#define PROMOTE \
+"local function promote(now)\n" \
+"  local ids = redis.call('ZRANGEBYSCORE', P .. 'delayed', '-inf', now,\n" \
+"    'LIMIT', 0, 100)\n" \
+"  for _, id in ipairs(ids) do\n" \
+"    redis.call('ZREM', P .. 'delayed', id)\n" \
+"    local jk = P .. 'job:' .. id\n" \
+"    if redis.call('HGET', jk, 'state') == 'retry' then\n" \
+"      redis.call('HSET', jk, 'state', 'queued')\n" \
+"      redis.call('HDEL', jk, 'due')\n" \
+"      redis.call('LPUSH', P .. 'queue', id)\n" \
+"      ev(id, 'queued', 'retry due')\n" \
+"    end\n" \
+"  end\n" \
+"end\n"
+
+/*
+ * Jobs of consumers whose lease expired go back to the head of the queue
+ * (their attempt was counted when they started), or to the dead set at
+ * the attempt limit.  A job in the list that another run owns now is
+ * stale and dropped.
+ */
+#define REAP \
+"local function reap(now, maxatt, lim)\n" \
+"  local n = 0\n" \
+"  local cs = redis.call('ZRANGEBYSCORE', P .. 'consumers', '-inf', now,\n" \
+"    'LIMIT', 0, lim)\n" \
+"  for _, c in ipairs(cs) do\n" \
+"    local cl = P .. 'c:' .. c\n" \
+"    for _, id in ipairs(redis.call('LRANGE', cl, 0, -1)) do\n" \
+"      local jk = P .. 'job:' .. id\n" \
+"      local st = redis.call('HGET', jk, 'state')\n" \
+"      if st == 'active' and redis.call('HGET', jk, 'consumer') == c then\n" \
+"        local a = tonumber(redis.call('HGET', jk, 'attempts') or '0')\n" \
+"        local why = 'worker lost: lease of ' .. c .. ' expired'\n" \
+"        redis.call('HSET', jk, 'error', why, 'finished', now)\n" \
+"        redis.call('HDEL', jk, 'consumer', 'exit', 'signal', 'stderr')\n" \
+"        if a >= maxatt then\n" \
+"          why = why .. ' (attempt limit ' .. maxatt .. ' reached)'\n" \
+"          redis.call('HSET', jk, 'error', why)\n" \
+"          to_dead(jk, id, now, why)\n" \
+"        else\n" \
+"          redis.call('HSET', jk, 'state', 'queued')\n" \
+"          redis.call('RPUSH', P .. 'queue', id)\n" \
+"          ev(id, 'queued', why)\n" \
+"        end\n" \
+"        n = n + 1\n" \
+"      elseif st == 'queued' then\n" \
+"        redis.call('RPUSH', P .. 'queue', id)\n" \
+"        n = n + 1\n" \
+"      end\n" \
+"    end\n" \
+"    redis.call('DEL', cl)\n" \
+"    redis.call('ZREM', P .. 'consumers', c)\n" \
+"    redis.call('HDEL', P .. 'beats', c)\n" \
+"  end\n" \
+"  return n\n" \
+"end\n"
+
+/* ARGV: P, id, idem key or '', idem ttl ms, name, value, ... */
+static const char push_lua[] = PRELUDE
+"local id, idem, ttl = ARGV[2], ARGV[3], ARGV[4]\n"
+"local now = now_ms()\n"
+"if idem ~= '' then\n"
+"  local old = redis.call('GET', P .. 'idem:' .. idem)\n"
+"  if old and redis.call('EXISTS', P .. 'job:' .. old) == 1 then\n"
+"    if old == id then return {id, 0} end\n"
+"    return {old, 1}\n"
+"  end\n"
+"end\n"
+"local jk = P .. 'job:' .. id\n"
+"if redis.call('EXISTS', jk) == 1 then return {id, 2} end\n"
+"redis.call('HSET', jk, 'state', 'queued', 'attempts', 0, 'queued', now,\n"
+"  'created', now)\n"
+"if #ARGV >= 6 then redis.call('HSET', jk, unpack(ARGV, 5, #ARGV)) end\n"
+"if idem ~= '' then\n"
+"  redis.call('SET', P .. 'idem:' .. idem, id, 'PX', ttl)\n"
+"  redis.call('HSET', jk, 'idem', idem)\n"
+"end\n"
+"redis.call('LPUSH', P .. 'queue', id)\n"
+"ev(id, 'queued', '')\n"
+"return {id, 0}\n";
+
+/*
+ * ARGV: P, consumer, lease ms, max attempts, id already moved by BLMOVE
+ * or ''.  Returns {0, ms to the next due retry or -1} when the queue is
+ * empty, {2, id} for an entry to skip, {1, id, run, attempt, record}.
+ */
+static const char start_lua[] = PRELUDE PROMOTE REAP
+"local C, lease, maxatt, moved = ARGV[2], tonumber(ARGV[3]),\n"
+"  tonumber(ARGV[4]), ARGV[5]\n"
+"local now = now_ms()\n"
+"local cl = P .. 'c:' .. C\n"
+"redis.call('ZADD', P .. 'consumers', now + lease, C)\n"
+"redis.call('HSET', P .. 'beats', C, now)\n"
+"promote(now)\n"
+"reap(now, maxatt, 20)\n"
+/* Between jobs this consumer holds nothing: what is left in its list
+ * (a reply lost on the way) goes back. */
+"for _, x in ipairs(redis.call('LRANGE', cl, 0, -1)) do\n"
+"  if x ~= moved then\n"
+"    redis.call('LREM', cl, 0, x)\n"
+"    local jk = P .. 'job:' .. x\n"
+"    local st = redis.call('HGET', jk, 'state')\n"
+"    if st == 'active' and redis.call('HGET', jk, 'consumer') == C then\n"
+"      redis.call('HSET', jk, 'state', 'queued')\n"
+"      redis.call('HDEL', jk, 'consumer')\n"
+"      st = 'queued'\n"
+"    end\n"
+"    if st == 'queued' then redis.call('RPUSH', P .. 'queue', x) end\n"
+"  end\n"
+"end\n"
+"local id = moved\n"
+"if id == '' then\n"
+"  id = redis.call('LMOVE', P .. 'queue', cl, 'RIGHT', 'LEFT')\n"
+"  if not id then\n"
+"    local nx = redis.call('ZRANGE', P .. 'delayed', 0, 0, 'WITHSCORES')\n"
+"    if nx[2] then return {0, tonumber(nx[2]) - now} end\n"
+"    return {0, -1}\n"
+"  end\n"
+"end\n"
+"local jk = P .. 'job:' .. id\n"
+"if redis.call('HGET', jk, 'state') ~= 'queued' then\n"
+"  redis.call('LREM', cl, 0, id)\n"
+"  return {2, id}\n"
+"end\n"
+"local run = redis.call('HINCRBY', jk, 'run', 1)\n"
+"local att = redis.call('HINCRBY', jk, 'attempts', 1)\n"
+"redis.call('HSET', jk, 'state', 'active', 'consumer', C, 'started', now)\n"
+"ev(id, 'active', 'attempt ' .. att .. ' on ' .. C)\n"
+"return {1, id, run, att, redis.call('HGETALL', jk)}\n";
+
+/* ARGV: P, consumer, lease ms.  1: renewed, 0: this consumer was reaped. */
+static const char beat_lua[] = PRELUDE
+"local C, lease = ARGV[2], tonumber(ARGV[3])\n"
+"if not redis.call('ZSCORE', P .. 'consumers', C) then return 0 end\n"
+"local now = now_ms()\n"
+"redis.call('ZADD', P .. 'consumers', now + lease, C)\n"
+"redis.call('HSET', P .. 'beats', C, now)\n"
+"return 1\n";
+
+/*
+ * ARGV: P, consumer, id, run, how (done, retry, dead, halt), max
+ * attempts, delay ms, retention ms, name, value, ...
+ * Returns {1, final state} when applied, {0} when fenced off.
+ */
+static const char settle_lua[] = PRELUDE
+"local C, id, run, how = ARGV[2], ARGV[3], ARGV[4], ARGV[5]\n"
+"local maxatt, delay, ret = tonumber(ARGV[6]), tonumber(ARGV[7]),\n"
+"  tonumber(ARGV[8])\n"
+"local jk = P .. 'job:' .. id\n"
+"local cl = P .. 'c:' .. C\n"
+"if redis.call('HGET', jk, 'run') ~= run then return {0} end\n"
+"if redis.call('HGET', jk, 'settled') == run then\n"
+"  return {1, redis.call('HGET', jk, 'state')}\n"
+"end\n"
+"if redis.call('HGET', jk, 'state') ~= 'active' or\n"
+"    redis.call('HGET', jk, 'consumer') ~= C then return {0} end\n"
+"if redis.call('LREM', cl, 0, id) == 0 then return {0} end\n"
+"local now = now_ms()\n"
+"redis.call('HSET', jk, 'settled', run)\n"
+"if how == 'halt' then\n"
+"  redis.call('HINCRBY', jk, 'attempts', -1)\n"
+"  redis.call('HSET', jk, 'state', 'queued')\n"
+"  redis.call('HDEL', jk, 'consumer', 'started')\n"
+"  redis.call('RPUSH', P .. 'queue', id)\n"
+"  ev(id, 'queued', 'handed back')\n"
+"  return {1, 'queued'}\n"
+"end\n"
+"redis.call('HDEL', jk, 'exit', 'signal', 'error', 'stderr', 'outputs',\n"
+"  'consumer', 'due', 'delay')\n"
+"if #ARGV >= 10 then redis.call('HSET', jk, unpack(ARGV, 9, #ARGV)) end\n"
+"redis.call('HSET', jk, 'finished', now)\n"
+"local err = redis.call('HGET', jk, 'error') or ''\n"
+"if how == 'retry' then\n"
+"  local att = tonumber(redis.call('HGET', jk, 'attempts') or '0')\n"
+"  if att < maxatt then\n"
+"    redis.call('HSET', jk, 'state', 'retry', 'due', now + delay,\n"
+"      'delay', delay)\n"
+"    redis.call('ZADD', P .. 'delayed', now + delay, id)\n"
+"    ev(id, 'retry', 'attempt ' .. att .. ', next in ' .. delay ..\n"
+"      ' ms: ' .. err)\n"
+"    return {1, 'retry'}\n"
+"  end\n"
+"  err = err .. ' (attempt limit ' .. maxatt .. ' reached)'\n"
+"  redis.call('HSET', jk, 'error', err)\n"
+"  how = 'dead'\n"
+"end\n"
+"if how == 'dead' then\n"
+"  to_dead(jk, id, now, err)\n"
+"  return {1, 'dead'}\n"
+"end\n"
+"redis.call('HSET', jk, 'state', 'done')\n"
+"redis.call('ZADD', P .. 'done', now, id)\n"
+"redis.call('ZREMRANGEBYSCORE', P .. 'done', '-inf', now - ret)\n"
+"redis.call('PEXPIRE', jk, ret)\n"
+"ev(id, 'done', '')\n"
+"return {1, 'done'}\n";
+
+/* ARGV: P, consumer.  Hands back what the consumer holds, forgets it. */
+static const char stop_lua[] = PRELUDE
+"local C = ARGV[2]\n"
+"local cl = P .. 'c:' .. C\n"
+"local n = 0\n"
+"for _, x in ipairs(redis.call('LRANGE', cl, 0, -1)) do\n"
+"  local jk = P .. 'job:' .. x\n"
+"  local st = redis.call('HGET', jk, 'state')\n"
+"  if st == 'active' and redis.call('HGET', jk, 'consumer') == C then\n"
+"    redis.call('HINCRBY', jk, 'attempts', -1)\n"
+"    redis.call('HSET', jk, 'state', 'queued')\n"
+"    redis.call('HDEL', jk, 'consumer', 'started')\n"
+"    redis.call('RPUSH', P .. 'queue', x)\n"
+"    ev(x, 'queued', 'handed back')\n"
+"    n = n + 1\n"
+"  elseif st == 'queued' then\n"
+"    redis.call('RPUSH', P .. 'queue', x)\n"
+"    n = n + 1\n"
+"  end\n"
+"end\n"
+"redis.call('DEL', cl)\n"
+"redis.call('ZREM', P .. 'consumers', C)\n"
+"redis.call('HDEL', P .. 'beats', C)\n"
+"return n\n";
+
+/* ARGV: P, max attempts.  Returns the jobs recovered. */
+static const char reap_lua[] = PRELUDE PROMOTE REAP
+"local now = now_ms()\n"
+"promote(now)\n"
+"return reap(now, tonumber(ARGV[2]), 10000)\n";
+
+/* ARGV: P, id.  1 requeued, 0 not dead or done, -1 no such job. */
+static const char requeue_lua[] = PRELUDE
+"local id = ARGV[2]\n"
+"local jk = P .. 'job:' .. id\n"
+"local st = redis.call('HGET', jk, 'state')\n"
+"if not st then return -1 end\n"
+"if st ~= 'dead' and st ~= 'done' then return 0 end\n"
+"local now = now_ms()\n"
+"redis.call('ZREM', P .. 'dead', id)\n"
+"redis.call('ZREM', P .. 'done', id)\n"
+"redis.call('PERSIST', jk)\n"
+"redis.call('HSET', jk, 'state', 'queued', 'attempts', 0, 'queued', now)\n"
+"redis.call('HDEL', jk, 'finished', 'due', 'delay', 'consumer',\n"
+"  'started')\n"
+"redis.call('LPUSH', P .. 'queue', id)\n"
+"ev(id, 'queued', 'requeued')\n"
+"return 1\n";
+
+/* ARGV: P.  Deletes up to 500 dead jobs; returns how many. */
+static const char purge_lua[] = PRELUDE
+"local ids = redis.call('ZRANGE', P .. 'dead', 0, 499)\n"
+"for _, id in ipairs(ids) do\n"
+"  local jk = P .. 'job:' .. id\n"
+"  local idem = redis.call('HGET', jk, 'idem')\n"
+"  if idem then redis.call('DEL', P .. 'idem:' .. idem) end\n"
+"  redis.call('DEL', jk)\n"
+"  redis.call('ZREM', P .. 'dead', id)\n"
+"end\n"
+"return #ids\n";
+
+/*
+ * ARGV: P, retention ms.  {queued, delayed, dead, done, consumers,
+ * active, done in the last minute, now}.
+ */
+static const char stats_lua[] = PRELUDE
+"local now = now_ms()\n"
+"local active = 0\n"
+"for _, c in ipairs(redis.call('ZRANGE', P .. 'consumers', 0, -1)) do\n"
+"  active = active + redis.call('LLEN', P .. 'c:' .. c)\n"
+"end\n"
+"return {redis.call('LLEN', P .. 'queue'),\n"
+"  redis.call('ZCARD', P .. 'delayed'), redis.call('ZCARD', P .. 'dead'),\n"
+"  redis.call('ZCOUNT', P .. 'done', now - tonumber(ARGV[2]), '+inf'),\n"
+"  redis.call('ZCARD', P .. 'consumers'), active,\n"
+"  redis.call('ZCOUNT', P .. 'done', now - 60000, '+inf'), now}\n";
+
+/* ARGV: P.  {name, last beat, deadline, jobs held, ...}, now last. */
+static const char consumers_lua[] = PRELUDE
+"local out = {}\n"
+"local cs = redis.call('ZRANGE', P .. 'consumers', 0, -1, 'WITHSCORES')\n"
+"for i = 1, #cs, 2 do\n"
+"  local c = cs[i]\n"
+"  out[#out + 1] = c\n"
+"  out[#out + 1] = tonumber(redis.call('HGET', P .. 'beats', c) or '0')\n"
+"  out[#out + 1] = tonumber(cs[i + 1])\n"
+"  out[#out + 1] = redis.call('LLEN', P .. 'c:' .. c)\n"
+"end\n"
+"out[#out + 1] = now_ms()\n"
+"return out\n";
+
+const char *const q_scripts[Q_NSCRIPTS] = {
+	[QS_PUSH] = push_lua,
+	[QS_START] = start_lua,
+	[QS_BEAT] = beat_lua,
+	[QS_SETTLE] = settle_lua,
+	[QS_STOP] = stop_lua,
+	[QS_REAP] = reap_lua,
+	[QS_REQUEUE] = requeue_lua,
+	[QS_PURGE] = purge_lua,
+	[QS_STATS] = stats_lua,
+	[QS_CONSUMERS] = consumers_lua,
+};

@@ -1,0 +1,238 @@
+#!/usr/bin/env bats
+# imgq-pop: reserve, run, settle by exit class, against a real Redis.
+
+load helpers/common
+
+setup_file() {
+	imgq_setup_file
+	redis_start
+}
+
+teardown_file() {
+	imgq_teardown_file
+}
+
+setup() {
+	# A queue of each test's own.
+	export IMGQ_QUEUE=pop$BATS_TEST_NUMBER
+	export IMGQ_REDIS_RETRY=5s
+	T=$BATS_TEST_TMPDIR
+}
+
+field() { # id name
+	imgq-stat job -f "$2" "$1"
+}
+
+state() { field "$1" state; }
+
+
+
+@test "exit 0: done, stdout lines are the outputs, the job is in the environment" {
+	id=$(imgq-push -b bkt uploads/a.jpg)
+	run -0 imgq-pop sh -c 'echo "$IMGQ_JOB_ID $IMGQ_SRC $IMGQ_BUCKET $IMGQ_NAME $IMGQ_TYPE $IMGQ_ATTEMPT $IMGQ_QUEUE"; echo processed/x/small.jpg'
+	[ "$output" = "" ]
+	[ "$(state "$id")" = done ]
+	[ "$(field "$id" outputs)" = "$id uploads/a.jpg bkt a.jpg image/jpeg 1 $IMGQ_QUEUE
+processed/x/small.jpg" ]
+	run -0 imgq-stat -o json job "$id"
+	[[ "$output" == *'"outputs":["'"$id"' uploads/a.jpg bkt a.jpg image/jpeg 1 '"$IMGQ_QUEUE"'","processed/x/small.jpg"]'* ]]
+	[ "$(rcli ttl "{$IMGQ_QUEUE}:job:$id")" -gt 600000 ]
+	[ "$(imgq-stat depth)" = 0 ]
+}
+
+@test "exit 65, 66, 70 and 76: dead at once with the reason and the stderr tail" {
+	for code in 65 66 70 76; do
+		id=$(imgq-push "k$code.png")
+		run -0 imgq-pop sh -c "seq 1 30 >&2; echo last words >&2; exit $code"
+		[ "$(state "$id")" = dead ]
+		[ "$(field "$id" exit)" = "$code" ]
+		[ "$(field "$id" attempts)" = 1 ]
+		[[ "$(field "$id" error)" == "exit $code (EX_"* ]]
+		# The last 10 lines of stderr, not all of it.
+		[ "$(field "$id" stderr)" = "$(seq 22 30; echo last words)" ]
+	done
+	run -0 imgq-stat dead
+	[ "${#lines[@]}" = 4 ]
+	[[ "${lines[0]}" == *"	1	exit 65 (EX_DATAERR)" ]]
+}
+
+@test "exit 75: retry later with backoff, dead after the attempt limit with the stderr tail" {
+	id=$(imgq-push a.png)
+	run -0 imgq-pop -a 3 -b 10s sh -c 'echo temporary >&2; exit 75'
+	[ "$(state "$id")" = retry ]
+	[ "$(field "$id" attempts)" = 1 ]
+	d=$(field "$id" delay)
+	[ "$d" -ge 5000 ] && [ "$d" -le 10000 ]
+	[ "$(( $(field "$id" due) - $(field "$id" finished) ))" = "$d" ]
+	[ "$(rcli zscore "{$IMGQ_QUEUE}:delayed" "$id")" = "$(field "$id" due)" ]
+	# Not due yet: nothing to take.
+	run -1 imgq-pop -w 200ms true
+	# Make it due now, then run out the attempts.
+	rcli zadd "{$IMGQ_QUEUE}:delayed" 0 "$id" >/dev/null
+	run -0 imgq-pop -a 3 -b 1ms -n 2 -w 5s sh -c 'echo "try $IMGQ_ATTEMPT" >&2; exit 75'
+	[ "$(state "$id")" = dead ]
+	[ "$(field "$id" attempts)" = 3 ]
+	[ "$(field "$id" error)" = "exit 75 (EX_TEMPFAIL) (attempt limit 3 reached)" ]
+	[ "$(field "$id" stderr)" = "try 3" ]
+}
+
+@test "exit 71 is a retry too" {
+	id=$(imgq-push a.png)
+	run -0 imgq-pop -b 10s sh -c 'exit 71'
+	[ "$(state "$id")" = retry ]
+	[ "$(field "$id" error)" = "exit 71 (EX_OSERR)" ]
+}
+
+@test "backoff doubles per attempt and has jitter" {
+	imgq-watch -f >"$T/events" &
+	w=$!
+	wait_until 5 sh -c "redis-cli -p $REDIS_PORT pubsub numsub '{$IMGQ_QUEUE}:events' | grep -qx 1"
+	id=$(imgq-push a.png)
+	run -0 imgq-pop -a 4 -b 200ms -n 4 -w 10s sh -c 'exit 75'
+	kill $w
+	[ "$(state "$id")" = dead ]
+	mapfile -t d < <(sed -n 's/.* retry attempt [0-9]*, next in \([0-9]*\) ms.*/\1/p' "$T/events")
+	[ "${#d[@]}" = 3 ]
+	[ "${d[0]}" -ge 100 ] && [ "${d[0]}" -le 200 ]
+	[ "${d[1]}" -ge 200 ] && [ "${d[1]}" -le 400 ]
+	[ "${d[2]}" -ge 400 ] && [ "${d[2]}" -le 800 ]
+	# Jitter: ten first failures do not all wait the same.
+	for i in $(seq 1 10); do imgq-push "j$i.png"; done >/dev/null
+	run -0 imgq-pop -b 100s -n 10 -w 2s sh -c 'exit 75'
+	n=$(for k in $(rcli zrange "{$IMGQ_QUEUE}:delayed" 0 -1); do field "$k" delay; echo; done | sort -u | wc -l)
+	[ "$n" -ge 5 ]
+}
+
+@test "exit 77 and 78: halt, the job stays queued untouched and imgq-pop exits with the code" {
+	for code in 77 78 64; do
+		id=$(imgq-push a.png)
+		run -$code imgq-pop sh -c "exit $code"
+		[ "${lines[0]}" = "imgq-pop: fatal: command exit $code ($(case $code in 77) echo EX_NOPERM;; 78) echo EX_CONFIG;; 64) echo EX_USAGE;; esac)): halting; job $id is back in the queue" ]
+		[ "$(state "$id")" = queued ]
+		[ "$(field "$id" attempts)" = 0 ]
+		[ "$(rcli lrange "{$IMGQ_QUEUE}:queue" 0 -1)" = "$id" ]
+		# Drain it for the next round.
+		run -0 imgq-pop true
+	done
+}
+
+@test "a command killed by a signal is retried; a poison pill ends dead" {
+	id=$(imgq-push a.png)
+	run -0 imgq-pop -b 10s sh -c 'kill -9 $$'
+	[ "$(state "$id")" = retry ]
+	[ "$(field "$id" signal)" = 9 ]
+	[ "$(field "$id" error)" = "signal 9 (Killed)" ]
+	rcli zadd "{$IMGQ_QUEUE}:delayed" 0 "$id" >/dev/null
+	run -0 imgq-pop -a 2 -b 1ms -w 5s sh -c 'kill -SEGV $$'
+	[ "$(state "$id")" = dead ]
+	[[ "$(field "$id" error)" == "signal 11 (Segmentation fault)"*"(attempt limit 2 reached)" ]]
+}
+
+@test "the time limit terminates a hung command (TERM, then KILL) and the job retries" {
+	id=$(imgq-push a.png)
+	run -0 imgq-pop -t 300ms -b 10s sh -c 'sleep 30'
+	[ "$(state "$id")" = retry ]
+	[ "$(field "$id" error)" = "time limit of 300 ms exceeded (signal 15 (Terminated))" ]
+	[[ "$output" == *"imgq-pop: warning: job $id: time limit of 300 ms reached; terminating the command"* ]]
+	rcli zadd "{$IMGQ_QUEUE}:delayed" 0 "$id" >/dev/null
+	# A command that ignores TERM gets KILL after -K.
+	run -0 imgq-pop -t 300ms -K 200ms -b 10s sh -c 'trap "" TERM; sleep 30 & wait; sleep 30'
+	[ "$(state "$id")" = retry ]
+	[ "$(field "$id" error)" = "time limit of 300 ms exceeded (signal 9 (Killed))" ]
+	[ "$(field "$id" attempts)" = 2 ]
+}
+
+@test "no job within -w: exit 1, nothing printed" {
+	run -1 imgq-pop -w 300ms true
+	[ "$output" = "" ]
+}
+
+@test "-n runs that many jobs; -l with -w stops when idle" {
+	for i in 1 2 3 4; do imgq-push "$i.png"; done >/dev/null
+	run -0 imgq-pop -n 3 true
+	[ "$(imgq-stat depth)" = 1 ]
+	run -0 imgq-pop -l -w 300ms true
+	[ "$(imgq-stat depth)" = 0 ]
+	run -0 imgq-stat -o tsv
+	[[ "$output" == *"done	4"* ]]
+}
+
+@test "a command that cannot run: exit 78, the job goes back" {
+	id=$(imgq-push a.png)
+	run -78 imgq-pop /nonexistent/worker
+	[ "$output" = "imgq-pop: fatal: cannot run /nonexistent/worker: No such file or directory; job $id is back in the queue" ]
+	[ "$(state "$id")" = queued ]
+	[ "$(field "$id" attempts)" = 0 ]
+}
+
+@test "SIGTERM lets the running job finish, then exits 0" {
+	id=$(imgq-push a.png)
+	imgq-pop sh -c "touch $T/started; while [ ! -e $T/go ]; do sleep 0.02; done; echo finished" &
+	p=$!
+	wait_until 5 test -e "$T/started"
+	kill -TERM $p
+	touch "$T/go"
+	rc=0; wait $p || rc=$?
+	[ "$rc" = 0 ]
+	[ "$(state "$id")" = done ]
+	[ "$(field "$id" outputs)" = finished ]
+	[ "$(rcli zcard "{$IMGQ_QUEUE}:consumers")" = 0 ]
+}
+
+@test "SIGTERM past the grace period hands the job back untouched, exit 0" {
+	id=$(imgq-push a.png)
+	imgq-pop -g 300ms -K 100ms sh -c "touch $T/started; exec sleep 30" 2>"$T/err" &
+	p=$!
+	wait_until 5 test -e "$T/started"
+	kill -TERM $p
+	rc=0; wait $p || rc=$?
+	[ "$rc" = 0 ]
+	[ "$(state "$id")" = queued ]
+	[ "$(field "$id" attempts)" = 0 ]
+	grep -qx "imgq-pop: warning: job $id: grace period over; terminating the command and handing the job back" "$T/err"
+}
+
+@test "SIGTERM while idle exits 0 at once" {
+	imgq-pop true &
+	p=$!
+	wait_until 5 sh -c "redis-cli -p $REDIS_PORT zcard '{$IMGQ_QUEUE}:consumers' | grep -qx 1"
+	kill -TERM $p
+	rc=0; wait $p || rc=$?
+	[ "$rc" = 0 ]
+	[ "$(rcli zcard "{$IMGQ_QUEUE}:consumers")" = 0 ]
+}
+
+@test "fields with spaces, newlines, %s, CRLF, RESP fragments and 1 MiB values round-trip byte-equal" {
+	printf 'a b\nc %%s %%n\r\n*3\r\n$3\r\nSET\r\n:1\r\n' >"$T/odd"
+	head -c 1048576 /dev/urandom >"$T/big"
+	id=$(imgq-push -F odd="$T/odd" -F big="$T/big" -f "spaced=x  y" "dir with space/ü %s.jpg")
+	imgq-stat job -f odd "$id" >"$T/odd.out"
+	imgq-stat job -f big "$id" >"$T/big.out"
+	cmp "$T/odd" "$T/odd.out"
+	cmp "$T/big" "$T/big.out"
+	[ "$(field "$id" src)" = "dir with space/ü %s.jpg" ]
+	# The command sees them in its environment (the 1 MiB one is too
+	# large for an environment and is left out, with a warning).
+	run -0 imgq-pop sh -c "printf %s \"\$IMGQ_ODD\" >$T/odd.env; printf %s \"\$IMGQ_SPACED|\$IMGQ_SRC|\${IMGQ_BIG-unset}\" >$T/rest"
+	cmp "$T/odd" "$T/odd.env"
+	[ "$(cat "$T/rest")" = "x  y|dir with space/ü %s.jpg|unset" ]
+	[ "$output" = "imgq-pop: warning: job $id: field big not exported (too large or holds NUL bytes)" ]
+}
+
+@test "bad usage is 64, missing REDIS_URL 78, refused credentials 77, Redis down 75" {
+	run -64 imgq-pop
+	[ "${lines[0]}" = "imgq-pop: fatal: no command given" ]
+	run -64 imgq-pop -t forever true
+	run -64 imgq-pop -q 'bad name' true
+	REDIS_URL= run -78 imgq-pop true
+	[ "$output" = "imgq-pop: fatal: REDIS_URL is not set" ]
+	REDIS_URL=http://x run -78 imgq-pop true
+	[ "$output" = "imgq-pop: fatal: REDIS_URL: must begin with redis:// or unix://" ]
+	rcli acl setuser popper on '>right' '~*' '&*' '+@all' >/dev/null
+	REDIS_URL="redis://popper:wrong@127.0.0.1:$REDIS_PORT/0" run -77 imgq-pop true
+	[[ "$output" == "imgq-pop: fatal: Redis refused the credentials: WRONGPASS"*"127.0.0.1:$REDIS_PORT: AUTH" ]] || [[ "$output" == *"WRONGPASS"* ]]
+	REDIS_URL="redis://popper:right@127.0.0.1:$REDIS_PORT/0" run -1 imgq-pop -w 100ms true
+	port=$(free_port)
+	IMGQ_REDIS_RETRY=300ms REDIS_URL="redis://127.0.0.1:$port/0" run -75 imgq-pop true
+	[ "$output" = "imgq-pop: fatal: unable to connect to 127.0.0.1:$port: Connection refused" ]
+}

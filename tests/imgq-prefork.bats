@@ -1,0 +1,388 @@
+#!/usr/bin/env bats
+# imgq-prefork: the supervisor keeps N children, restarts with backoff,
+# halts, shares a listening socket through reloads, stops gracefully and
+# scales on a probe.  No fixed sleeps: everything is polled with wait_until.
+
+load helpers/common
+
+setup_file() {
+	imgq_setup_file
+	cc -O2 -o "$BATS_FILE_TMPDIR/http-responder" \
+	    "$IMGQ_TOP/tests/helpers/http-responder.c"
+	export RESP=$BATS_FILE_TMPDIR/http-responder
+}
+
+teardown_file() {
+	imgq_teardown_file
+}
+
+setup() {
+	D=$BATS_TEST_TMPDIR
+	LOG=$D/pf.log
+	PF=
+}
+
+teardown() {
+	if [ -n "$PF" ] && kill -0 "$PF" 2>/dev/null; then
+		kill -KILL "$PF" 2>/dev/null
+		pkill -KILL -P "$PF" 2>/dev/null || true
+	fi
+	true
+}
+
+# Starts imgq-prefork in the background (without bats' fd 3); PF is its pid.
+start_pf() { start_raw imgq-prefork "$@"; }
+start_raw() {
+	"$@" >"$D/pf.out" 2>"$LOG" 3>&- &
+	PF=$!
+}
+
+# Sends a signal and waits for imgq-prefork to exit; STATUS is its status.
+stop_pf() { # [signal]
+	kill "-${1:-TERM}" "$PF"
+	wait_until 20 not_running "$PF"
+	STATUS=0
+	wait "$PF" || STATUS=$?
+}
+
+not_running() { ! kill -0 "$1" 2>/dev/null; }
+not_group() { ! pgrep -g "$1" >/dev/null; }
+
+# The children of imgq-prefork named NAME (the probe is another name).
+kids() { pgrep -P "$PF" -x "${1:-sleep}" | sort -n; }
+nkids() { [ "$(kids "${2:-sleep}" | wc -l)" = "$1" ]; }
+log_has() { grep -qF -- "$1" "$LOG"; }
+log_count() { [ "$(grep -cF -- "$1" "$LOG")" -ge "$2" ]; }
+
+@test "no command: usage, exit 64" {
+	run -64 --separate-stderr imgq-prefork -n 2
+	[ "$output" = "" ]
+	[[ "$stderr" == "usage: imgq-prefork [-s] [-b backlog] [-c cooldown] "* ]]
+	run -64 --separate-stderr imgq-prefork -n many -- true
+	[ "${stderr_lines[0]}" = "imgq-prefork: fatal: -n: not a number: 'many'" ]
+	run -64 --separate-stderr imgq-prefork -m 1 -- true
+	[ "${stderr_lines[0]}" = "imgq-prefork: fatal: -m and -M need a probe (-p)" ]
+	run -64 --separate-stderr imgq-prefork -l nonsense -- true
+	[ "${stderr_lines[0]}" = "imgq-prefork: fatal: -l nonsense: expected ADDRESS:PORT or unix:PATH" ]
+}
+
+@test "N children run, each in its own process group; TERM stops them, exit 0" {
+	start_pf -n 3 -- sleep 1000
+	wait_until 10 nkids 3
+	for p in $(kids); do
+		[ "$(ps -o pgid= -p "$p" | tr -d ' ')" = "$p" ]
+	done
+	kids >"$D/before"
+	stop_pf TERM
+	[ "$STATUS" = 0 ]
+	[ ! -s "$D/pf.out" ]
+	for p in $(cat "$D/before"); do not_running "$p"; done
+	[ "$(grep -c 'ended after' "$LOG")" = 3 ]
+	[ "$(tail -n 1 "$LOG")" = "imgq-prefork: info: stopped" ]
+}
+
+@test "kill -9 of a child: it is replaced" {
+	start_pf -n 2 -- sleep 1000
+	wait_until 10 nkids 2
+	victim=$(kids | head -n 1)
+	kill -9 "$victim"
+	wait_until 10 log_has "pid $victim, signal 9 (Killed), retry; restart in 100ms"
+	wait_until 10 nkids 2
+	! kids | grep -qx "$victim"
+	stop_pf TERM
+	[ "$STATUS" = 0 ]
+}
+
+@test "a command that dies at once backs off; a good run resets the delay" {
+	start_pf -n 1 -- false
+	t0=$(date +%s%N)
+	wait_until 20 log_has "restart in 800ms"
+	t1=$(date +%s%N)
+	# 100 + 200 + 400 ms of waiting before the fourth exit, at least.
+	[ $(((t1 - t0) / 1000000)) -ge 700 ]
+	run -0 grep -o 'restart in .*' "$LOG"
+	[ "$output" = "restart in 100ms
+restart in 200ms
+restart in 400ms
+restart in 800ms" ]
+	[ "$(grep -c 'started: pid' "$LOG")" = 4 ]
+	stop_pf TERM
+	[ "$STATUS" = 0 ]
+
+	: >"$LOG"
+	start_pf -n 1 -u 100ms -- sh -c 'sleep 0.3; exit 75'
+	wait_until 20 log_count "exit 75, retry; restart now" 2
+	! log_has "restart in"
+	stop_pf TERM
+	[ "$STATUS" = 0 ]
+}
+
+@test "exit 78 is not restarted and imgq-prefork exits 78" {
+	run -78 --separate-stderr imgq-prefork -n 2 -- sh -c 'exit 78'
+	[ "$output" = "" ]
+	[ "$(printf '%s\n' "${stderr_lines[@]}" | grep -c 'halted after .*, exit 78, halt; not restarted')" = 2 ]
+	[ "$(printf '%s\n' "${stderr_lines[@]}" | grep -c 'started: pid')" = 2 ]
+	[ "${stderr_lines[-1]}" = "imgq-prefork: fatal: every child halted: last exit 78 (EX_CONFIG)" ]
+}
+
+@test "a missing command halts with 78; other halts keep the rest running" {
+	run -78 --separate-stderr imgq-prefork -- /nonexistent/cmd
+	[ "${stderr_lines[0]}" = "imgq-prefork: info: child 1 started: pid ${stderr_lines[0]##* }" ]
+	[ "${stderr_lines[1]}" = "imgq-prefork: fatal: unable to run /nonexistent/cmd: No such file or directory" ]
+	[ "${stderr_lines[-1]}" = "imgq-prefork: fatal: every child halted: last exit 78 (EX_CONFIG)" ]
+
+	start_pf -n 2 -- sh -c '[ "$IMGQ_PREFORK_SLOT" = 1 ] && exit 77; exec sleep 1000'
+	wait_until 10 log_has "exit 77, halt; not restarted"
+	wait_until 10 nkids 1
+	kill -USR1 "$PF"
+	wait_until 10 log_has "child 1: halted, restarts 0, last exit 77, halt"
+	log_has "imgq-prefork: info: pool: 2 wanted, 2 entries, generation 1"
+	grep -q "imgq-prefork: info: child 2: pid [0-9]*, ready, up [0-9.]*m*s, restarts 0$" "$LOG"
+	stop_pf TERM
+	[ "$STATUS" = 0 ]
+}
+
+@test "-l: 2,000 requests through two reloads and a killed child, zero failures" {
+	port=$(free_port)
+	start_pf -l "127.0.0.1:$port" -n 4 -d 3 -- "$RESP"
+	wait_until 10 log_count "ready: pid" 4
+	log_has "imgq-prefork: info: listening on 127.0.0.1:$port"
+	"$PY" "$IMGQ_TOP/tests/helpers/http-loop.py" 127.0.0.1 "$port" 2000 \
+	    "$D/stop" "$D/progress" >"$D/client.out" 2>"$D/client.err" 3>&- &
+	client=$!
+	progress_ge() { [ "$(cat "$D/progress" 2>/dev/null || echo 0)" -ge "$1" ]; }
+	wait_until 60 progress_ge 200
+	kill -HUP "$PF"
+	wait_until 60 log_has "reload: generation 2 running"
+	p=$(cat "$D/progress")
+	wait_until 60 progress_ge $((p + 200))
+	kill -HUP "$PF"
+	wait_until 60 log_has "reload: generation 3 running"
+	p=$(cat "$D/progress")
+	wait_until 60 progress_ge $((p + 200))
+	victim=$(kids http-responder | head -n 1)
+	kill -TERM "$victim"
+	wait_until 30 log_has "pid $victim, exit 0, success; restart"
+	p=$(cat "$D/progress")
+	wait_until 60 progress_ge $((p + 200))
+	touch "$D/stop"
+	wait "$client"
+	cat "$D/client.err" >&2
+	read -r w1 n w2 failed <"$D/client.out"
+	[ "$w1 $w2" = "requests failed" ]
+	[ "$n" -ge 2000 ]
+	[ "$failed" = 0 ]
+	[ "$(grep -c 'replaces pid' "$LOG")" = 8 ]
+	stop_pf TERM
+	[ "$STATUS" = 0 ]
+}
+
+@test "-l unix:PATH: children answer on the socket, removed at the end" {
+	start_pf -l "unix:$D/s" -n 2 -- "$RESP"
+	wait_until 10 nkids 2 http-responder
+	run -0 curl -sS --max-time 5 --unix-socket "$D/s" http://x/
+	[[ "$output" == "ok "* ]]
+	stop_pf TERM
+	[ "$STATUS" = 0 ]
+	[ ! -e "$D/s" ]
+}
+
+@test "-l on an address in use: exit 75" {
+	port=$(free_port)
+	start_pf -l "127.0.0.1:$port" -n 1 -- sleep 1000
+	wait_until 10 nkids 1
+	run -75 --separate-stderr imgq-prefork -l "127.0.0.1:$port" -- true
+	[ "$stderr" = "imgq-prefork: fatal: unable to listen on 127.0.0.1:$port: Address already in use" ]
+	stop_pf TERM
+	[ "$STATUS" = 0 ]
+}
+
+@test "TERM with jobs in flight: children finish within the grace period, exit 0" {
+	cat >"$D/job" <<'EOF'
+#!/bin/sh
+trap 'stop=1' TERM
+stop=
+while [ -z "$stop" ]; do
+	touch "$1/busy.$$"
+	while [ ! -e "$1/release" ]; do sleep 0.05; done
+	rm -f "$1/busy.$$"
+	echo "$$" >>"$1/done"
+done
+exit 0
+EOF
+	chmod +x "$D/job"
+	busy() { [ "$(find "$D" -name 'busy.*' | wc -l)" = "$1" ]; }
+	start_pf -n 2 -g 20s -- "$D/job" "$D"
+	wait_until 10 busy 2
+	kill -TERM "$PF"
+	wait_until 10 log_has "stopping: SIGTERM, grace period 20.0s"
+	# Both jobs are still in flight, and imgq-prefork waits for them.
+	busy 2
+	kill -0 "$PF"
+	touch "$D/release"
+	wait_until 20 not_running "$PF"
+	STATUS=0
+	wait "$PF" || STATUS=$?
+	[ "$STATUS" = 0 ]
+	[ "$(wc -l <"$D/done")" = 2 ]
+	[ "$(grep -c 'ended after .*, exit 0, success$' "$LOG")" = 2 ]
+	! log_has "killed"
+}
+
+@test "a child that ignores TERM is killed at the end of the grace period: exit 75" {
+	start_pf -n 1 -g 500ms -- sh -c 'trap "" TERM; while :; do sleep 0.05; done'
+	wait_until 10 nkids 1 sh
+	child=$(kids sh)
+	stop_pf TERM
+	[ "$STATUS" = 75 ]
+	log_has "imgq-prefork: warning: child 1 killed: pid $child still running 500ms after SIGTERM"
+	log_has "pid $child, signal 9 (Killed), retry"
+	[ "$(tail -n 1 "$LOG")" = "imgq-prefork: info: stopped, not every child ended within the grace period" ]
+	# The whole process group went, not only the shell.
+	wait_until 10 not_group "$child"
+}
+
+@test "autoscaling follows the probe: up to MAX at once, down to MIN after the cooldown" {
+	echo 0 >"$D/depth"
+	start_pf -m 1 -M 4 -t 10 -i 100ms -c 1s -p "cat $D/depth" -- sleep 1000
+	wait_until 10 nkids 1
+	echo 35 >"$D/depth"
+	wait_until 10 nkids 4
+	log_has "imgq-prefork: info: scale 1 -> 4: queue depth 35, 10 per child"
+	echo 1000 >"$D/depth"
+	echo lots >"$D/depth"
+	wait_until 10 log_has "imgq-prefork: warning: probe printed 'lots', not a queue depth; count stays at 4"
+	t0=$(date +%s%N)
+	echo 0 >"$D/depth"
+	wait_until 10 nkids 1
+	t1=$(date +%s%N)
+	[ $(((t1 - t0) / 1000000)) -ge 900 ]
+	log_has "imgq-prefork: info: scale 4 -> 1: queue depth 0, 10 per child, after the cooldown"
+	[ "$(grep -c 'ended after .*signal 15 (Terminated)' "$LOG")" = 3 ]
+	stop_pf TERM
+	[ "$STATUS" = 0 ]
+}
+
+@test "the probe is killed at its timeout and a failing probe changes nothing" {
+	start_pf -m 2 -M 3 -i 100ms -p 'exec sleep 1000' -- tail -f /dev/null
+	wait_until 10 log_has "imgq-prefork: warning: probe killed: still running after 1.0s"
+	wait_until 10 log_has "imgq-prefork: warning: probe failed: signal 9 (Killed); count stays at 2"
+	nkids 2 tail
+	stop_pf TERM
+	[ "$STATUS" = 0 ]
+}
+
+@test "TTIN and TTOU change the count" {
+	start_pf -n 2 -- sleep 1000
+	wait_until 10 nkids 2
+	kill -TTIN "$PF"
+	wait_until 10 nkids 3
+	kill -TTIN "$PF"
+	wait_until 10 nkids 4
+	kill -TTOU "$PF"
+	wait_until 10 nkids 3
+	run -0 grep -o 'scale .*' "$LOG"
+	[ "$output" = "scale 2 -> 3: SIGTTIN
+scale 3 -> 4: SIGTTIN
+scale 4 -> 3: SIGTTOU" ]
+	kill -TTOU "$PF"
+	kill -TTOU "$PF"
+	kill -TTOU "$PF"
+	wait_until 10 nkids 0
+	kill -TTOU "$PF"
+	wait_until 10 log_has "imgq-prefork: warning: SIGTTOU: already at 0 children, the minimum"
+	stop_pf TERM
+	[ "$STATUS" = 0 ]
+}
+
+@test "-e: the environment file reaches the children, HUP re-reads it" {
+	cat >"$D/env" <<'EOF'
+# deployment settings
+FOO=from-file
+BAR='set in the file'
+export BAZ="two\tparts" # comment
+EOF
+	BAR=from-env start_pf -n 1 -e "$D/env" -- sh -c \
+	    'printf "%s|%s|%s|%s\n" "$FOO" "$BAR" "$BAZ" "$IMGQ_PREFORK_SLOT" >"$0/env.$$"; exec sleep 1000' "$D"
+	wait_until 10 nkids 1
+	first=$(kids)
+	wait_until 10 test -s "$D/env.$first"
+	[ "$(cat "$D/env.$first")" = "from-file|from-env|two	parts|1" ]
+	echo FOO=changed >"$D/env"
+	kill -HUP "$PF"
+	wait_until 10 log_has "reload: generation 2, environment file re-read"
+	wait_until 10 log_has "reload: generation 2 running"
+	second=$(kids)
+	[ "$second" != "$first" ]
+	wait_until 10 test -s "$D/env.$second"
+	[ "$(cat "$D/env.$second")" = "changed|from-env||1" ]
+	echo 'not a line' >"$D/env"
+	kill -HUP "$PF"
+	wait_until 10 log_has "imgq-prefork: error: reload: $D/env: line 1: expected KEY=value; nothing restarted"
+	[ "$(kids)" = "$second" ]
+	stop_pf TERM
+	[ "$STATUS" = 0 ]
+	run -78 --separate-stderr imgq-prefork -e "$D/env" -- true
+	[ "$stderr" = "imgq-prefork: fatal: $D/env: line 1: expected KEY=value" ]
+	run -78 --separate-stderr imgq-prefork -e "$D/none" -- true
+	[ "$stderr" = "imgq-prefork: fatal: $D/none: No such file or directory" ]
+}
+
+@test "a reload waits for the new child's readiness before stopping the old one" {
+	touch "$D/go"
+	start_pf -n 1 -d 4 -- sh -c 'while [ ! -e "$0/go" ]; do sleep 0.05; done; echo up >&4; exec sleep 1000' "$D"
+	wait_until 10 log_count "ready: pid" 1
+	old=$(kids)
+	rm "$D/go"
+	kill -HUP "$PF"
+	wait_until 10 log_count "started: pid" 2
+	new=$(grep 'started: pid' "$LOG" | tail -n 1 | sed 's/.* //')
+	# Not ready yet: the old child keeps running.
+	kill -0 "$old"
+	! log_has "replaces"
+	touch "$D/go"
+	wait_until 10 log_has "reload: child 1 pid $new replaces pid $old"
+	wait_until 10 not_running "$old"
+	log_has "imgq-prefork: info: child 1 ready: pid $new"
+	stop_pf TERM
+	[ "$STATUS" = 0 ]
+}
+
+@test "children inherit no internal descriptor: 0 is the socket, plus the readiness fd" {
+	port=$(free_port)
+	# imgq-prefork itself starts with 0, 1 and 2 only.
+	start_raw "$PY" -c 'import os, sys; os.closerange(3, 65536); os.execvp("imgq-prefork", ["imgq-prefork"] + sys.argv[1:])' -l "127.0.0.1:$port" -n 1 -d 5 -- "$PY" -c '
+import os, socket, stat, sys
+fds = [fd for fd in range(3, 1024) if os.path.exists("/proc/self/fd/%d" % fd)]
+sock = stat.S_ISSOCK(os.fstat(0).st_mode)
+open(sys.argv[1], "w").write("%s %s\n" % (fds, sock))
+os.execvp("sleep", ["sleep", "1000"])' "$D/fds"
+	wait_until 10 test -s "$D/fds"
+	[ "$(cat "$D/fds")" = "[5] True" ]
+	stop_pf TERM
+	[ "$STATUS" = 0 ]
+}
+
+@test "-r: IMGQ_MAX_REQUESTS with jitter; a child recycles after its requests" {
+	start_pf -n 3 -r 100 -j 10 -- sh -c 'echo "$IMGQ_MAX_REQUESTS" >"$0/max.$$"; exec sleep 1000' "$D"
+	wait_until 10 nkids 3
+	for p in $(kids); do
+		wait_until 10 test -s "$D/max.$p"
+		v=$(cat "$D/max.$p")
+		[ "$v" -ge 100 ] && [ "$v" -le 110 ]
+	done
+	stop_pf TERM
+	[ "$STATUS" = 0 ]
+
+	: >"$LOG"
+	port=$(free_port)
+	start_pf -l "127.0.0.1:$port" -n 1 -r 3 -j 0 -u 0 -- "$RESP"
+	wait_until 10 nkids 1 http-responder
+	for i in 1 2 3 4 5 6 7; do
+		run -0 curl -sS --max-time 5 "http://127.0.0.1:$port/"
+		[[ "$output" == "ok "* ]]
+	done
+	wait_until 10 log_count "exit 0, success; restart now" 2
+	stop_pf TERM
+	[ "$STATUS" = 0 ]
+}
