@@ -136,8 +136,9 @@ install: all
 	    install -m 755 $(B)/$$p $(DESTDIR)$(BINDIR)/$$p || exit 1; done
 	for m in $(MANS); do s=$${m##*.}; \
 	    install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; done
-	if [ -d share ]; then install -d $(DESTDIR)$(DATADIR) && \
-	    cp -R share/. $(DESTDIR)$(DATADIR)/; fi
+	install -d $(DESTDIR)$(DATADIR)
+	install -m 644 etc/presets $(DESTDIR)$(DATADIR)/presets
+	if [ -d share ]; then cp -R share/. $(DESTDIR)$(DATADIR)/; fi
 
 uninstall:
 	for p in $(PROGS) $(SCRIPTS); do rm -f $(DESTDIR)$(BINDIR)/$$p; done

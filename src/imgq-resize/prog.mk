@@ -1,0 +1,1 @@
+imgq-resize_PKGS := GraphicsMagick

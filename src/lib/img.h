@@ -1,0 +1,240 @@
+/*
+ * img.h: images, the one place where an attacker's bytes meet a large
+ * decoder.
+ *
+ * The flow is: img_probe() reads the format from the first bytes (magic
+ * numbers, never a file name) and the dimensions, orientation and frame
+ * count from the header alone, validating the container as it goes (PNG
+ * chunk CRCs, GIF block structure, RIFF and ISOBMFF box bounds);
+ * img_check() refuses a format that is not on the allow-list and a size
+ * above the limits; only then does img_decode() hand the bytes to
+ * GraphicsMagick, with the format named explicitly ("JPEG:"), resource
+ * limits set, delegates and file access refused, and a size hint so that
+ * JPEG is downscaled in the DCT domain; img_render() makes every variant
+ * from that one decode, each from the largest intermediate that is big
+ * enough, and encodes it to memory.
+ *
+ * Variants are written "name:WxH[:mode][:gravity][:format][:qN][:flag]...",
+ * documented in imgq-resize(1); img_variant_parse() reads one.
+ *
+ * Errors: EX_DATAERR for anything wrong with the input (with a one-line
+ * reason), EX_USAGE for a bad variant, EX_OSERR when memory runs out,
+ * EX_SOFTWARE for anything else.
+ */
+#ifndef IMGQ_IMG_H
+#define IMGQ_IMG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+enum img_format {
+	IMG_UNKNOWN = 0,
+	/* decodable, subject to the allow-list */
+	IMG_JPEG,
+	IMG_PNG,
+	IMG_GIF,
+	IMG_WEBP,
+	IMG_TIFF,
+	IMG_HEIC,
+	IMG_AVIF,
+	/* recognised only to be refused by name */
+	IMG_SVG,
+	IMG_MVG,
+	IMG_MSL,
+	IMG_PS,
+	IMG_PDF,
+	IMG_BMP,
+	IMG_PSD,
+	IMG_JXL,
+	IMG_BIGTIFF,
+	IMG_TEXT,
+	IMG_NFORMATS
+};
+
+#define IMG_FMT_BIT(f)	(1u << (f))
+/* Every format a GraphicsMagick decode may be asked for. */
+#define IMG_DECODABLE	(IMG_FMT_BIT(IMG_JPEG) | IMG_FMT_BIT(IMG_PNG) | \
+	IMG_FMT_BIT(IMG_GIF) | IMG_FMT_BIT(IMG_WEBP) | IMG_FMT_BIT(IMG_TIFF) | \
+	IMG_FMT_BIT(IMG_HEIC) | IMG_FMT_BIT(IMG_AVIF))
+
+/* "jpeg", "png", ..., "unknown". */
+const char	*img_format_name(enum img_format);
+
+/*
+ * A comma-separated list of format names ("jpeg,png"; "jpg" and "heif"
+ * are accepted as aliases) to a bit set of IMG_FMT_BIT; only decodable
+ * formats may be named.  EX_USAGE on failure.
+ */
+int	img_format_list(const char *, unsigned *, struct err *);
+
+struct img_info {
+	enum img_format	format;
+	uint32_t	width;		/* as stored, before orientation */
+	uint32_t	height;
+	uint32_t	max_width;	/* largest frame or canvas seen */
+	uint32_t	max_height;
+	int		orientation;	/* EXIF 1..8, 1 when absent */
+	uint32_t	frames;		/* 1 for a still image */
+	int		depth;		/* bits per sample, 0 if unknown */
+	int		channels;	/* JPEG components, 0 if unknown */
+	int		progressive;	/* JPEG: progressive or multi-scan */
+};
+
+/*
+ * The format of the first bytes alone (no validation): IMG_UNKNOWN when
+ * nothing is recognised.
+ */
+enum img_format	img_sniff(const void *, size_t);
+
+/*
+ * Reads the header of a whole file in memory without decoding pixels and
+ * fills info.  Fails with EX_DATAERR (reason in the message) for an
+ * unrecognised, refused, truncated or malformed file.
+ */
+int	img_probe(const void *, size_t, struct img_info *, struct err *);
+
+struct img_limits {
+	unsigned	allow;		/* IMG_FMT_BIT set */
+	uint64_t	max_pixels;	/* width * height of any frame */
+	uint32_t	max_side;	/* width or height */
+	uint64_t	max_memory;	/* bytes GraphicsMagick may allocate */
+	int		threads;	/* GraphicsMagick worker threads */
+};
+
+/* Refuses (EX_DATAERR) a format outside allow or a size above limits. */
+int	img_check(const struct img_info *, const struct img_limits *,
+	    struct err *);
+
+/* Width and height as displayed, after the EXIF orientation. */
+void	img_upright(const struct img_info *, uint32_t *, uint32_t *);
+
+/*
+ * EXIF: the orientation tag of a TIFF-structured EXIF block ("II*\0" or
+ * "MM\0*" first), 1..8, or 1 when absent or malformed.  img_exif_reset()
+ * sets it to 1 in place and returns 1 if it found one.
+ */
+int	img_exif_orientation(const uint8_t *, size_t);
+int	img_exif_reset(uint8_t *, size_t);
+
+/* Variants. */
+
+enum img_mode {
+	IMG_FIT,	/* inside the box, aspect kept */
+	IMG_FILL,	/* cover the box, aspect kept, crop by gravity */
+	IMG_EXACT	/* exactly the box, aspect changed */
+};
+
+enum img_gravity {
+	IMG_CENTRE,
+	IMG_NORTH,
+	IMG_SOUTH,
+	IMG_EAST,
+	IMG_WEST,
+	IMG_NORTHEAST,
+	IMG_NORTHWEST,
+	IMG_SOUTHEAST,
+	IMG_SOUTHWEST
+};
+
+#define IMG_NAME_MAX	64
+#define IMG_SIDE_MAX	16384
+
+struct img_variant {
+	char		name[IMG_NAME_MAX + 1];
+	uint32_t	width;		/* 0: bound by height only */
+	uint32_t	height;		/* 0: bound by width only */
+	enum img_mode	mode;
+	enum img_gravity gravity;
+	enum img_format	format;		/* IMG_JPEG, IMG_PNG or IMG_WEBP */
+	int		quality;	/* 1..100 */
+	int		enlarge;	/* may scale up */
+	int		progressive;	/* JPEG: progressive */
+};
+
+/*
+ * Reads one variant, "name:WxH[:mode][:gravity][:format][:qN][:flag]...":
+ * name is 1..64 of [A-Za-z0-9_-] (it names the output file); WxH, Wx or
+ * xH; mode fit (default), fill or exact; gravity centre (default), north,
+ * south, east, west, northeast, northwest, southeast, southwest; format
+ * jpeg (default), png or webp; qN quality 1..100 (default 85 for JPEG, 80
+ * for WebP); flags enlarge and progressive.  EX_USAGE on failure.
+ */
+int	img_variant_parse(const char *, struct img_variant *, struct err *);
+
+/* The file name extension of an output format: "jpg", "png", "webp". */
+const char	*img_variant_ext(const struct img_variant *);
+
+/*
+ * Where a variant lands for an upright source of sw x sh: the whole source
+ * is scaled to scale_w x scale_h, then the crop_w x crop_h rectangle at
+ * crop_x, crop_y is kept (the whole of it, except in fill mode).
+ */
+struct img_geom {
+	uint32_t	scale_w, scale_h;
+	uint32_t	crop_x, crop_y, crop_w, crop_h;
+};
+
+void	img_variant_geom(const struct img_variant *, uint32_t, uint32_t,
+	    struct img_geom *);
+
+/* Decoding and rendering with GraphicsMagick. */
+
+/*
+ * Once per process, before any other GraphicsMagick call: initialises the
+ * library, sets its resource limits (pixels, width, height, memory, no
+ * memory map or disk cache, threads) and refuses every file, URL and
+ * program access it might attempt.
+ */
+int	img_init(const char *, const struct img_limits *, struct err *);
+
+struct img;
+
+/*
+ * Decodes the first frame of buf (already probed into info), asking a
+ * JPEG decoder for no less than hint_w x hint_h stored pixels (0 for the
+ * full size), converts it to upright sRGB with 8-bit samples.  NULL and
+ * err filled on failure.
+ */
+struct img	*img_decode(const void *, size_t, const struct img_info *,
+		    uint32_t, uint32_t, struct err *);
+
+/* Width and height of the decoded, upright image. */
+void	img_size(const struct img *, uint32_t *, uint32_t *);
+
+void	img_free(struct img *);
+
+struct img_render_opts {
+	uint8_t		bg[3];		/* background for alpha, RGB */
+	int		keep_meta;	/* keep EXIF (orientation reset), ICC */
+};
+
+struct img_output {
+	void		*data;		/* malloc'd encoded bytes */
+	size_t		len;
+	uint32_t	width, height;
+};
+
+/*
+ * Renders n variants (any order) into out[0..n-1]; the source is scaled
+ * once per variant from the smallest intermediate already made that is
+ * still at least as large, so the expensive first resize is shared.  On
+ * failure the outputs made so far are freed.
+ */
+int	img_render(struct img *, const struct img_variant *, size_t,
+	    const struct img_render_opts *, struct img_output *,
+	    struct err *);
+
+void	img_output_free(struct img_output *, size_t);
+
+/*
+ * The size to ask a JPEG decoder for (stored orientation) so that every
+ * variant can be made without enlarging the decoded image, times margin
+ * (1.0: just large enough; 2.0 leaves the resampler a 2:1 reduction):
+ * 0 x 0 when the full size is needed.
+ */
+void	img_decode_hint(const struct img_info *, const struct img_variant *,
+	    size_t, double, uint32_t *, uint32_t *);
+
+#endif

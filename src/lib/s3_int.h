@@ -1,0 +1,126 @@
+/*
+ * s3_int.h: inside the S3 client, shared by its modules (s3_http.c the
+ * request and retry engine, s3_ops.c the single requests, s3_upload.c
+ * the streaming upload).  Not for other areas: use s3.h.
+ */
+#ifndef IMGQ_S3_INT_H
+#define IMGQ_S3_INT_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "s3.h"
+#include "s3_buf.h"
+#include "sigv4.h"
+
+#define S3_XFER_MAXHDR		24
+#define S3_XFER_MAXPARAM	8
+#define S3_ERRBODY_MAX		65536
+
+struct s3 {
+	struct s3_conf	 c;
+	char		 region[64];	/* learned from wrong-region answers */
+	long long	 skew_s;	/* server clock minus ours */
+	CURLM		*multi;
+	struct s3_xfer	*active;	/* running or waiting to retry */
+	uint64_t	 rng;
+	unsigned long	 nreq;		/* requests sent, for -v */
+};
+
+enum s3_xstate { XS_IDLE, XS_RUNNING, XS_WAITING, XS_DONE };
+
+struct s3_xfer {
+	struct s3		*s3;
+	struct s3_xfer		*next;
+	/* The request (strings owned by the caller, alive until done). */
+	const char		*method;
+	const char		*key;		/* NULL: the bucket */
+	struct sigv4_param	 params[S3_XFER_MAXPARAM];
+	size_t			 nparams;
+	struct sigv4_header	 hdrs[S3_XFER_MAXHDR];
+	size_t			 nhdrs;
+	const unsigned char	*body;
+	size_t			 body_len;
+	int			 has_body;	/* PUT/POST send a body */
+	size_t			 resp_max;	/* limit on a kept answer */
+	int			(*sink)(void *, const void *, size_t,
+				    struct err *);
+	void			*sink_arg;
+	int			 range_set;
+	uint64_t		 range_start, range_end;
+	int			 error_in_200;	/* CompleteMultipartUpload */
+	/* The answer. */
+	long			 status;
+	struct s3_buf		 resp;
+	struct s3_buf		 meta;		/* "name: value\n" */
+	char			 etag[S3_ETAG_MAX];
+	char			 first_etag[S3_ETAG_MAX];
+	char			 date[64];
+	char			 region_hdr[64];
+	char			 ctype[256];
+	char			 cache[256];
+	char			 mtime[64];
+	long long		 clen;
+	long			 retry_after_s;
+	uint64_t		 sunk;		/* bytes given to the sink */
+	uint64_t		 resume_from;	/* this attempt's start */
+	/* The engine's. */
+	enum s3_xstate		 state;
+	CURL			*easy;
+	struct curl_slist	*sl;
+	struct s3_buf		 url, sts, authz;
+	char			 body_hash[65];
+	char			 amzdate[17];
+	char			 hosthdr[320];
+	char			 rangehdr[64];
+	char			 ifmatch[S3_ETAG_MAX + 16];
+	char			 curlerr[CURL_ERROR_SIZE];
+	size_t			 body_off;
+	int			 attempt;
+	int			 skew_done, region_done;
+	int			 sink_failed, resp_over;
+	uint64_t		 t0, t_attempt, next_at;
+	int			 rc;		/* 0 done well, -1 failed */
+	struct err		 err;
+	struct err		 sink_err;
+	char			 lasterr[256];
+};
+
+/* A fresh transfer (zeroed, limits set). */
+void	s3_xfer_init(struct s3_xfer *, struct s3 *, const char *,
+	    const char *);
+/* Frees what the engine kept (answer, buffers); the xfer may be reused. */
+void	s3_xfer_clean(struct s3_xfer *);
+int	s3_xfer_header(struct s3_xfer *, const char *, const char *);
+int	s3_xfer_param(struct s3_xfer *, const char *, const char *);
+/* Starts the transfer (first attempt now); see s3_drive. */
+int	s3_xfer_start(struct s3_xfer *, struct err *);
+/* Starts and drives until done; returns x->rc with e filled. */
+int	s3_xfer_run(struct s3_xfer *, struct err *);
+/* Cancels a transfer that is running or waiting. */
+void	s3_xfer_cancel(struct s3_xfer *);
+/*
+ * Moves all transfers along: starts due retries, performs, settles
+ * finished attempts, then waits up to timeout_ms for activity (or fd
+ * readable, *ready set).  Returns the number of transfers that became
+ * done, or -1 (e filled) on an engine failure.
+ */
+int	s3_drive(struct s3 *, int, int, int *, struct err *);
+
+/* Trace a line when verbose >= level. */
+void	s3_trace(struct s3 *, int, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+/*
+ * The URL of the request into x->url and its host into x->hosthdr;
+ * path gets the raw path, q the canonical query.
+ */
+int	s3_http_url(struct s3_xfer *, struct s3_buf *, struct s3_buf *,
+	    struct err *);
+/* An HTTP date (RFC 1123) as a time; -1 when malformed. */
+int	s3_http_date(const char *, time_t *);
+/* The key escaped for a message, in buf. */
+const char *s3_key_esc(const char *, char *, size_t);
+
+#endif

@@ -1,0 +1,582 @@
+/*
+ * s3_upload.c: one object from a stream of writes (see s3.h).
+ *
+ * The first buffer grows up to the part size; if the stream ends there,
+ * one PUT sends it.  When more comes, a multipart upload starts: each
+ * full buffer becomes a part handed to the engine (several in flight on
+ * the client's curl multi handle), kept until the server acknowledges it
+ * so that a failed attempt re-sends that part alone.  Any failure aborts
+ * the multipart upload.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exitcode.h"
+#include "s3_int.h"
+#include "s3_xml.h"
+#include "sys.h"
+
+#define MAX_INFLIGHT	64
+#define MAX_META	32
+#define FIRST_ALLOC	(64 << 10)
+
+struct part {
+	int		 num;
+	unsigned char	*buf;
+	size_t		 len;
+	char		 num_s[16];
+	struct s3_xfer	 x;
+};
+
+struct done_part {
+	int	num;
+	char	etag[S3_ETAG_MAX];
+};
+
+struct s3_upload {
+	struct s3	*s3;
+	char		*key;
+	char		*ctype, *cache;
+	char		*meta_hdr[MAX_META];	/* "x-amz-meta-name" */
+	char		*meta_val[MAX_META];
+	int		 nmeta;
+	int		 create_only;
+	uint64_t	 base_part;	/* part size of the first parts */
+	int		 fixed_part;	/* size known: no growth needed */
+	unsigned char	*cur;
+	size_t		 len, cap;
+	uint64_t	 total;
+	int		 multipart;
+	char		 upload_id[1024];
+	struct part	*inflight[MAX_INFLIGHT];
+	int		 ninflight;
+	struct done_part *done;
+	int		 ndone, capdone;
+	int		 next_num;
+	int		 failed;
+	struct err	 ferr;
+};
+
+static int
+nomem(struct err *e)
+{
+	return err_set(e, EX_OSERR, "out of memory");
+}
+
+/* The size of part number n: doubles every 1000 parts (unknown size). */
+static uint64_t
+part_size(const struct s3_upload *u, int n)
+{
+	uint64_t ps = u->base_part;
+	int shift = u->fixed_part ? 0 : (n - 1) / 1000;
+
+	while (shift-- > 0 && ps < S3_MAX_PART)
+		ps *= 2;
+	return ps > S3_MAX_PART ? S3_MAX_PART : ps;
+}
+
+static int
+meta_ok(const char *name, const char *val)
+{
+	const char *p;
+
+	if (*name == '\0' || strlen(name) > 128)
+		return 0;
+	for (p = name; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+			return 0;
+	for (p = val; *p != '\0'; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			return 0;
+	return strlen(val) <= 2048;
+}
+
+struct s3_upload *
+s3_upload_new(struct s3 *s, const char *key, const struct s3_put_opts *o,
+    struct err *e)
+{
+	struct s3_upload *u;
+	size_t i, k;
+	uint64_t need;
+
+	if (key == NULL || *key == '\0' || strlen(key) > 1024) {
+		err_set(e, EX_USAGE, "a key is 1 to 1024 bytes");
+		return NULL;
+	}
+	if ((u = calloc(1, sizeof(*u))) == NULL ||
+	    (u->key = strdup(key)) == NULL)
+		goto mem;
+	u->s3 = s;
+	u->next_num = 1;
+	u->base_part = s->c.part_size;
+	if (o != NULL && o->size_hint > 0) {
+		need = (o->size_hint + S3_MAX_PARTS - 1) / S3_MAX_PARTS;
+		need = (need + (1 << 20) - 1) & ~(uint64_t)((1 << 20) - 1);
+		if (need > u->base_part)
+			u->base_part = need;
+		u->fixed_part = 1;
+	}
+	if (o == NULL)
+		return u;
+	u->create_only = o->create_only;
+	if ((o->content_type != NULL &&
+	    (u->ctype = strdup(o->content_type)) == NULL) ||
+	    (o->cache_control != NULL &&
+	    (u->cache = strdup(o->cache_control)) == NULL))
+		goto mem;
+	for (i = 0; o->meta != NULL && o->meta[i] != NULL; i += 2) {
+		if (o->meta[i + 1] == NULL || u->nmeta >= MAX_META ||
+		    !meta_ok(o->meta[i], o->meta[i + 1])) {
+			err_set(e, EX_USAGE, "bad metadata '%s' (names: "
+			    "letters, digits, - and _; values: printable "
+			    "ASCII; at most %d)", o->meta[i], MAX_META);
+			s3_upload_abort(u);
+			return NULL;
+		}
+		if ((u->meta_hdr[u->nmeta] = malloc(strlen(o->meta[i]) + 12))
+		    == NULL || (u->meta_val[u->nmeta] =
+		    strdup(o->meta[i + 1])) == NULL) {
+			free(u->meta_hdr[u->nmeta]);
+			goto mem;
+		}
+		memcpy(u->meta_hdr[u->nmeta], "x-amz-meta-", 11);
+		for (k = 0; o->meta[i][k] != '\0'; k++)
+			u->meta_hdr[u->nmeta][11 + k] =
+			    (char)tolower((unsigned char)o->meta[i][k]);
+		u->meta_hdr[u->nmeta][11 + k] = '\0';
+		u->nmeta++;
+	}
+	return u;
+mem:
+	nomem(e);
+	s3_upload_abort(u);
+	return NULL;
+}
+
+/* The object's own headers (content type, cache control, metadata). */
+static void
+object_headers(struct s3_upload *u, struct s3_xfer *x)
+{
+	int i;
+
+	if (u->ctype != NULL)
+		s3_xfer_header(x, "content-type", u->ctype);
+	if (u->cache != NULL)
+		s3_xfer_header(x, "cache-control", u->cache);
+	for (i = 0; i < u->nmeta; i++)
+		s3_xfer_header(x, u->meta_hdr[i], u->meta_val[i]);
+}
+
+static void
+strip_quotes(const char *in, char *out, size_t size)
+{
+	size_t n = strlen(in);
+
+	if (n >= 2 && in[0] == '"' && in[n - 1] == '"') {
+		in++;
+		n -= 2;
+	}
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, in, n);
+	out[n] = '\0';
+}
+
+static int
+fail(struct s3_upload *u, const struct err *why, struct err *e)
+{
+	if (!u->failed) {
+		u->failed = 1;
+		u->ferr = *why;
+	}
+	if (e != NULL)
+		*e = u->ferr;
+	return -1;
+}
+
+static int
+fail_exists(struct s3_upload *u, struct err *pe, struct err *e)
+{
+	char k[300];
+
+	err_set(pe, EX_NEGATIVE, "PUT s3://%s/%s: the key exists "
+	    "(create-only)", u->s3->c.bucket, s3_key_esc(u->key, k,
+	    sizeof(k)));
+	return fail(u, pe, e);
+}
+
+static int
+start_multipart(struct s3_upload *u, struct err *e)
+{
+	struct s3_xfer x;
+	struct err pe;
+	int rc;
+
+	if (u->create_only) {
+		rc = s3_head(u->s3, u->key, NULL, &pe);
+		if (rc == 0)
+			return fail_exists(u, &pe, e);
+		if (pe.code != EX_NOINPUT)
+			return fail(u, &pe, e);
+	}
+	s3_xfer_init(&x, u->s3, "POST", u->key);
+	x.has_body = 1;
+	s3_xfer_param(&x, "uploads", "");
+	object_headers(u, &x);
+	rc = s3_xfer_run(&x, &pe);
+	if (rc == 0 && s3_xml_upload_id(x.resp.p, x.resp.len, u->upload_id,
+	    sizeof(u->upload_id), &pe) == -1)
+		rc = -1;
+	s3_xfer_clean(&x);
+	if (rc == -1)
+		return fail(u, &pe, e);
+	u->multipart = 1;
+	s3_trace(u->s3, 1, "multipart upload started");
+	return 0;
+}
+
+/* Settles the parts that are done; -1 when one failed. */
+static int
+reap(struct s3_upload *u, struct err *e)
+{
+	struct done_part *d;
+	struct part *p;
+	int i, bad = 0;
+
+	for (i = 0; i < u->ninflight; ) {
+		p = u->inflight[i];
+		if (p->x.state != XS_DONE) {
+			i++;
+			continue;
+		}
+		if (p->x.rc == 0 && p->x.etag[0] == '\0') {
+			err_set(&p->x.err, EX_PROTOCOL, "part %d: no ETag in "
+			    "the answer", p->num);
+			p->x.rc = -1;
+		}
+		if (p->x.rc == 0) {
+			if (u->ndone == u->capdone) {
+				int cap = u->capdone ? u->capdone * 2 : 64;
+
+				if ((d = realloc(u->done, (size_t)cap *
+				    sizeof(*d))) == NULL) {
+					struct err me;
+
+					nomem(&me);
+					fail(u, &me, NULL);
+					bad = 1;
+					goto next;
+				}
+				u->done = d;
+				u->capdone = cap;
+			}
+			u->done[u->ndone].num = p->num;
+			memcpy(u->done[u->ndone].etag, p->x.etag,
+			    sizeof(p->x.etag));
+			u->ndone++;
+		} else {
+			fail(u, &p->x.err, NULL);
+			bad = 1;
+		}
+next:
+		s3_xfer_clean(&p->x);
+		free(p->buf);
+		free(p);
+		u->inflight[i] = u->inflight[--u->ninflight];
+	}
+	if (bad || u->failed) {
+		if (e != NULL)
+			*e = u->ferr;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+drive(struct s3_upload *u, int timeout_ms, int fd, int *ready,
+    struct err *e)
+{
+	struct err de;
+
+	if (s3_drive(u->s3, timeout_ms, fd, ready, &de) == -1)
+		return fail(u, &de, e);
+	return reap(u, e);
+}
+
+/* Hands the current buffer over as the next part. */
+static int
+submit(struct s3_upload *u, struct err *e)
+{
+	struct part *p;
+
+	while (u->ninflight >= u->s3->c.parts_in_flight ||
+	    u->ninflight >= MAX_INFLIGHT)
+		if (drive(u, 1000, -1, NULL, e) == -1)
+			return -1;
+	if (u->next_num > S3_MAX_PARTS) {
+		struct err te;
+
+		err_set(&te, EX_DATAERR, "more than %d parts", S3_MAX_PARTS);
+		return fail(u, &te, e);
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		struct err me;
+
+		nomem(&me);
+		return fail(u, &me, e);
+	}
+	p->num = u->next_num++;
+	p->buf = u->cur;
+	p->len = u->len;
+	u->cur = NULL;
+	u->len = u->cap = 0;
+	(void)snprintf(p->num_s, sizeof(p->num_s), "%d", p->num);
+	s3_xfer_init(&p->x, u->s3, "PUT", u->key);
+	p->x.has_body = 1;
+	p->x.body = p->buf;
+	p->x.body_len = p->len;
+	s3_xfer_param(&p->x, "partNumber", p->num_s);
+	s3_xfer_param(&p->x, "uploadId", u->upload_id);
+	u->inflight[u->ninflight++] = p;
+	if (s3_xfer_start(&p->x, NULL) == -1)
+		return reap(u, e);
+	return 0;
+}
+
+int
+s3_upload_write(struct s3_upload *u, const void *data, size_t n,
+    struct err *e)
+{
+	const unsigned char *d = data;
+	uint64_t ps;
+	size_t take, cap;
+	unsigned char *nb;
+
+	if (u->failed)
+		return fail(u, &u->ferr, e);
+	while (n > 0) {
+		ps = part_size(u, u->next_num);
+		if (u->len == ps) {
+			if (!u->multipart && start_multipart(u, e) == -1)
+				return -1;
+			if (submit(u, e) == -1)
+				return -1;
+			ps = part_size(u, u->next_num);
+		}
+		take = n < ps - u->len ? n : (size_t)(ps - u->len);
+		if (u->len + take > u->cap) {
+			cap = u->cap ? u->cap : FIRST_ALLOC;
+			while (cap < u->len + take)
+				cap *= 2;
+			if (cap > ps)
+				cap = (size_t)ps;
+			if ((nb = realloc(u->cur, cap)) == NULL) {
+				struct err me;
+
+				nomem(&me);
+				return fail(u, &me, e);
+			}
+			u->cur = nb;
+			u->cap = cap;
+		}
+		memcpy(u->cur + u->len, d, take);
+		u->len += take;
+		u->total += take;
+		d += take;
+		n -= take;
+	}
+	if (u->ninflight > 0)
+		return drive(u, 0, -1, NULL, e);
+	return 0;
+}
+
+int
+s3_upload_wait(struct s3_upload *u, int fd, int timeout_ms, struct err *e)
+{
+	uint64_t end = sys_now_ms() + (uint64_t)(timeout_ms < 0 ? 0 :
+	    timeout_ms);
+	int ready = 0;
+
+	if (u->failed)
+		return fail(u, &u->ferr, e);
+	while (u->ninflight > 0 && !ready) {
+		if (drive(u, timeout_ms < 0 ? 1000 : timeout_ms, fd, &ready,
+		    e) == -1)
+			return -1;
+		if (timeout_ms >= 0 && sys_now_ms() >= end)
+			break;
+	}
+	return 0;
+}
+
+static int
+cmp_done(const void *a, const void *b)
+{
+	const struct done_part *x = a, *y = b;
+
+	return x->num - y->num;
+}
+
+static int
+complete(struct s3_upload *u, char *etag, size_t etaglen, struct err *e)
+{
+	struct s3_buf body = { 0 };
+	struct s3_xfer x;
+	struct err pe;
+	char tag[S3_ETAG_MAX];
+	int i, rc;
+
+	qsort(u->done, (size_t)u->ndone, sizeof(*u->done), cmp_done);
+	s3_buf_adds(&body, "<CompleteMultipartUpload>");
+	for (i = 0; i < u->ndone; i++) {
+		s3_buf_addf(&body, "<Part><PartNumber>%d</PartNumber><ETag>",
+		    u->done[i].num);
+		s3_xml_escape(&body, u->done[i].etag);
+		s3_buf_adds(&body, "</ETag></Part>");
+	}
+	if (s3_buf_adds(&body, "</CompleteMultipartUpload>") == -1 ||
+	    body.over) {
+		s3_buf_free(&body);
+		nomem(&pe);
+		return fail(u, &pe, e);
+	}
+	s3_xfer_init(&x, u->s3, "POST", u->key);
+	x.has_body = 1;
+	x.body = (const unsigned char *)body.p;
+	x.body_len = body.len;
+	x.error_in_200 = 1;
+	s3_xfer_param(&x, "uploadId", u->upload_id);
+	s3_xfer_header(&x, "content-type", "application/xml");
+	rc = s3_xfer_run(&x, &pe);
+	if (rc == 0 && s3_xml_complete(x.resp.p, x.resp.len, tag,
+	    sizeof(tag), &pe) == -1)
+		rc = -1;
+	s3_xfer_clean(&x);
+	s3_buf_free(&body);
+	if (rc == -1)
+		return fail(u, &pe, e);
+	if (etag != NULL && etaglen > 0)
+		strip_quotes(tag, etag, etaglen);
+	return 0;
+}
+
+static int
+single_put(struct s3_upload *u, char *etag, size_t etaglen, struct err *e)
+{
+	struct s3_xfer x;
+	struct err pe;
+	int rc;
+
+	s3_xfer_init(&x, u->s3, "PUT", u->key);
+	x.has_body = 1;
+	x.body = u->cur != NULL ? u->cur : (const unsigned char *)"";
+	x.body_len = u->len;
+	object_headers(u, &x);
+	if (u->create_only)
+		s3_xfer_header(&x, "if-none-match", "*");
+	rc = s3_xfer_run(&x, &pe);
+	if (rc == -1 && u->create_only && x.status == 501) {
+		/*
+		 * No conditional PUT here (Swift's S3 API): check, then
+		 * put; not atomic, as the manual says.
+		 */
+		s3_xfer_clean(&x);
+		if (s3_head(u->s3, u->key, NULL, &pe) == 0) {
+			err_set(&pe, EX_NEGATIVE, "412");
+			return fail_exists(u, &pe, e);
+		}
+		if (pe.code != EX_NOINPUT)
+			return fail(u, &pe, e);
+		s3_xfer_init(&x, u->s3, "PUT", u->key);
+		x.has_body = 1;
+		x.body = u->cur != NULL ? u->cur : (const unsigned char *)"";
+		x.body_len = u->len;
+		object_headers(u, &x);
+		rc = s3_xfer_run(&x, &pe);
+	}
+	if (rc == 0 && etag != NULL && etaglen > 0)
+		strip_quotes(x.etag, etag, etaglen);
+	s3_xfer_clean(&x);
+	if (rc == -1)
+		return pe.code == EX_NEGATIVE ? fail_exists(u, &pe, e) :
+		    fail(u, &pe, e);
+	return 0;
+}
+
+int
+s3_upload_finish(struct s3_upload *u, char *etag, size_t etaglen,
+    struct err *e)
+{
+	int rc = -1;
+
+	if (u->failed) {
+		fail(u, &u->ferr, e);
+		goto out;
+	}
+	if (!u->multipart) {
+		rc = single_put(u, etag, etaglen, e);
+		goto out;
+	}
+	if (u->len > 0 && submit(u, e) == -1)
+		goto out;
+	while (u->ninflight > 0)
+		if (drive(u, 1000, -1, NULL, e) == -1)
+			goto out;
+	rc = complete(u, etag, etaglen, e);
+	if (rc == 0)
+		u->multipart = 0;	/* nothing to abort */
+out:
+	s3_upload_abort(u);
+	return rc;
+}
+
+uint64_t
+s3_upload_bytes(const struct s3_upload *u)
+{
+	return u->total;
+}
+
+int
+s3_upload_parts(const struct s3_upload *u)
+{
+	return u->multipart ? u->next_num - 1 : 0;
+}
+
+void
+s3_upload_abort(struct s3_upload *u)
+{
+	struct s3_xfer x;
+	struct err e;
+	int i;
+
+	if (u == NULL)
+		return;
+	for (i = 0; i < u->ninflight; i++) {
+		s3_xfer_clean(&u->inflight[i]->x);
+		free(u->inflight[i]->buf);
+		free(u->inflight[i]);
+	}
+	u->ninflight = 0;
+	if (u->multipart) {
+		s3_xfer_init(&x, u->s3, "DELETE", u->key);
+		s3_xfer_param(&x, "uploadId", u->upload_id);
+		if (s3_xfer_run(&x, &e) == -1)
+			s3_trace(u->s3, 1, "abort of the multipart upload "
+			    "failed: %s", e.msg);
+		else
+			s3_trace(u->s3, 1, "multipart upload aborted");
+		s3_xfer_clean(&x);
+	}
+	for (i = 0; i < u->nmeta; i++) {
+		free(u->meta_hdr[i]);
+		free(u->meta_val[i]);
+	}
+	free(u->done);
+	free(u->cur);
+	free(u->ctype);
+	free(u->cache);
+	free(u->key);
+	free(u);
+}

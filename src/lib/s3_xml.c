@@ -1,0 +1,598 @@
+/*
+ * s3_xml.c: the XML subset of S3 answers (see s3_xml.h).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exitcode.h"
+#include "s3_buf.h"
+#include "s3_xml.h"
+
+struct xp {
+	const char	*p, *end;
+	char		 path[S3_XML_MAXDEPTH * (S3_XML_MAXNAME + 1) + 1];
+	size_t		 plen[S3_XML_MAXDEPTH + 1];
+	int		 depth;
+	struct s3_buf	 text[S3_XML_MAXDEPTH + 1];
+	struct err	*e;
+};
+
+static int
+bad(struct xp *x, const char *why)
+{
+	return err_set(x->e, EX_PROTOCOL, "malformed XML answer: %s", why);
+}
+
+static int
+starts(struct xp *x, const char *s)
+{
+	size_t n = strlen(s);
+
+	return (size_t)(x->end - x->p) >= n && memcmp(x->p, s, n) == 0;
+}
+
+static int
+skip_past(struct xp *x, const char *s)
+{
+	size_t n = strlen(s);
+
+	for (; x->end - x->p >= (ptrdiff_t)n; x->p++)
+		if (memcmp(x->p, s, n) == 0) {
+			x->p += n;
+			return 0;
+		}
+	return -1;
+}
+
+static int
+put_utf8(struct s3_buf *b, unsigned long c)
+{
+	char u[4];
+	size_t n;
+
+	if (c == 0 || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return -1;
+	if (c < 0x80) {
+		u[0] = (char)c;
+		n = 1;
+	} else if (c < 0x800) {
+		u[0] = (char)(0xc0 | (c >> 6));
+		u[1] = (char)(0x80 | (c & 0x3f));
+		n = 2;
+	} else if (c < 0x10000) {
+		u[0] = (char)(0xe0 | (c >> 12));
+		u[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		u[2] = (char)(0x80 | (c & 0x3f));
+		n = 3;
+	} else {
+		u[0] = (char)(0xf0 | (c >> 18));
+		u[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+		u[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+		u[3] = (char)(0x80 | (c & 0x3f));
+		n = 4;
+	}
+	return s3_buf_add(b, u, n);
+}
+
+/* Text up to the next '<', entities decoded, into the open element. */
+static int
+text(struct xp *x)
+{
+	static const struct { const char *name; char c; } ents[] = {
+		{ "lt;", '<' }, { "gt;", '>' }, { "amp;", '&' },
+		{ "quot;", '"' }, { "apos;", '\'' },
+	};
+	struct s3_buf *b = &x->text[x->depth];
+	unsigned long c;
+	size_t i;
+	char *end;
+
+	while (x->p < x->end && *x->p != '<') {
+		if (*x->p != '&') {
+			if (s3_buf_addc(b, *x->p++) == -1)
+				return bad(x, "text too long");
+			continue;
+		}
+		x->p++;
+		for (i = 0; i < sizeof(ents) / sizeof(ents[0]); i++)
+			if (starts(x, ents[i].name))
+				break;
+		if (i < sizeof(ents) / sizeof(ents[0])) {
+			x->p += strlen(ents[i].name);
+			if (s3_buf_addc(b, ents[i].c) == -1)
+				return bad(x, "text too long");
+			continue;
+		}
+		if (x->p >= x->end || *x->p != '#')
+			return bad(x, "unknown entity");
+		x->p++;
+		errno = 0;
+		{
+			char num[12];
+			size_t k = 0;
+			int hex = x->p < x->end && *x->p == 'x';
+
+			if (hex)
+				x->p++;
+			while (x->p < x->end && *x->p != ';' && k < 11)
+				num[k++] = *x->p++;
+			num[k] = '\0';
+			if (x->p >= x->end || *x->p != ';' || k == 0 ||
+			    !isxdigit((unsigned char)num[0]))
+				return bad(x, "bad character reference");
+			x->p++;
+			c = strtoul(num, &end, hex ? 16 : 10);
+			if (*end != '\0' || errno != 0 ||
+			    put_utf8(b, c) == -1)
+				return bad(x, "bad character reference");
+		}
+	}
+	return 0;
+}
+
+static int
+name(struct xp *x, char *out)
+{
+	size_t n = 0;
+	const char *colon = NULL, *s = x->p;
+
+	while (x->p < x->end && !isspace((unsigned char)*x->p) &&
+	    *x->p != '>' && *x->p != '/' && *x->p != '=') {
+		if (*x->p == ':')
+			colon = x->p;
+		x->p++;
+	}
+	if (colon != NULL)
+		s = colon + 1;
+	n = (size_t)(x->p - s);
+	if (n == 0 || n > S3_XML_MAXNAME)
+		return bad(x, "bad element name");
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return 0;
+}
+
+static int
+close_elem(struct xp *x, int (*cb)(void *, const char *, int, const char *,
+    size_t), void *arg)
+{
+	struct s3_buf *b = &x->text[x->depth];
+	int rc;
+
+	rc = cb(arg, x->path, x->depth, s3_buf_str(b), b->len);
+	s3_buf_reset(b);
+	x->depth--;
+	x->path[x->plen[x->depth]] = '\0';
+	return rc;
+}
+
+static int
+open_elem(struct xp *x, const char *nm)
+{
+	size_t len = x->plen[x->depth], n = strlen(nm);
+
+	if (x->depth >= S3_XML_MAXDEPTH)
+		return bad(x, "nested too deep");
+	if (x->depth > 0)
+		x->path[len++] = '/';
+	memcpy(x->path + len, nm, n + 1);
+	x->depth++;
+	x->plen[x->depth] = len + n;
+	s3_buf_reset(&x->text[x->depth]);
+	return 0;
+}
+
+static int
+tag(struct xp *x, int (*cb)(void *, const char *, int, const char *,
+    size_t), void *arg, int *seen_root)
+{
+	char nm[S3_XML_MAXNAME + 1];
+	char q;
+
+	x->p++;		/* '<' */
+	if (x->p < x->end && *x->p == '/') {
+		x->p++;
+		if (name(x, nm) == -1)
+			return -1;
+		while (x->p < x->end && isspace((unsigned char)*x->p))
+			x->p++;
+		if (x->p >= x->end || *x->p != '>')
+			return bad(x, "bad end tag");
+		x->p++;
+		if (x->depth == 0 ||
+		    strcmp(x->path + x->plen[x->depth - 1] +
+		    (x->depth > 1), nm) != 0)
+			return bad(x, "mismatched end tag");
+		return close_elem(x, cb, arg);
+	}
+	if (*seen_root && x->depth == 0)
+		return bad(x, "more than one root element");
+	if (name(x, nm) == -1 || open_elem(x, nm) == -1)
+		return -1;
+	*seen_root = 1;
+	/* Attributes are skipped (quoted values may hold '>'). */
+	while (x->p < x->end && *x->p != '>') {
+		if (*x->p == '"' || *x->p == '\'') {
+			q = *x->p++;
+			while (x->p < x->end && *x->p != q)
+				x->p++;
+			if (x->p >= x->end)
+				break;
+		} else if (*x->p == '/' && x->p + 1 < x->end &&
+		    x->p[1] == '>') {
+			x->p += 2;
+			return close_elem(x, cb, arg);
+		}
+		x->p++;
+	}
+	if (x->p >= x->end)
+		return bad(x, "unterminated tag");
+	x->p++;
+	return 0;
+}
+
+int
+s3_xml_parse(const char *buf, size_t len,
+    int (*cb)(void *, const char *, int, const char *, size_t), void *arg,
+    struct err *e)
+{
+	struct xp *x;
+	int rc = -1, seen_root = 0, i;
+
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		return err_set(e, EX_OSERR, "out of memory parsing XML");
+	x->p = buf;
+	x->end = buf + len;
+	x->e = e;
+	for (i = 0; i <= S3_XML_MAXDEPTH; i++)
+		x->text[i].max = S3_XML_MAXTEXT;
+	while (x->p < x->end) {
+		if (*x->p != '<') {
+			if (x->depth == 0) {
+				if (!isspace((unsigned char)*x->p)) {
+					bad(x, "text outside the root");
+					goto out;
+				}
+				x->p++;
+				continue;
+			}
+			if (text(x) == -1)
+				goto out;
+			continue;
+		}
+		if (starts(x, "<?")) {
+			if (skip_past(x, "?>") == -1) {
+				bad(x, "unterminated declaration");
+				goto out;
+			}
+		} else if (starts(x, "<!--")) {
+			if (skip_past(x, "-->") == -1) {
+				bad(x, "unterminated comment");
+				goto out;
+			}
+		} else if (starts(x, "<![CDATA[")) {
+			const char *s = x->p + 9;
+
+			if (x->depth == 0 || skip_past(x, "]]>") == -1) {
+				bad(x, "bad CDATA section");
+				goto out;
+			}
+			if (s3_buf_add(&x->text[x->depth], s,
+			    (size_t)(x->p - 3 - s)) == -1) {
+				bad(x, "text too long");
+				goto out;
+			}
+		} else if (starts(x, "<!")) {
+			bad(x, "DOCTYPE or declaration refused");
+			goto out;
+		} else if (tag(x, cb, arg, &seen_root) == -1)
+			goto out;
+	}
+	if (x->depth != 0 || !seen_root) {
+		bad(x, x->depth ? "truncated document" : "no root element");
+		goto out;
+	}
+	rc = 0;
+out:
+	for (i = 0; i <= S3_XML_MAXDEPTH; i++)
+		s3_buf_free(&x->text[i]);
+	free(x);
+	return rc;
+}
+
+static void
+copy(char *dst, size_t size, const char *s, size_t n)
+{
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+static int
+error_cb(void *arg, const char *path, int depth, const char *t, size_t n)
+{
+	struct s3_xml_error *o = arg;
+
+	if (depth != 2 || strncmp(path, "Error/", 6) != 0)
+		return 0;
+	path += 6;
+	if (strcmp(path, "Code") == 0)
+		copy(o->code, sizeof(o->code), t, n);
+	else if (strcmp(path, "Message") == 0)
+		copy(o->message, sizeof(o->message), t, n);
+	else if (strcmp(path, "Region") == 0)
+		copy(o->region, sizeof(o->region), t, n);
+	else if (strcmp(path, "StringToSign") == 0)
+		copy(o->sts, sizeof(o->sts), t, n);
+	else if (strcmp(path, "ServerTime") == 0)
+		copy(o->server_time, sizeof(o->server_time), t, n);
+	return 0;
+}
+
+int
+s3_xml_error(const char *buf, size_t len, struct s3_xml_error *o,
+    struct err *e)
+{
+	memset(o, 0, sizeof(*o));
+	if (s3_xml_parse(buf, len, error_cb, o, e) == -1)
+		return -1;
+	if (o->code[0] == '\0')
+		return err_set(e, EX_PROTOCOL, "answer is not an S3 error");
+	return 0;
+}
+
+struct one {
+	const char	*want;
+	char		*out;
+	size_t		 size;
+	int		 found;
+};
+
+static int
+one_cb(void *arg, const char *path, int depth, const char *t, size_t n)
+{
+	struct one *o = arg;
+
+	(void)depth;
+	if (strcmp(path, o->want) == 0) {
+		if (n >= o->size || n == 0)
+			return -1;
+		copy(o->out, o->size, t, n);
+		o->found = 1;
+	}
+	return 0;
+}
+
+static int
+get_one(const char *buf, size_t len, const char *want, char *out,
+    size_t size, struct err *e)
+{
+	struct one o = { want, out, size, 0 };
+
+	err_clear(e);
+	if (s3_xml_parse(buf, len, one_cb, &o, e) == -1) {
+		if (e != NULL && e->code == 0)
+			err_set(e, EX_PROTOCOL, "bad %s in the answer", want);
+		return -1;
+	}
+	if (!o.found)
+		return err_set(e, EX_PROTOCOL, "no %s in the answer", want);
+	return 0;
+}
+
+int
+s3_xml_upload_id(const char *buf, size_t len, char *out, size_t size,
+    struct err *e)
+{
+	return get_one(buf, len, "InitiateMultipartUploadResult/UploadId",
+	    out, size, e);
+}
+
+int
+s3_xml_complete(const char *buf, size_t len, char *out, size_t size,
+    struct err *e)
+{
+	return get_one(buf, len, "CompleteMultipartUploadResult/ETag", out,
+	    size, e);
+}
+
+static int
+pct_decode(struct s3_buf *b, const char *s, size_t n)
+{
+	char hex[3] = "";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '%') {
+			if (i + 2 >= n + 0 || !isxdigit((unsigned char)s[i + 1])
+			    || !isxdigit((unsigned char)s[i + 2]))
+				return -1;
+			hex[0] = s[i + 1];
+			hex[1] = s[i + 2];
+			if (s3_buf_addc(b, (int)strtoul(hex, NULL, 16)) == -1)
+				return -1;
+			i += 2;
+		} else if (s3_buf_addc(b, s[i] == '+' ? ' ' : s[i]) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+struct lst {
+	int			 url;
+	int			(*cb)(void *, const struct s3_xml_entry *);
+	void			*arg;
+	struct s3_xml_list	*out;
+	struct s3_buf		 key, etag, mtime;
+	uint64_t		 size;
+	int			 have_key, have_size;
+	struct err		*e;
+};
+
+static int
+set_text(struct lst *l, struct s3_buf *b, const char *t, size_t n)
+{
+	s3_buf_reset(b);
+	if (l->url ? pct_decode(b, t, n) == -1 : s3_buf_add(b, t, n) == -1)
+		return err_set(l->e, EX_PROTOCOL, "bad key in the listing");
+	return 0;
+}
+
+static int
+list_cb(void *arg, const char *path, int depth, const char *t, size_t n)
+{
+	struct lst *l = arg;
+	struct s3_xml_entry ent;
+	char *end;
+	int rc;
+
+	if (strncmp(path, "ListBucketResult", 16) != 0)
+		return err_set(l->e, EX_PROTOCOL, "answer is not a listing");
+	path += 16;
+	if (depth == 2 && strcmp(path, "/IsTruncated") == 0)
+		l->out->truncated = n == 4 && memcmp(t, "true", 4) == 0;
+	else if (depth == 2 && strcmp(path, "/NextContinuationToken") == 0)
+		copy(l->out->next_token, sizeof(l->out->next_token), t, n);
+	else if (depth == 3 && strcmp(path, "/Contents/Key") == 0) {
+		if (set_text(l, &l->key, t, n) == -1)
+			return -1;
+		l->have_key = 1;
+	} else if (depth == 3 && strcmp(path, "/Contents/Size") == 0) {
+		errno = 0;
+		l->size = strtoull(t, &end, 10);
+		if (n == 0 || *end != '\0' || errno != 0 || *t == '-')
+			return err_set(l->e, EX_PROTOCOL,
+			    "bad size in the listing");
+		l->have_size = 1;
+	} else if (depth == 3 && strcmp(path, "/Contents/ETag") == 0) {
+		s3_buf_reset(&l->etag);
+		s3_buf_add(&l->etag, t, n);
+	} else if (depth == 3 && strcmp(path, "/Contents/LastModified") == 0) {
+		s3_buf_reset(&l->mtime);
+		s3_buf_add(&l->mtime, t, n);
+	} else if (depth == 2 && strcmp(path, "/Contents") == 0) {
+		if (!l->have_key || !l->have_size)
+			return err_set(l->e, EX_PROTOCOL,
+			    "listing entry without key or size");
+		memset(&ent, 0, sizeof(ent));
+		ent.key = s3_buf_str(&l->key);
+		ent.size = l->size;
+		ent.mtime = s3_buf_str(&l->mtime);
+		ent.etag = s3_buf_str(&l->etag);
+		l->out->count++;
+		l->have_key = l->have_size = 0;
+		rc = l->cb != NULL ? l->cb(l->arg, &ent) : 0;
+		s3_buf_reset(&l->etag);
+		s3_buf_reset(&l->mtime);
+		return rc;
+	} else if (depth == 3 && strcmp(path, "/CommonPrefixes/Prefix") == 0) {
+		if (set_text(l, &l->key, t, n) == -1)
+			return -1;
+		memset(&ent, 0, sizeof(ent));
+		ent.prefix = s3_buf_str(&l->key);
+		l->out->count++;
+		return l->cb != NULL ? l->cb(l->arg, &ent) : 0;
+	}
+	return 0;
+}
+
+int
+s3_xml_list(const char *buf, size_t len, int url,
+    int (*cb)(void *, const struct s3_xml_entry *), void *arg,
+    struct s3_xml_list *out, struct err *e)
+{
+	struct lst l;
+	int rc;
+
+	memset(&l, 0, sizeof(l));
+	memset(out, 0, sizeof(*out));
+	l.url = url;
+	l.cb = cb;
+	l.arg = arg;
+	l.out = out;
+	l.e = e;
+	l.key.max = l.etag.max = l.mtime.max = S3_XML_MAXTEXT;
+	err_clear(e);
+	rc = s3_xml_parse(buf, len, list_cb, &l, e);
+	if (rc == -1 && e != NULL && e->code == 0)
+		err_set(e, EX_PROTOCOL, "listing stopped");
+	s3_buf_free(&l.key);
+	s3_buf_free(&l.etag);
+	s3_buf_free(&l.mtime);
+	return rc;
+}
+
+struct del {
+	int	(*cb)(void *, const char *, const char *, const char *);
+	void	*arg;
+	long	*deleted;
+	char	 key[1100], code[64], msg[256];
+};
+
+static int
+del_cb(void *arg, const char *path, int depth, const char *t, size_t n)
+{
+	struct del *d = arg;
+
+	(void)depth;
+	if (strcmp(path, "DeleteResult/Deleted") == 0)
+		(*d->deleted)++;
+	else if (strcmp(path, "DeleteResult/Error/Key") == 0)
+		copy(d->key, sizeof(d->key), t, n);
+	else if (strcmp(path, "DeleteResult/Error/Code") == 0)
+		copy(d->code, sizeof(d->code), t, n);
+	else if (strcmp(path, "DeleteResult/Error/Message") == 0)
+		copy(d->msg, sizeof(d->msg), t, n);
+	else if (strcmp(path, "DeleteResult/Error") == 0) {
+		if (d->cb != NULL && d->cb(d->arg, d->key, d->code, d->msg)
+		    == -1)
+			return -1;
+		d->key[0] = d->code[0] = d->msg[0] = '\0';
+	}
+	return 0;
+}
+
+int
+s3_xml_delete_result(const char *buf, size_t len,
+    int (*cb)(void *, const char *, const char *, const char *), void *arg,
+    long *deleted, struct err *e)
+{
+	struct del d;
+
+	memset(&d, 0, sizeof(d));
+	d.cb = cb;
+	d.arg = arg;
+	d.deleted = deleted;
+	*deleted = 0;
+	err_clear(e);
+	if (s3_xml_parse(buf, len, del_cb, &d, e) == -1) {
+		if (e != NULL && e->code == 0)
+			err_set(e, EX_PROTOCOL, "delete result stopped");
+		return -1;
+	}
+	return 0;
+}
+
+int
+s3_xml_escape(struct s3_buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		const char *r = NULL;
+
+		switch (*s) {
+		case '&': r = "&amp;"; break;
+		case '<': r = "&lt;"; break;
+		case '>': r = "&gt;"; break;
+		case '"': r = "&quot;"; break;
+		case '\'': r = "&apos;"; break;
+		default: break;
+		}
+		if (r != NULL ? s3_buf_adds(b, r) == -1 :
+		    s3_buf_addc(b, *s) == -1)
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,1 @@
+s3get_PKGS := libcurl openssl

@@ -1,0 +1,1 @@
+s3ls_PKGS := libcurl openssl

@@ -1,0 +1,1 @@
+s3put_PKGS := libcurl openssl libmagic

@@ -1,0 +1,1 @@
+s3rm_PKGS := libcurl openssl

@@ -1,0 +1,1 @@
+s3url_PKGS := libcurl openssl

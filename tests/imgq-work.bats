@@ -1,0 +1,181 @@
+#!/usr/bin/env bats
+# imgq-work and imgq-reprocess: the default worker pipeline and batch
+# reprocessing, against the real Redis and S3 service.
+
+load helpers/common
+
+setup_file() {
+	imgq_setup_file
+	redis_start
+	s3_start
+	export IMGQ_PRESETS=$BATS_FILE_TMPDIR/presets
+	cp "$IMGQ_TOP/etc/presets" "$IMGQ_PRESETS"
+}
+
+teardown_file() {
+	imgq_teardown_file
+}
+
+setup() {
+	export IMGQ_QUEUE=work$BATS_TEST_NUMBER	# a queue of each test's own
+}
+
+field() { imgq-stat job -f "$2" "$1"; }
+
+# upload FILE ID: store an original as imgq-recv would, print nothing
+upload() {
+	s3put "uploads/$2.${1##*.}" "$1"
+}
+
+info() { # key: the format and size of an object
+	s3get "$1" "$BATS_TEST_TMPDIR/obj" &&
+		imgq-resize -i "$BATS_TEST_TMPDIR/obj" | cut -d' ' -f1-3
+}
+
+@test "a job makes every variant under processed/<id>/ and records the keys" {
+	upload "$CORPUS/derived_phone12mp_orient6.jpg" w1
+	id=$(imgq-push uploads/w1.jpg)
+	run -0 imgq-pop -w 10s -- imgq-work
+	[ "$(field "$id" state)" = done ]
+	[ "$(field "$id" outputs)" = "processed/w1/large.jpg
+processed/w1/thumb.webp" ]
+	# Orientation 6: 4032x3024 stored sideways, upright is 3024 wide.
+	run -0 info processed/w1/large.jpg
+	[ "$output" = "format=jpeg width=768 height=1024" ]
+	run -0 info processed/w1/thumb.webp
+	[ "$output" = "format=webp width=192 height=256" ]
+}
+
+@test "a repeated job writes identical objects" {
+	upload "$CORPUS/opencv_baboon.jpg" w2
+	imgq-push uploads/w2.jpg >/dev/null
+	run -0 imgq-pop -w 10s -- imgq-work
+	a=$(s3ls -l processed/w2/ | awk '{print $NF}')
+	imgq-push uploads/w2.jpg >/dev/null
+	run -0 imgq-pop -w 10s -- imgq-work
+	b=$(s3ls -l processed/w2/ | awk '{print $NF}')
+	[ -n "$a" ]
+	[ "$a" = "$b" ]
+}
+
+@test "a corrupt image is a reject: dead with the reason, no variant stored" {
+	head -c 20000 "$CORPUS/opencv_baboon.jpg" >"$BATS_TEST_TMPDIR/cut.jpg"
+	upload "$BATS_TEST_TMPDIR/cut.jpg" w3
+	id=$(imgq-push uploads/w3.jpg)
+	run -0 imgq-pop -w 10s -- imgq-work
+	[ "$(field "$id" state)" = dead ]
+	[ "$(field "$id" exit)" = 65 ]
+	[ "$(field "$id" attempts)" = 1 ]
+	[[ "$(field "$id" stderr)" == "imgq-resize: fatal: "* ]]
+	run -0 s3ls processed/w3/
+	[ "$output" = "" ]
+}
+
+@test "a text file is refused before any decoder sees it" {
+	echo "just text" >"$BATS_TEST_TMPDIR/t.jpg"
+	upload "$BATS_TEST_TMPDIR/t.jpg" w4
+	id=$(imgq-push uploads/w4.jpg)
+	run -0 imgq-pop -w 10s -- imgq-work
+	[ "$(field "$id" state)" = dead ]
+	[ "$(field "$id" exit)" = 65 ]
+}
+
+@test "a missing original is a reject (66)" {
+	id=$(imgq-push uploads/nothere.jpg)
+	run -0 imgq-pop -w 10s -- imgq-work
+	[ "$(field "$id" state)" = dead ]
+	[ "$(field "$id" exit)" = 66 ]
+}
+
+@test "S3 unreachable is a retry (75), the job waits for its next attempt" {
+	upload "$CORPUS/opencv_baboon.jpg" w5
+	id=$(imgq-push uploads/w5.jpg)
+	port=$(free_port)
+	AWS_ENDPOINT_URL=http://127.0.0.1:$port IMGQ_S3_RETRY_TIME=2s IMGQ_S3_ATTEMPTS=2 \
+		run -0 imgq-pop -w 10s -- imgq-work
+	[ "$(field "$id" state)" = retry ]
+	[ "$(field "$id" exit)" = 75 ]
+}
+
+@test "refused credentials halt the worker and leave the job queued" {
+	upload "$CORPUS/opencv_baboon.jpg" w6
+	id=$(imgq-push uploads/w6.jpg)
+	AWS_SECRET_ACCESS_KEY=wrong run -77 imgq-pop -w 10s -- imgq-work
+	[ "$(field "$id" state)" = queued ]
+	[ "$(imgq-stat depth)" = 1 ]
+	# and the next worker with the right secret does it
+	run -0 imgq-pop -w 10s -- imgq-work
+	[ "$(field "$id" state)" = done ]
+}
+
+@test "imgq-work alone: no job is a usage error, no bucket a config error" {
+	run -64 imgq-work
+	[ "$output" = "imgq-work: fatal: IMGQ_JOB_ID is not set (run under imgq-pop)" ]
+	IMGQ_JOB_ID=x IMGQ_SRC=uploads/x.jpg IMGQ_BUCKET= AWS_BUCKET_NAME= run -78 imgq-work
+	[ "$output" = "imgq-work: fatal: no bucket: the job has none and AWS_BUCKET_NAME is not set" ]
+	IMGQ_JOB_ID='a/b' IMGQ_SRC=uploads/x.jpg run -65 imgq-work
+	[ "$output" = "imgq-work: fatal: job id is not URL-safe" ]
+	IMGQ_JOB_ID=x IMGQ_SRC=uploads/x.jpg IMGQ_PRESETS=/nonexistent run -78 imgq-work
+	[ "$output" = "imgq-work: fatal: no presets file (set IMGQ_PRESETS)" ]
+}
+
+@test "imgq-work -n names the output folder of a source" {
+	run -0 imgq-work -n <<<"uploads/01abc.jpg
+photos/x y.jpg"
+	[ "${lines[0]}" = 01abc ]
+	[ "${lines[1]}" = "$(printf '%s/photos/x y.jpg' "$AWS_BUCKET_NAME" | sha256sum | cut -c1-26)" ]
+}
+
+# A bucket and queue of their own for the reprocessing tests: two good
+# originals and one corrupt.
+reprocess_setup() {
+	AWS_BUCKET_NAME=$(s3_new_bucket)
+	export AWS_BUCKET_NAME IMGQ_QUEUE=reproc$BATS_TEST_NUMBER
+	upload "$CORPUS/opencv_baboon.jpg" r1
+	upload "$CORPUS/skimage_astronaut.png" r2
+	head -c 5000 "$CORPUS/opencv_baboon.jpg" >"$BATS_TEST_TMPDIR/cut.jpg"
+	upload "$BATS_TEST_TMPDIR/cut.jpg" r3
+}
+
+@test "imgq-reprocess: queues what is missing, nothing twice; a new preset regenerates every variant" {
+	reprocess_setup
+	run -0 imgq-reprocess -v uploads/
+	[ "${#lines[@]}" = 4 ]
+	[ "${lines[3]}" = "imgq-reprocess: 3 sources, 0 done, 3 queued" ]
+	run -0 imgq-pop -n 3 -w 10s -- imgq-work
+	[ "$(imgq-stat depth)" = 0 ]
+	# r3 is corrupt: dead, so still missing; r1 and r2 are complete.
+	run -0 imgq-reprocess -n uploads/
+	[ "$output" = "uploads/r3.jpg
+imgq-reprocess: 3 sources, 2 done, 1 would be queued" ]
+	[ "$(imgq-stat depth)" = 0 ]
+	# A preset change: a variant no image has yet.
+	echo "small:64x64:fill:png" >>"$IMGQ_PRESETS"
+	run -0 imgq-reprocess -v uploads/
+	[ "${lines[3]}" = "imgq-reprocess: 3 sources, 0 done, 3 queued" ]
+	run -0 imgq-pop -n 3 -w 10s -- imgq-work
+	run -0 info processed/r1/small.png
+	[ "$output" = "format=png width=64 height=64" ]
+	run -0 info processed/r2/small.png
+	[ "$output" = "format=png width=64 height=64" ]
+	run -0 info processed/r2/large.jpg
+	[ "$output" = "format=jpeg width=512 height=512" ]
+	# Nothing left to do but the corrupt one.
+	run -0 imgq-reprocess -v uploads/
+	[ "${#lines[@]}" = 2 ]
+	[ "${lines[1]}" = "imgq-reprocess: 3 sources, 2 done, 1 queued" ]
+	sed -i '/^small:/d' "$IMGQ_PRESETS"
+}
+
+@test "imgq-reprocess -f queues every source; bad arguments are 64, no bucket 78" {
+	reprocess_setup
+	run -0 imgq-reprocess -f uploads/
+	[ "${#lines[@]}" = 3 ]
+	[ "$(imgq-stat depth)" = 3 ]
+	run -64 imgq-reprocess processed/
+	[ "$output" = "imgq-reprocess: fatal: refusing to reprocess the outputs under processed/" ]
+	run -64 imgq-reprocess a b
+	[ "$output" = "usage: imgq-reprocess [-fnv] [-p presets] [-q queue] [prefix]" ]
+	AWS_BUCKET_NAME= run -78 imgq-reprocess
+	[ "$output" = "imgq-reprocess: fatal: AWS_BUCKET_NAME is not set" ]
+}
