@@ -236,3 +236,11 @@ processed/x/small.jpg" ]
 	IMGQ_REDIS_RETRY=300ms REDIS_URL="redis://127.0.0.1:$port/0" run -75 imgq-pop true
 	[ "$output" = "imgq-pop: fatal: unable to connect to 127.0.0.1:$port: Connection refused" ]
 }
+
+@test "the command's environment keeps ours (IMGQ_ variables too) and the job's win" {
+	id=$(imgq-push -f queue_note=x a.png)
+	run -0 env -i IMGQ_FIRST=1 IMGQ_SRC=stale PATH="$PATH" REDIS_URL="$REDIS_URL" \
+	    IMGQ_QUEUE="$IMGQ_QUEUE" imgq-pop sh -c 'echo "$IMGQ_FIRST $IMGQ_SRC $IMGQ_QUEUE_NOTE"'
+	[ "$output" = "" ]
+	[ "$(field "$id" outputs)" = "1 a.png x" ]
+}

@@ -254,9 +254,20 @@ parse_args(int argc, char **argv, struct conf *c)
 
 /* ----- the child ----- */
 
+/* Frees an environment of job_env: its first n strings are its own. */
+static void
+free_env(char **env, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(env[i]);
+	free(env);
+}
+
 /* The command's environment: ours, with the job's variables set. */
 static char **
-job_env(const struct conf *c, const struct q_job *job)
+job_env(const struct conf *c, const struct q_job *job, size_t *nmine)
 {
 	char **env, name[JOB_FIELD_NAME_MAX + 8], *s, num[24];
 	size_t n, i, k, nl, cap;
@@ -298,14 +309,17 @@ job_env(const struct conf *c, const struct q_job *job)
 			vl = strlen(val);
 		}
 		nl = strlen(nm);
-		if ((s = malloc(nl + vl + 2)) == NULL)
+		if ((s = malloc(nl + vl + 2)) == NULL) {
+			free_env(env, k);
 			return NULL;
+		}
 		memcpy(s, nm, nl);
 		s[nl] = '=';
 		memcpy(s + nl + 1, val, vl);
 		s[nl + 1 + vl] = '\0';
 		env[k++] = s;
 	}
+	*nmine = k;
 	/* Then ours, except what the job sets. */
 	for (i = 0; i < n; i++) {
 		size_t j, el = strcspn(environ[i], "=");
@@ -458,14 +472,18 @@ run_job(const struct conf *c, struct q *q, const struct q_job *job,
 	struct pollfd pfd[3];
 	uint64_t now, next_beat, limit = 0, kill_at = 0, grace_end = 0;
 	char **env;
+	size_t nmine = 0;
 	int out_open = 1, err_open = 1, rc, st;
 	ssize_t k;
 
 	memset(r, 0, sizeof(*r));
 	if ((r->out = malloc(OUTPUTS_MAX)) == NULL)
 		return err_set(e, EX_OSERR, "out of memory");
-	if ((env = job_env(c, job)) == NULL)
+	if ((env = job_env(c, job, &nmine)) == NULL) {
+		free(r->out);
+		r->out = NULL;
 		return err_set(e, EX_OSERR, "out of memory");
+	}
 	if (pipe(outp) == -1 || pipe(errp) == -1 || pipe(exp) == -1 ||
 	    set_flags(exp[1], 0, FD_CLOEXEC) == -1 ||
 	    set_flags(outp[0], O_NONBLOCK, FD_CLOEXEC) == -1 ||
@@ -571,10 +589,7 @@ run_job(const struct conf *c, struct q *q, const struct q_job *job,
 		r->exited = 1;
 	close(outp[0]);
 	close(errp[0]);
-	for (st = 0; env[st] != NULL && strncmp(env[st], "IMGQ_", 5) == 0;
-	    st++)
-		free(env[st]);
-	free(env);
+	free_env(env, nmine);
 	return 0;
 fail:
 	free(r->out);
@@ -587,10 +602,7 @@ fail:
 		if (exp[st] != -1)
 			close(exp[st]);
 	}
-	for (st = 0; env[st] != NULL && strncmp(env[st], "IMGQ_", 5) == 0;
-	    st++)
-		free(env[st]);
-	free(env);
+	free_env(env, nmine);
 	return -1;
 }
 

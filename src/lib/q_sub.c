@@ -96,7 +96,7 @@ q_sub_fd(const struct q_sub *s)
 
 /* A message reply: {"message", channel, payload}. */
 static int
-take(redisReply *r, char **line, size_t *len, struct err *e)
+take(redisReply *r, char **line, struct err *e)
 {
 	redisReply *p;
 
@@ -109,14 +109,22 @@ take(redisReply *r, char **line, size_t *len, struct err *e)
 		return 0;
 	if ((*line = malloc(p->len + 1)) == NULL)
 		return err_set(e, EX_OSERR, "out of memory");
+	/* Events are text; a NUL would end the line early, not overrun. */
 	memcpy(*line, p->str, p->len + 1);
-	*len = p->len;
 	return 1;
 }
 
 int
-q_sub_next(struct q_sub *s, char **line, size_t *len, int timeout_ms,
-    struct err *e)
+q_sub_lost(struct q_sub *s)
+{
+	int n = s->lost;
+
+	s->lost = 0;
+	return n;
+}
+
+int
+q_sub_next(struct q_sub *s, char **line, int timeout_ms, struct err *e)
 {
 	uint64_t deadline = sys_now_ms() + (uint64_t)(timeout_ms < 0 ? 0 :
 	    timeout_ms);
@@ -135,12 +143,13 @@ q_sub_next(struct q_sub *s, char **line, size_t *len, int timeout_ms,
 				q_backoff_sleep(3);
 				continue;
 			}
-			return 2;
+			s->lost++;
+			continue;
 		}
 		if (redisGetReplyFromReader(s->c, &rv) != REDIS_OK)
 			goto lost;
 		if (rv != NULL) {
-			rc = take(rv, line, len, e);
+			rc = take(rv, line, e);
 			freeReplyObject(rv);
 			if (rc != 0)
 				return rc;
@@ -165,5 +174,5 @@ q_sub_next(struct q_sub *s, char **line, size_t *len, int timeout_ms,
 lost:
 	redisFree(s->c);
 	s->c = NULL;
-	return q_sub_next(s, line, len, timeout_ms, e);
+	return q_sub_next(s, line, timeout_ms, e);
 }
