@@ -244,3 +244,18 @@ processed/x/small.jpg" ]
 	[ "$output" = "" ]
 	[ "$(field "$id" outputs)" = "1 a.png x" ]
 }
+
+@test "the lease is extended while the command runs: a job longer than its lease is not handed out twice" {
+	id=$(imgq-push a.png)
+	imgq-pop -L 1s sh -c "touch $T/s; sleep 2.5; echo once" &
+	p=$!
+	wait_until 5 test -e "$T/s"
+	# Past the lease: the heartbeat keeps it; nothing to reap, nothing to take.
+	run -1 imgq-pop -L 1s -w 2s sh -c 'echo twice'
+	run -0 imgq-stat reap
+	[ "$output" = 0 ]
+	rc=0; wait $p || rc=$?
+	[ "$rc" = 0 ]
+	[ "$(field "$id" outputs)" = once ]
+	[ "$(field "$id" attempts)" = 1 ]
+}
