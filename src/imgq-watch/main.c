@@ -198,18 +198,18 @@ main(int argc, char **argv)
 			}
 			to = (int)(deadline - now);
 		}
-		rc = q_sub_next(sub, &line, to, &e);
+		rc = q_sub_next(sub, &line, &len, to, &e);
 		if (rc == -1)
 			die(&e);
-		if (q_sub_lost(sub) > 0) {
+		if (rc == 0)
+			continue;
+		if (rc == 2) {
 			log_warn("reconnected to Redis; events in between may "
 			    "be missed");
 			if (q != NULL)
 				check_states(q, 0);
-		}
-		if (rc == 0)
 			continue;
-		len = strlen(line);
+		}
 		if (njobs == 0) {
 			emit(line, len);
 		} else {

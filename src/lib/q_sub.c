@@ -96,7 +96,7 @@ q_sub_fd(const struct q_sub *s)
 
 /* A message reply: {"message", channel, payload}. */
 static int
-take(redisReply *r, char **line, struct err *e)
+take(redisReply *r, char **line, size_t *len, struct err *e)
 {
 	redisReply *p;
 
@@ -111,6 +111,7 @@ take(redisReply *r, char **line, struct err *e)
 		return err_set(e, EX_OSERR, "out of memory");
 	/* Events are text; a NUL would end the line early, not overrun. */
 	memcpy(*line, p->str, p->len + 1);
+	*len = p->len;
 	return 1;
 }
 
@@ -124,7 +125,8 @@ q_sub_lost(struct q_sub *s)
 }
 
 int
-q_sub_next(struct q_sub *s, char **line, int timeout_ms, struct err *e)
+q_sub_next(struct q_sub *s, char **line, size_t *len, int timeout_ms,
+    struct err *e)
 {
 	uint64_t deadline = sys_now_ms() + (uint64_t)(timeout_ms < 0 ? 0 :
 	    timeout_ms);
@@ -144,12 +146,14 @@ q_sub_next(struct q_sub *s, char **line, int timeout_ms, struct err *e)
 				continue;
 			}
 			s->lost++;
-			continue;
+			*line = NULL;
+			*len = 0;
+			return 2;
 		}
 		if (redisGetReplyFromReader(s->c, &rv) != REDIS_OK)
 			goto lost;
 		if (rv != NULL) {
-			rc = take(rv, line, e);
+			rc = take(rv, line, len, e);
 			freeReplyObject(rv);
 			if (rc != 0)
 				return rc;
@@ -174,5 +178,5 @@ q_sub_next(struct q_sub *s, char **line, int timeout_ms, struct err *e)
 lost:
 	redisFree(s->c);
 	s->c = NULL;
-	return q_sub_next(s, line, timeout_ms, e);
+	return q_sub_next(s, line, len, timeout_ms, e);
 }
