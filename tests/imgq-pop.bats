@@ -259,3 +259,10 @@ processed/x/small.jpg" ]
 	[ "$(field "$id" outputs)" = once ]
 	[ "$(field "$id" attempts)" = 1 ]
 }
+
+@test "a command that leaves a process writing to its output does not hold the worker" {
+	id=$(imgq-push a.png)
+	run -0 timeout 10 imgq-pop sh -c '(while :; do echo more; sleep 0.05; done) & echo main'
+	[ "$(state "$id")" = done ]
+	field "$id" outputs | grep -qx main
+}

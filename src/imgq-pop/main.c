@@ -471,6 +471,7 @@ run_job(const struct conf *c, struct q *q, const struct q_job *job,
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, exp[2] = { -1, -1 };
 	struct pollfd pfd[3];
 	uint64_t now, next_beat, limit = 0, kill_at = 0, grace_end = 0;
+	uint64_t exited_at = 0;
 	char **env;
 	size_t nmine = 0;
 	int out_open = 1, err_open = 1, rc, st;
@@ -545,8 +546,11 @@ run_job(const struct conf *c, struct q *q, const struct q_job *job,
 		}
 		now = sys_now_ms();
 		if (r->exited) {
-			if (rc == 0)
-				break;	/* pipes held by a grandchild */
+			/* Pipes held open by a grandchild: give it a second. */
+			if (exited_at == 0)
+				exited_at = now;
+			if (rc == 0 || now - exited_at >= 1000)
+				break;
 			continue;
 		}
 		if (now >= next_beat) {
