@@ -266,3 +266,16 @@ processed/x/small.jpg" ]
 	[ "$(state "$id")" = done ]
 	field "$id" outputs | grep -qx main
 }
+
+@test "no descriptors left for the command's pipes: 71, the job goes back" {
+	id=$(imgq-push a.png)
+	# Room for the self-pipe and the Redis socket, not for more.
+	run -71 sh -c 'free=0 l=0
+	    while [ $free -lt 3 ]; do
+		[ -e /proc/$$/fd/$l ] || free=$((free + 1)); l=$((l + 1))
+	    done
+	    ulimit -n $l; exec imgq-pop true'
+	[[ "$output" == "imgq-pop: fatal: job $id: pipe: Too many open files" ]]
+	[ "$(state "$id")" = queued ]
+	[ "$(field "$id" attempts)" = 0 ]
+}

@@ -155,3 +155,8 @@ readonly_more_than() { [ "$(readonly_errors)" -gt "$1" ]; }
 	[ "$(imgq-stat job -f src "$(cat "$T/out")")" = b.png ]
 	[ "$(cat "$T/err")" = "" ]
 }
+
+@test "standard output that cannot be written: 71" {
+	run -71 sh -c 'imgq-push a.png >/dev/full'
+	[ "$output" = "imgq-push: fatal: standard output: No space left on device" ]
+}

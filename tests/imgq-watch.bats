@@ -90,3 +90,8 @@ $b done" ]
 	[ "$(tail -n 1 "$T/out")" = "$a done" ]
 	[ "$(cat "$T/err")" = "imgq-watch: warning: reconnected to Redis; events in between may be missed" ]
 }
+
+@test "refused credentials: 77" {
+	REDIS_URL="redis://nobody:x@127.0.0.1:$REDIS_PORT" run -77 imgq-watch -f
+	[[ "$output" == "imgq-watch: fatal: 127.0.0.1:$REDIS_PORT: AUTH: Redis refused the credentials: WRONGPASS"* ]]
+}
