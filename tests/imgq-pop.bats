@@ -279,3 +279,11 @@ processed/x/small.jpg" ]
 	[ "$(state "$id")" = queued ]
 	[ "$(field "$id" attempts)" = 0 ]
 }
+
+@test "a command not found in PATH: 78 at once, no job taken" {
+	id=$(imgq-push a.png)
+	run -78 imgq-pop no-such-worker-command
+	[ "$output" = "imgq-pop: fatal: cannot run no-such-worker-command: No such file or directory" ]
+	[ "$(state "$id")" = queued ]
+	[ "$(rcli zcard "{$IMGQ_QUEUE}:consumers")" = 0 ]
+}
