@@ -240,6 +240,7 @@ processed/x/small.jpg" ]
 @test "the command's environment keeps ours (IMGQ_ variables too) and the job's win" {
 	id=$(imgq-push -f queue_note=x a.png)
 	run -0 env -i IMGQ_FIRST=1 IMGQ_SRC=stale PATH="$PATH" REDIS_URL="$REDIS_URL" \
+	    ASAN_OPTIONS="${ASAN_OPTIONS-}" UBSAN_OPTIONS="${UBSAN_OPTIONS-}" \
 	    IMGQ_QUEUE="$IMGQ_QUEUE" imgq-pop sh -c 'echo "$IMGQ_FIRST $IMGQ_SRC $IMGQ_QUEUE_NOTE"'
 	[ "$output" = "" ]
 	[ "$(field "$id" outputs)" = "1 a.png x" ]

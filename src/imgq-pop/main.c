@@ -904,5 +904,6 @@ main(int argc, char **argv)
 	if (q_consumer_stop(q, &e) == -1 && ex == 0)
 		log_warn("cannot unregister the consumer: %s", e.msg);
 	q_close(q);
+	free(c.path);
 	return ex;
 }
