@@ -174,10 +174,17 @@ again:
 		key = NULL;
 	} else {
 		for (i = 0; i < argc; i++) {
+			struct s3_conf first = c;
+
 			if (s3_cli_target(argv[i], &c, &key, &e) == -1)
 				usage(e.msg);
 			if (*key == '\0')
 				usage("no key given");
+			/* All plain keys, or all s3:// of one bucket. */
+			if (i > 0 && ((strncmp(argv[i], "s3://", 5) == 0) !=
+			    (strncmp(argv[0], "s3://", 5) == 0) ||
+			    strcmp(first.bucket, c.bucket) != 0))
+				usage("keys of one bucket only");
 		}
 	}
 	c.verbose = verbose > 1 ? 2 : verbose;
