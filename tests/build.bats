@@ -45,7 +45,7 @@ mk() {
 	n=0
 	for p in "$IMGQ_BIN"/*; do
 		run -64 "$p" --no-such-option-here
-		[[ "${lines[-1]}" == *"usage: $(basename "$p")"* ]]
+		[[ "$output" == *"usage: $(basename "$p")"* ]]
 		n=$((n + 1))
 	done
 	[ "$n" -gt 0 ]
