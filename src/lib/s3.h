@@ -118,7 +118,10 @@ struct s3_put_opts {
  * s3_upload_finish sends a single PUT when everything fit in the first
  * buffer, else completes the multipart upload; it frees the upload either
  * way and aborts the multipart upload on failure (nothing half-made
- * stays).  With create_only, an existing key fails with EX_NEGATIVE (1).
+ * stays); etag gets the object's ETag without quotes.  After a failed
+ * s3_upload_write or s3_upload_wait the caller calls s3_upload_abort
+ * (the upload owns its buffers; the caller owns its data, which is copied).
+ * With create_only, an existing key fails with EX_NEGATIVE (1).
  */
 struct s3_upload *s3_upload_new(struct s3 *, const char *,
 	    const struct s3_put_opts *, struct err *);

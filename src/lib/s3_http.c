@@ -789,7 +789,13 @@ settle_status(struct s3_xfer *x, long status)
 			    x->key ? "no such key" : "no such bucket");
 		break;
 	case 401: case 403: code = EX_NOPERM; break;
-	case 412: code = EX_NEGATIVE; break;
+	case 412:
+		/* A resumed GET whose object changed under it. */
+		code = x->sunk > 0 ? EX_TEMPFAIL : EX_NEGATIVE;
+		if (x->sunk > 0)
+			(void)snprintf(why, sizeof(why), "412: the object "
+			    "changed during the transfer");
+		break;
 	case 301: case 307: case 501: code = EX_CONFIG; break;
 	default: code = status >= 500 ? EX_TEMPFAIL : EX_DATAERR; break;
 	}
