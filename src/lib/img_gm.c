@@ -215,6 +215,42 @@ icc_is_srgb(const unsigned char *p, size_t n)
 	return 0;
 }
 
+static uint32_t
+be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * An embedded profile worth handing to lcms: a sane header and tag table,
+ * for the image's own colour space.  GraphicsMagick leaks the target
+ * profile when lcms refuses the source, and a profile for the wrong
+ * colour space can only fail, so those are ignored (as if absent).
+ */
+static int
+icc_usable(const unsigned char *p, size_t n, const Image *im)
+{
+	uint32_t i, count, off, len;
+
+	if (n < 132 || n > (64u << 20) || be32(p) != n ||
+	    memcmp(p + 36, "acsp", 4) != 0 || (p[8] != 2 && p[8] != 4))
+		return 0;
+	if (im->colorspace == CMYKColorspace ?
+	    memcmp(p + 16, "CMYK", 4) != 0 : memcmp(p + 16, "RGB ", 4) != 0)
+		return 0;
+	count = be32(p + 128);
+	if (count == 0 || count > 256 || count > (n - 132) / 12)
+		return 0;
+	for (i = 0; i < count; i++) {
+		off = be32(p + 132 + 12 * i + 4);
+		len = be32(p + 132 + 12 * i + 8);
+		if (off < 132 || off > n || len > n - off)
+			return 0;
+	}
+	return 1;
+}
+
 /* CMYK, ICC and odd colour spaces to sRGB (grey stays grey). */
 static int
 to_srgb(Image *im, struct err *e)
@@ -223,7 +259,8 @@ to_srgb(Image *im, struct err *e)
 	size_t n = 0;
 
 	icc = GetImageProfile(im, "ICM", &n);
-	if (icc != NULL && n > 0 && (im->colorspace == CMYKColorspace ||
+	if (icc != NULL && n > 0 && im->colorspace != GRAYColorspace &&
+	    icc_usable(icc, n, im) && (im->colorspace == CMYKColorspace ||
 	    !icc_is_srgb(icc, n))) {
 		/* transforms from the embedded profile to ours */
 		if (ProfileImage(im, "ICM", (unsigned char *)img_srgb_icc,
