@@ -8,7 +8,9 @@
  * rest are never linked in.  A coder that is not in the binary cannot be
  * tricked into running, whatever the input; and the shared libraries they
  * need (libxml2 and ICU, libjxl, libwmf...) are not loaded by every job.
- * Kept: JPEG, PNG, GIF, WEBP, TIFF and HEIF (HEIC, AVIF).
+ * Kept: JPEG, PNG, GIF, WEBP and TIFF.  HEIC and AVIF are read through
+ * libheif opened on demand (src/lib/img_heif.c), so that its codecs do
+ * not load for every job.
  *
  * The list is GraphicsMagick 1.3.40's; a coder added by a later version is
  * linked in as before, and img_init() unregisters it at run time.
@@ -38,6 +40,7 @@ NO_CODER(FAX)
 NO_CODER(FITS)
 NO_CODER(GRADIENT)
 NO_CODER(GRAY)
+NO_CODER(HEIF)
 NO_CODER(HISTOGRAM)
 NO_CODER(HRZ)
 NO_CODER(HTML)

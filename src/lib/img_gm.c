@@ -27,7 +27,7 @@ struct img {
 
 /* Coders kept registered: what is read, and what is written. */
 static const char *const kept_coders[] = {
-	"JPEG", "JPG", "PNG", "GIF", "WEBP", "TIFF", "HEIF", "HEIC", "AVIF",
+	"JPEG", "JPG", "PNG", "GIF", "WEBP", "TIFF",
 };
 
 static MagickPassFail
@@ -189,9 +189,8 @@ coder_of(enum img_format f)
 	case IMG_TIFF:
 		return "TIFF";
 	case IMG_HEIC:
-		return "HEIC";
 	case IMG_AVIF:
-		return "AVIF";
+		return "HEIF";	/* decoded by img_heif.c */
 	default:
 		return NULL;
 	}
@@ -317,9 +316,16 @@ img_decode(const void *buf, size_t len, const struct img_info *in,
 	}
 	(void)snprintf(what, sizeof(what), "decoding %s",
 	    img_format_name(in->format));
-	im = BlobToImage(ii, buf, len, &ex);
-	DestroyImageInfo(ii);
-	if (im == NULL || ex.severity >= ErrorException || bad_warning(&ex, in->format)) {
+	if (in->format == IMG_HEIC || in->format == IMG_AVIF) {
+		DestroyImageInfo(ii);
+		if ((im = img_heif_decode(buf, len, in, e)) == NULL)
+			goto fail;
+	} else {
+		im = BlobToImage(ii, buf, len, &ex);
+		DestroyImageInfo(ii);
+	}
+	if (im == NULL || ex.severity >= ErrorException ||
+	    bad_warning(&ex, in->format)) {
 		if (im == NULL && ex.severity == UndefinedException)
 			err_set(e, EX_DATAERR, "%s: no image", what);
 		else

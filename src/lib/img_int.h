@@ -6,8 +6,22 @@
 
 #include <stddef.h>
 
+#include <magick/api.h>
+
+#include "err.h"
+
+struct img_info;
+
 /* An sRGB ICC profile (img_srgb.c). */
 extern const unsigned char img_srgb_icc[];
 extern const size_t img_srgb_icc_len;
+
+/*
+ * HEIC and AVIF through libheif, opened on first use (img_heif.c): the
+ * primary image as 8-bit RGB or RGBA, its ICC profile attached.  NULL and
+ * err filled on failure.
+ */
+Image	*img_heif_decode(const void *, size_t, const struct img_info *,
+	    struct err *);
 
 #endif
