@@ -8,6 +8,7 @@
  * access through the confirm-access hook, and sets resource limits, so
  * that neither a delegate nor a disk-backed pixel cache can happen.
  */
+#include <dlfcn.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -222,6 +223,35 @@ be32(const unsigned char *p)
 }
 
 /*
+ * Whether Little CMS (loaded already: GraphicsMagick links it) can open
+ * the profile at all; found with dlsym so that no build needs -llcms2.
+ * When the lookup is impossible the answer is yes and GraphicsMagick
+ * reports a bad profile itself.
+ */
+static int
+lcms_opens(const unsigned char *p, size_t n)
+{
+	static void *(*open_mem)(const void *, unsigned int);
+	static int (*close_p)(void *);
+	static int looked;
+	void *dl, *prof;
+
+	if (!looked) {
+		looked = 1;
+		if ((dl = dlopen("liblcms2.so.2", RTLD_LAZY)) != NULL) {
+			*(void **)&open_mem = dlsym(dl, "cmsOpenProfileFromMem");
+			*(void **)&close_p = dlsym(dl, "cmsCloseProfile");
+		}
+	}
+	if (open_mem == NULL || close_p == NULL || n > UINT_MAX)
+		return 1;
+	if ((prof = open_mem(p, (unsigned int)n)) == NULL)
+		return 0;
+	(void)close_p(prof);
+	return 1;
+}
+
+/*
  * An embedded profile worth handing to lcms: a sane header and tag table,
  * for the image's own colour space.  GraphicsMagick leaks the target
  * profile when lcms refuses the source, and a profile for the wrong
@@ -238,6 +268,9 @@ icc_usable(const unsigned char *p, size_t n, const Image *im)
 	if (im->colorspace == CMYKColorspace ?
 	    memcmp(p + 16, "CMYK", 4) != 0 : memcmp(p + 16, "RGB ", 4) != 0)
 		return 0;
+	if (memcmp(p + 12, "mntr", 4) != 0 && memcmp(p + 12, "scnr", 4) != 0 &&
+	    memcmp(p + 12, "prtr", 4) != 0 && memcmp(p + 12, "spac", 4) != 0)
+		return 0;
 	count = be32(p + 128);
 	if (count == 0 || count > 256 || count > (n - 132) / 12)
 		return 0;
@@ -247,7 +280,7 @@ icc_usable(const unsigned char *p, size_t n, const Image *im)
 		if (off < 132 || off > n || len > n - off)
 			return 0;
 	}
-	return 1;
+	return lcms_opens(p, n);
 }
 
 /* CMYK, ICC and odd colour spaces to sRGB (grey stays grey). */
