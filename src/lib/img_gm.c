@@ -414,10 +414,56 @@ img_free(struct img *g)
 }
 
 /*
- * Resamples src to w x h.  A large reduction is done in two steps: a box
- * average (ScaleImage, cheap and alias-free) down to about twice the
- * target, then Lanczos for the last factor, which keeps the sharpness of
- * a one-step Lanczos at a fraction of its cost.
+ * Opaque images: out to 8-bit samples, through img_resample8() (Lanczos-3
+ * in fixed point, several times faster than ResizeImage on 16-bit
+ * quanta), and back; the profiles come along for -k.
+ */
+static Image *
+resample_fast(const Image *src, uint32_t w, uint32_t h, ExceptionInfo *ex)
+{
+	static const char *const profiles[] = { "ICM", "EXIF", "IPTC", "XMP" };
+	int grey = src->colorspace == GRAYColorspace || src->is_grayscale;
+	const char *map = grey ? "I" : "RGB";
+	int ch = grey ? 1 : 3;
+	uint32_t sw = (uint32_t)src->columns, sh = (uint32_t)src->rows;
+	const unsigned char *p;
+	uint8_t *in, *out;
+	Image *im = NULL;
+	struct err e;
+	size_t i, n;
+
+	in = malloc((size_t)sw * sh * ch);
+	out = malloc((size_t)w * h * ch);
+	if (in == NULL || out == NULL) {
+		ThrowException(ex, ResourceLimitError, "Memory allocation failed",
+		    "resize");
+		goto done;
+	}
+	if (DispatchImage(src, 0, 0, sw, sh, map, CharPixel, in, ex) !=
+	    MagickPass)
+		goto done;
+	if (img_resample8(in, sw, sh, out, w, h, ch, &e) == -1) {
+		ThrowException(ex, e.code == EX_OSERR ? ResourceLimitError :
+		    ImageError, e.msg, "resize");
+		goto done;
+	}
+	if ((im = ConstituteImage(w, h, map, CharPixel, out, ex)) == NULL)
+		goto done;
+	for (i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++)
+		if ((p = GetImageProfile(src, profiles[i], &n)) != NULL &&
+		    n > 0)
+			(void)SetImageProfile(im, profiles[i], p, n);
+done:
+	free(in);
+	free(out);
+	return im;
+}
+
+/*
+ * Resamples src to w x h with Lanczos-3.  Images with alpha go through
+ * GraphicsMagick's ResizeImage, which weighs colour by alpha; a large
+ * reduction there is done in two steps, a box average (ScaleImage) down
+ * to about twice the target, then Lanczos for the last factor.
  */
 static Image *
 resample(const Image *src, uint32_t w, uint32_t h, ExceptionInfo *ex)
@@ -427,6 +473,8 @@ resample(const Image *src, uint32_t w, uint32_t h, ExceptionInfo *ex)
 
 	if (src->columns == w && src->rows == h)
 		return CloneImage(src, 0, 0, MagickTrue, ex);
+	if (!src->matte)
+		return resample_fast(src, w, h, ex);
 	if (src->columns > 6 * (unsigned long)w &&
 	    src->rows > 6 * (unsigned long)h) {
 		mw = 2 * (unsigned long)w;

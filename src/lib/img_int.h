@@ -5,6 +5,7 @@
 #define IMGQ_IMG_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <magick/api.h>
 
@@ -23,5 +24,13 @@ extern const size_t img_srgb_icc_len;
  */
 Image	*img_heif_decode(const void *, size_t, const struct img_info *,
 	    struct err *);
+
+/*
+ * Lanczos-3 resampling of interleaved 8-bit pixels with ch (1 to 4)
+ * channels, sw x sh to dw x dh, alpha not premultiplied (callers pass
+ * opaque images only).  EX_OSERR when memory runs out.
+ */
+int	img_resample8(const uint8_t *, uint32_t, uint32_t, uint8_t *,
+	    uint32_t, uint32_t, int, struct err *);
 
 #endif
