@@ -434,3 +434,27 @@ else:
 	run -71 imgq-resize -o "$BATS_TEST_TMPDIR/no/such/dir" -v a:10x10 "$FX/pattern.png"
 	[[ "$output" == "imgq-resize: fatal: unable to create $BATS_TEST_TMPDIR/no/such/dir/a.jpg: No such file or directory" ]]
 }
+
+@test "HEIC and AVIF are read (libheif, loaded on demand)" {
+	command -v heif-enc >/dev/null || skip "heif-enc (libheif-examples) is not installed"
+	$PY -c 'import sys; from PIL import Image; Image.open(sys.argv[1]).save(sys.argv[2], quality=95)' "$FX/pattern.png" "$BATS_TEST_TMPDIR/p.jpg"
+	run -0 heif-enc -q 90 -o "$BATS_TEST_TMPDIR/p.heic" "$BATS_TEST_TMPDIR/p.jpg"
+	run -0 heif-enc -A -q 90 -o "$BATS_TEST_TMPDIR/p.avif" "$BATS_TEST_TMPDIR/p.jpg"
+	run -0 imgq-resize -i "$BATS_TEST_TMPDIR/p.heic"
+	[ "$output" = "format=heic width=160 height=100 orientation=1 frames=1" ]
+	run -0 imgq-resize -i "$BATS_TEST_TMPDIR/p.avif"
+	[ "$output" = "format=avif width=160 height=100 orientation=1 frames=1" ]
+	for f in p.heic p.avif; do
+		run -0 resize "$BATS_TEST_TMPDIR/$f" -v a:80x80:png
+		run -0 chk size "$BATS_TEST_TMPDIR/out"
+		[ "$output" = 80x50 ]
+		run -0 chk quadrants "$BATS_TEST_TMPDIR/out"
+		[ "$output" = "red green blue yellow" ]
+	done
+	# cut short: a clean refusal
+	head -c 600 "$BATS_TEST_TMPDIR/p.heic" >"$BATS_TEST_TMPDIR/cut.heic"
+	run -65 imgq-resize -v a:10x10 "$BATS_TEST_TMPDIR/cut.heic"
+	[[ "$output" == "imgq-resize: fatal: "* ]]
+	run -65 imgq-resize -a jpeg -v a:10x10 "$BATS_TEST_TMPDIR/p.avif"
+	[ "$output" = "imgq-resize: fatal: input format not allowed: avif" ]
+}

@@ -8,6 +8,7 @@
  * access through the confirm-access hook, and sets resource limits, so
  * that neither a delegate nor a disk-backed pixel cache can happen.
  */
+#include <dlfcn.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,7 +28,7 @@ struct img {
 
 /* Coders kept registered: what is read, and what is written. */
 static const char *const kept_coders[] = {
-	"JPEG", "JPG", "PNG", "GIF", "WEBP", "TIFF", "HEIF", "HEIC", "AVIF",
+	"JPEG", "JPG", "PNG", "GIF", "WEBP", "TIFF",
 };
 
 static MagickPassFail
@@ -189,9 +190,8 @@ coder_of(enum img_format f)
 	case IMG_TIFF:
 		return "TIFF";
 	case IMG_HEIC:
-		return "HEIC";
 	case IMG_AVIF:
-		return "AVIF";
+		return "HEIF";	/* decoded by img_heif.c */
 	default:
 		return NULL;
 	}
@@ -215,6 +215,74 @@ icc_is_srgb(const unsigned char *p, size_t n)
 	return 0;
 }
 
+static uint32_t
+be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * Whether Little CMS (loaded already: GraphicsMagick links it) can open
+ * the profile at all; found with dlsym so that no build needs -llcms2.
+ * When the lookup is impossible the answer is yes and GraphicsMagick
+ * reports a bad profile itself.
+ */
+static int
+lcms_opens(const unsigned char *p, size_t n)
+{
+	static void *(*open_mem)(const void *, unsigned int);
+	static int (*close_p)(void *);
+	static int looked;
+	void *dl, *prof;
+
+	if (!looked) {
+		looked = 1;
+		if ((dl = dlopen("liblcms2.so.2", RTLD_LAZY)) != NULL) {
+			*(void **)&open_mem = dlsym(dl, "cmsOpenProfileFromMem");
+			*(void **)&close_p = dlsym(dl, "cmsCloseProfile");
+		}
+	}
+	if (open_mem == NULL || close_p == NULL || n > UINT_MAX)
+		return 1;
+	if ((prof = open_mem(p, (unsigned int)n)) == NULL)
+		return 0;
+	(void)close_p(prof);
+	return 1;
+}
+
+/*
+ * An embedded profile worth handing to lcms: a sane header and tag table,
+ * for the image's own colour space.  GraphicsMagick leaks the target
+ * profile when lcms refuses the source, and a profile for the wrong
+ * colour space can only fail, so those are ignored (as if absent).
+ */
+static int
+icc_usable(const unsigned char *p, size_t n, const Image *im)
+{
+	uint32_t i, count, off, len;
+
+	if (n < 132 || n > (64u << 20) || be32(p) != n ||
+	    memcmp(p + 36, "acsp", 4) != 0 || (p[8] != 2 && p[8] != 4))
+		return 0;
+	if (im->colorspace == CMYKColorspace ?
+	    memcmp(p + 16, "CMYK", 4) != 0 : memcmp(p + 16, "RGB ", 4) != 0)
+		return 0;
+	if (memcmp(p + 12, "mntr", 4) != 0 && memcmp(p + 12, "scnr", 4) != 0 &&
+	    memcmp(p + 12, "prtr", 4) != 0 && memcmp(p + 12, "spac", 4) != 0)
+		return 0;
+	count = be32(p + 128);
+	if (count == 0 || count > 256 || count > (n - 132) / 12)
+		return 0;
+	for (i = 0; i < count; i++) {
+		off = be32(p + 132 + 12 * i + 4);
+		len = be32(p + 132 + 12 * i + 8);
+		if (off < 132 || off > n || len > n - off)
+			return 0;
+	}
+	return lcms_opens(p, n);
+}
+
 /* CMYK, ICC and odd colour spaces to sRGB (grey stays grey). */
 static int
 to_srgb(Image *im, struct err *e)
@@ -223,7 +291,8 @@ to_srgb(Image *im, struct err *e)
 	size_t n = 0;
 
 	icc = GetImageProfile(im, "ICM", &n);
-	if (icc != NULL && n > 0 && (im->colorspace == CMYKColorspace ||
+	if (icc != NULL && n > 0 && im->colorspace != GRAYColorspace &&
+	    icc_usable(icc, n, im) && (im->colorspace == CMYKColorspace ||
 	    !icc_is_srgb(icc, n))) {
 		/* transforms from the embedded profile to ours */
 		if (ProfileImage(im, "ICM", (unsigned char *)img_srgb_icc,
@@ -280,9 +349,16 @@ img_decode(const void *buf, size_t len, const struct img_info *in,
 	}
 	(void)snprintf(what, sizeof(what), "decoding %s",
 	    img_format_name(in->format));
-	im = BlobToImage(ii, buf, len, &ex);
-	DestroyImageInfo(ii);
-	if (im == NULL || ex.severity >= ErrorException || bad_warning(&ex, in->format)) {
+	if (in->format == IMG_HEIC || in->format == IMG_AVIF) {
+		DestroyImageInfo(ii);
+		if ((im = img_heif_decode(buf, len, in, e)) == NULL)
+			goto fail;
+	} else {
+		im = BlobToImage(ii, buf, len, &ex);
+		DestroyImageInfo(ii);
+	}
+	if (im == NULL || ex.severity >= ErrorException ||
+	    bad_warning(&ex, in->format)) {
 		if (im == NULL && ex.severity == UndefinedException)
 			err_set(e, EX_DATAERR, "%s: no image", what);
 		else
@@ -338,10 +414,56 @@ img_free(struct img *g)
 }
 
 /*
- * Resamples src to w x h.  A large reduction is done in two steps: a box
- * average (ScaleImage, cheap and alias-free) down to about twice the
- * target, then Lanczos for the last factor, which keeps the sharpness of
- * a one-step Lanczos at a fraction of its cost.
+ * Opaque images: out to 8-bit samples, through img_resample8() (Lanczos-3
+ * in fixed point, several times faster than ResizeImage on 16-bit
+ * quanta), and back; the profiles come along for -k.
+ */
+static Image *
+resample_fast(const Image *src, uint32_t w, uint32_t h, ExceptionInfo *ex)
+{
+	static const char *const profiles[] = { "ICM", "EXIF", "IPTC", "XMP" };
+	int grey = src->colorspace == GRAYColorspace || src->is_grayscale;
+	const char *map = grey ? "I" : "RGB";
+	int ch = grey ? 1 : 3;
+	uint32_t sw = (uint32_t)src->columns, sh = (uint32_t)src->rows;
+	const unsigned char *p;
+	uint8_t *in, *out;
+	Image *im = NULL;
+	struct err e;
+	size_t i, n;
+
+	in = malloc((size_t)sw * sh * ch);
+	out = malloc((size_t)w * h * ch);
+	if (in == NULL || out == NULL) {
+		ThrowException(ex, ResourceLimitError, "Memory allocation failed",
+		    "resize");
+		goto done;
+	}
+	if (DispatchImage(src, 0, 0, sw, sh, map, CharPixel, in, ex) !=
+	    MagickPass)
+		goto done;
+	if (img_resample8(in, sw, sh, out, w, h, ch, &e) == -1) {
+		ThrowException(ex, e.code == EX_OSERR ? ResourceLimitError :
+		    ImageError, e.msg, "resize");
+		goto done;
+	}
+	if ((im = ConstituteImage(w, h, map, CharPixel, out, ex)) == NULL)
+		goto done;
+	for (i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++)
+		if ((p = GetImageProfile(src, profiles[i], &n)) != NULL &&
+		    n > 0)
+			(void)SetImageProfile(im, profiles[i], p, n);
+done:
+	free(in);
+	free(out);
+	return im;
+}
+
+/*
+ * Resamples src to w x h with Lanczos-3.  Images with alpha go through
+ * GraphicsMagick's ResizeImage, which weighs colour by alpha; a large
+ * reduction there is done in two steps, a box average (ScaleImage) down
+ * to about twice the target, then Lanczos for the last factor.
  */
 static Image *
 resample(const Image *src, uint32_t w, uint32_t h, ExceptionInfo *ex)
@@ -351,6 +473,8 @@ resample(const Image *src, uint32_t w, uint32_t h, ExceptionInfo *ex)
 
 	if (src->columns == w && src->rows == h)
 		return CloneImage(src, 0, 0, MagickTrue, ex);
+	if (!src->matte)
+		return resample_fast(src, w, h, ex);
 	if (src->columns > 6 * (unsigned long)w &&
 	    src->rows > 6 * (unsigned long)h) {
 		mw = 2 * (unsigned long)w;

@@ -5,9 +5,32 @@
 #define IMGQ_IMG_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include <magick/api.h>
+
+#include "err.h"
+
+struct img_info;
 
 /* An sRGB ICC profile (img_srgb.c). */
 extern const unsigned char img_srgb_icc[];
 extern const size_t img_srgb_icc_len;
+
+/*
+ * HEIC and AVIF through libheif, opened on first use (img_heif.c): the
+ * primary image as 8-bit RGB or RGBA, its ICC profile attached.  NULL and
+ * err filled on failure.
+ */
+Image	*img_heif_decode(const void *, size_t, const struct img_info *,
+	    struct err *);
+
+/*
+ * Lanczos-3 resampling of interleaved 8-bit pixels with ch (1 to 4)
+ * channels, sw x sh to dw x dh, alpha not premultiplied (callers pass
+ * opaque images only).  EX_OSERR when memory runs out.
+ */
+int	img_resample8(const uint8_t *, uint32_t, uint32_t, uint8_t *,
+	    uint32_t, uint32_t, int, struct err *);
 
 #endif

@@ -685,8 +685,10 @@ probe_webp(const uint8_t *b, size_t len, struct img_info *in,
 	end = (size_t)le32(b + 4) + 8;
 	if (end > len)
 		return err_set(e, EX_DATAERR, "truncated WebP");
+	if (end < 12 + 8)
+		return err_set(e, EX_DATAERR, "corrupt WebP: empty RIFF");
 	in->depth = 8;
-	while (end - p >= 8) {
+	while (p + 8 <= end) {
 		const uint8_t *c = b + p, *d = b + p + 8;
 
 		n = le32(c + 4);

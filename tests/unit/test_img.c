@@ -9,6 +9,7 @@
 #include "err.h"
 #include "exitcode.h"
 #include "img.h"
+#include "img_int.h"
 #include "tap.h"
 
 static size_t
@@ -343,6 +344,40 @@ test_formats(void)
 	is_str(img_format_name(IMG_NFORMATS), "unknown", "out of range");
 }
 
+static void
+test_resample(void)
+{
+	static uint8_t src[64 * 48 * 3], dst[64 * 48 * 3];
+	struct err e;
+	size_t i;
+	int flat, lo, hi;
+
+	memset(src, 77, sizeof(src));
+	ok(img_resample8(src, 64, 48, dst, 20, 15, 3, &e) == 0,
+	    "resample 64x48 to 20x15");
+	for (flat = 1, i = 0; i < 20 * 15 * 3; i++)
+		flat &= dst[i] == 77;
+	ok(flat, "a flat image stays flat");
+	/* one-pixel checkerboard, halved: every output is mid-grey */
+	for (i = 0; i < 64 * 48; i++)
+		src[i] = ((i % 64) + (i / 64)) % 2 ? 255 : 0;
+	ok(img_resample8(src, 64, 48, dst, 32, 24, 1, &e) == 0, "grey");
+	for (lo = 255, hi = 0, i = 0; i < 32 * 24; i++) {
+		if (dst[i] < lo)
+			lo = dst[i];
+		if (dst[i] > hi)
+			hi = dst[i];
+	}
+	ok(lo >= 120 && hi <= 135, "a checkerboard halves to grey: %d..%d",
+	    lo, hi);
+	/* enlarging a two-pixel ramp keeps the ends */
+	src[0] = 0;
+	src[1] = 200;
+	ok(img_resample8(src, 2, 1, dst, 8, 1, 1, &e) == 0 && dst[0] < 20 &&
+	    dst[7] > 180, "enlarge: %d..%d", dst[0], dst[7]);
+	ok(img_resample8(src, 0, 1, dst, 8, 1, 1, &e) == -1, "zero width");
+}
+
 int
 main(void)
 {
@@ -355,5 +390,6 @@ main(void)
 	test_geom();
 	test_hint();
 	test_formats();
+	test_resample();
 	return tap_done();
 }
