@@ -398,3 +398,18 @@ event: done" ]
 	REDIS_URL=redis://127.0.0.1:1/0 run -75 cgi GET /healthz
 	[ "${lines[0]}" = "Status: 503 Service Unavailable" ]
 }
+
+@test "accept loop under imgq-prefork -l: two processes share the socket, ready on -d, replaced after -r" {
+	port=$(free_port)
+	imgq-prefork -l "127.0.0.1:$port" -n 2 -d 3 -r 3 -- imgq-recv 2>"$BATS_TEST_TMPDIR/pf.err" &
+	pf=$!
+	wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"
+	for i in 1 2 3 4; do
+		run -0 curl -sS -F "file=@$JPG" "http://127.0.0.1:$port/upload"
+		[ "$(echo "$output" | json 'd["files"][0]["status"]')" = queued ]
+	done
+	kill -TERM "$pf"
+	wait "$pf" || true
+	run -0 grep -c '"POST /upload" 202 ' "$BATS_TEST_TMPDIR/pf.err"
+	[ "$output" = 4 ]
+}

@@ -13,6 +13,7 @@
 
 #include <magic.h>
 
+#include "env.h"
 #include "exitcode.h"
 #include "log.h"
 #include "q.h"
@@ -21,6 +22,8 @@
 #include "sys.h"
 
 #define Q_RETRY_MS	2000	/* an HTTP client should not wait longer */
+#define RECV_PART_SIZE	(5ULL << 20)	/* S3 minimum */
+#define RECV_PARTS	2
 
 /*
  * Makes the S3 client and opens libmagic; eager (the accept loop) fails
@@ -33,8 +36,18 @@ backend_init(struct srv *s, int eager, struct err *e)
 	struct s3_conf sc;
 	magic_t mg;
 
-	if (s3_conf_from_env(&sc, e) == -1 ||
-	    (s->s3 = s3_new(&sc, e)) == NULL) {
+	err_clear(e);
+	if (s3_conf_from_env(&sc, e) == 0) {
+		/*
+		 * Memory per process is bounded by part size x (parts in
+		 * flight + 1): smaller than s3put's defaults unless asked.
+		 */
+		if (env_str("IMGQ_S3_PART_SIZE") == NULL)
+			sc.part_size = RECV_PART_SIZE;
+		if (env_str("IMGQ_S3_PARTS") == NULL)
+			sc.parts_in_flight = RECV_PARTS;
+	}
+	if (e->code != 0 || (s->s3 = s3_new(&sc, e)) == NULL) {
 		if (eager)
 			return -1;
 		log_debug("S3 not configured: %s", e->msg);

@@ -120,6 +120,9 @@ conf_env(struct conf *c, struct err *e)
 	if (env_str("IMGQ_RECV_WWW") != NULL)
 		c->www = env_str("IMGQ_RECV_WWW");
 	c->metrics_file = env_str("IMGQ_RECV_METRICS_FILE");
+	/* imgq-prefork -r: be replaced after about that many */
+	if (env_long("IMGQ_MAX_REQUESTS", 0, LLONG_MAX, &c->max_conns, e))
+		return -1;
 	if (env_str("REDIS_URL") != NULL)
 		c->redis_url = env_str("REDIS_URL");
 	if (env_str("IMGQ_QUEUE") != NULL)
@@ -445,11 +448,27 @@ peer_name(struct srv *s, int fd)
 		snprintf(s->peer, sizeof(s->peer), "unix");
 }
 
+/* Tells imgq-prefork -d (or s6) that the loop is ready to accept. */
+static void
+ready(void)
+{
+	const char *v = getenv("IMGQ_READY_FD");
+	long long fd;
+	struct err e;
+
+	if (v == NULL || parse_long(v, 3, INT_MAX, &fd, &e) == -1)
+		return;
+	if (sys_write_all((int)fd, "ready\n", 6, &e) == -1)
+		log_warn("readiness descriptor %lld: %s", fd, e.msg);
+	(void)close((int)fd);
+}
+
 static int
 accept_loop(struct srv *s)
 {
 	struct pollfd pfd;
 	struct conn *c;
+	long long conns = 0;
 	int fd;
 
 	if ((c = malloc(sizeof(*c))) == NULL) {
@@ -457,7 +476,13 @@ accept_loop(struct srv *s)
 		return EX_OSERR;
 	}
 	nonblock(0);
+	ready();
 	while (!recv_stop) {
+		if (s->c.max_conns > 0 && conns >= s->c.max_conns) {
+			log_debug("%lld connections served: exiting to be "
+			    "replaced", conns);
+			break;
+		}
 		fd = accept(0, NULL, NULL);
 		if (fd == -1) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK ||
@@ -486,6 +511,7 @@ accept_loop(struct srv *s)
 		(void)serve_conn(s, c);
 		linger(c);
 		close(fd);
+		conns++;
 	}
 	free(c);
 	return EX_OK;

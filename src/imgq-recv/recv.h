@@ -42,6 +42,7 @@ struct conf {
 	uint64_t	sse_ping_ms;		/* keep-alive comments */
 	long long	presign_ttl;		/* seconds */
 	long long	max_requests;		/* per connection */
+	long long	max_conns;		/* accept loop: then exit */
 	const char	*www;			/* folder of index.html */
 	const char	*redis_url;
 	const char	*queue;
