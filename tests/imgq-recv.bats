@@ -8,7 +8,7 @@ setup_file() {
 	imgq_setup_file
 	redis_start
 	s3_start
-	export IMGQ_RECV_LOG=stderr
+	export IMGQ_RECV_LOG=stderr IMGQ_RECV_WWW=$IMGQ_TOP/share/www
 	export JPG=$CORPUS/opencv_baboon.jpg
 	export PNG=$CORPUS/skimage_astronaut.png
 	export T=$BATS_FILE_TMPDIR
@@ -247,7 +247,8 @@ $(stat -c %s "$JPG")" ]
 	[ "$(mpuploads)" = None ]
 	hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
 	echo "# peak RSS of the server: $hwm KiB" >&3
-	[ "$hwm" -lt 65536 ]
+	# (ASan's shadow memory and quarantine inflate it: not measured there)
+	[ -n "${IMGQ_SAN:-}" ] || [ "$hwm" -lt 65536 ]
 }
 
 @test "slowloris: a head trickled byte by byte is cut off with 408, others are served" {
@@ -412,4 +413,22 @@ event: done" ]
 	wait "$pf" || true
 	run -0 grep -c '"POST /upload" 202 ' "$BATS_TEST_TMPDIR/pf.err"
 	[ "$output" = 4 ]
+}
+
+@test "a client that goes away mid-upload leaves no object and no multipart upload" {
+	before=$(objects)
+	{ cat "$JPG"; head -c 8M /dev/urandom; } >"$BATS_TEST_TMPDIR/big.jpg"
+	run -0 "$PY" - "$(cat "$T/port")" "$BATS_TEST_TMPDIR/big.jpg" <<-'EOF'
+		import socket, sys
+		data = open(sys.argv[2], "rb").read()
+		s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+		s.sendall(b"PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (len(data) + 1000))
+		s.sendall(data)
+		s.close()
+		print("gone")
+	EOF
+	[ "$output" = gone ]
+	wait_until 20 grep -q 'upload broken off: client closed the connection mid-body' "$T/srv.err"
+	[ "$(mpuploads)" = None ]
+	[ "$(objects)" = "$before" ]
 }

@@ -445,12 +445,24 @@ handle_healthz(struct conn *c, struct rq *r)
 	buf_free(&b);
 }
 
+static int
+digits(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return n > 0 && n < 20;
+}
+
 /* One job's summary for the dashboard. */
 static void
 stats_job(struct buf *b, struct q *q, const char *id)
 {
-	static const char *keep[] = { "state", "name", "type", "size",
-	    "outputs", "error", "attempts", "created", "finished" };
+	/* strings first, then the numbers (from index 5) */
+	static const char *keep[] = { "state", "name", "type", "outputs",
+	    "error", "size", "attempts", "created", "finished" };
 	struct q_field *f;
 	const struct q_field *x;
 	struct err e;
@@ -463,7 +475,10 @@ stats_job(struct buf *b, struct q *q, const char *id)
 			if ((x = field(f, n, keep[i])) == NULL)
 				continue;
 			buf_fmt(b, ",\"%s\":", keep[i]);
-			buf_json(b, x->val, x->len);
+			if (i >= 5 && digits(x->val, x->len))
+				buf_add(b, x->val, x->len);
+			else
+				buf_json(b, x->val, x->len);
 		}
 		q_fields_free(f, n);
 	} else
