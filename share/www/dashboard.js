@@ -1,0 +1,356 @@
+// imgq dashboard: the queue at a glance from GET api/stats, refreshed every
+// few seconds while the page is visible; dead letters can be requeued
+// (POST api/dead/<id>/requeue).  URLs are relative to the page.
+'use strict';
+
+(function () {
+	var EVERY = 3000;	// ms between refreshes
+	var timer = null;
+	var last = {};		// section -> JSON last drawn (redraw on change only)
+	var $ = function (id) { return document.getElementById(id); };
+
+	// The first of several names a field may have, for forward
+	// compatibility with small changes in the server's JSON.
+	function pick(o, names) {
+		for (var i = 0; i < names.length; i++) {
+			if (o && o[names[i]] !== undefined && o[names[i]] !== null)
+				return o[names[i]];
+		}
+		return undefined;
+	}
+
+	function num(v) {
+		if (Array.isArray(v))
+			return v.length;
+		return typeof v === 'number' ? v :
+		    (v !== undefined && v !== '' && !isNaN(+v) ? +v : undefined);
+	}
+
+	function setNum(id, v) {
+		var n = num(v);
+		$(id).textContent = n === undefined ? '–' :
+		    (Math.round(n * 10) / 10).toLocaleString();
+	}
+
+	function ago(ms) {
+		if (ms === undefined || ms === null || isNaN(ms))
+			return '';
+		ms = Math.max(0, ms);
+		if (ms < 1000)
+			return 'just now';
+		var s = Math.round(ms / 1000);
+		if (s < 60)
+			return s + ' s ago';
+		if (s < 3600)
+			return Math.round(s / 60) + ' min ago';
+		if (s < 86400)
+			return Math.round(s / 3600) + ' h ago';
+		return Math.round(s / 86400) + ' d ago';
+	}
+
+	// A time field: ms since the epoch (number or digits) or ISO text.
+	function when(v, now) {
+		if (v === undefined || v === null || v === '')
+			return '';
+		var t = typeof v === 'number' || /^\d+$/.test(String(v)) ? +v :
+		    Date.parse(String(v));
+		if (isNaN(t))
+			return String(v);
+		if (t < 1e11)
+			t *= 1000;	// seconds
+		return ago(now - t);
+	}
+
+	function el(tag, cls, text) {
+		var e = document.createElement(tag);
+		if (cls)
+			e.className = cls;
+		if (text !== undefined)
+			e.textContent = text;
+		return e;
+	}
+
+	function cell(tr, label, cls, content) {
+		var td = el('td', cls);
+		if (label)
+			td.setAttribute('data-label', label);
+		if (content instanceof Node)
+			td.appendChild(content);
+		else if (content !== undefined)
+			td.textContent = content;
+		tr.appendChild(td);
+		return td;
+	}
+
+	function jobUrl(id, rest) {
+		return 'jobs/' + encodeURIComponent(id) + (rest || '');
+	}
+
+	function outputsOf(j) {
+		var o = j.outputs;
+		if (!o)
+			return [];
+		if (!Array.isArray(o))
+			o = String(o).split('\n');
+		return o.map(function (s) { return String(s).trim(); })
+		    .filter(function (s) { return s; });
+	}
+
+	function variantOf(key) {
+		var b = key.slice(key.lastIndexOf('/') + 1);
+		var d = b.lastIndexOf('.');
+		return d > 0 ? b.slice(0, d) : b;
+	}
+
+	// The smallest variant makes the thumbnail: one named like a thumbnail,
+	// else the last one listed.
+	function thumbOf(j) {
+		var keys = outputsOf(j);
+		if (keys.length === 0)
+			return null;
+		var k = keys.filter(function (x) {
+			return /thumb|small|sm\b/i.test(variantOf(x));
+		})[0] || keys[keys.length - 1];
+		return jobUrl(j.id, '/result/' + encodeURIComponent(variantOf(k)));
+	}
+
+	function changed(section, data) {
+		var s = JSON.stringify(data);
+		if (last[section] === s)
+			return false;
+		last[section] = s;
+		return true;
+	}
+
+	function show(listId, emptyId, wrapId, n) {
+		$(emptyId).hidden = n > 0;
+		$(wrapId).hidden = n === 0;
+	}
+
+	function drawWorkers(ws) {
+		if (!changed('workers', ws))
+			return;
+		var tb = $('workers');
+		tb.textContent = '';
+		ws.forEach(function (w) {
+			if (typeof w !== 'object')
+				w = { name: String(w) };
+			var tr = el('tr');
+			cell(tr, 'Worker', 'mono', String(pick(w,
+			    ['name', 'consumer', 'id']) || '?'));
+			var age = num(pick(w, ['beat_age_ms', 'heartbeat_age_ms',
+			    'age_ms']));
+			cell(tr, 'Last heartbeat', 'num', age === undefined ? '' :
+			    ago(age));
+			var h = num(pick(w, ['holding', 'jobs', 'active']));
+			cell(tr, 'Jobs held', 'num', h === undefined ? '' :
+			    String(h));
+			tb.appendChild(tr);
+		});
+		show('workers', 'w-empty', 'w-wrap', ws.length);
+	}
+
+	function statePill(s) {
+		var text = { active: 'processing', dead: 'failed' }[s] || s ||
+		    '?';
+		return el('span', 'pill ' + (s || ''), text);
+	}
+
+	function drawRecent(js, now) {
+		if (!changed('recent', js))
+			return;
+		var tb = $('recent');
+		tb.textContent = '';
+		js.forEach(function (j) {
+			var tr = el('tr');
+			var name = String(pick(j, ['name', 'src']) || j.id);
+			var t = thumbOf(j);
+			var box;
+			if (t) {
+				box = el('a');
+				box.href = t;
+				box.target = '_blank';
+				box.rel = 'noopener';
+				var img = el('img', 'thumb');
+				img.alt = name;
+				img.loading = 'lazy';
+				img.src = t;
+				box.appendChild(img);
+			} else {
+				box = el('span', 'thumb');
+				box.setAttribute('aria-hidden', 'true');
+			}
+			cell(tr, '', 'cell-thumb', box);
+			cell(tr, 'File', '', name);
+			var st = cell(tr, 'State', '', statePill(j.state));
+			var why = pick(j, ['error', 'reason']);
+			if (why && j.state !== 'done')
+				st.appendChild(el('div', 'muted', String(why)));
+			var a = el('a', 'mono', j.id);
+			a.href = jobUrl(j.id);
+			cell(tr, 'Job', '', a);
+			cell(tr, 'When', 'num', when(pick(j, ['finished', 'started',
+			    'created', 'queued']), now));
+			tb.appendChild(tr);
+		});
+		show('recent', 'r-empty', 'r-wrap', js.length);
+	}
+
+	function drawDead(ds, now) {
+		if (!changed('dead', ds))
+			return;
+		var tb = $('dead');
+		tb.textContent = '';
+		ds.forEach(function (d) {
+			var tr = el('tr');
+			var nameBox = el('div');
+			nameBox.appendChild(el('div', '', String(pick(d,
+			    ['name', 'src']) || d.id)));
+			var a = el('a', 'mono', d.id);
+			a.href = jobUrl(d.id);
+			nameBox.appendChild(a);
+			cell(tr, 'File', '', nameBox);
+			var reason = pick(d, ['error', 'reason']);
+			var tail = pick(d, ['stderr']);
+			var rc = cell(tr, 'Reason', 'reason', String(reason ||
+			    (tail ? String(tail).trim().split('\n').pop() : '') ||
+			    'no reason recorded'));
+			var code = pick(d, ['exit', 'exit_code']);
+			var sig = pick(d, ['signal']);
+			if ((code !== undefined && code !== '' && code !== '-1') ||
+			    (sig && sig !== '0')) {
+				rc.appendChild(el('div', 'muted', sig && sig !==
+				    '0' ? 'signal ' + sig : 'exit ' + code));
+			}
+			cell(tr, 'Attempts', 'num', String(pick(d, ['attempts']) ||
+			    ''));
+			cell(tr, 'Died', 'num', when(pick(d, ['died', 'when_ms',
+			    'when', 'finished', 'settled']), now));
+			var b = el('button', 'secondary', 'Requeue');
+			b.type = 'button';
+			b.setAttribute('aria-label', 'Requeue ' + String(pick(d,
+			    ['name']) || d.id));
+			b.addEventListener('click', function () {
+				requeue(d.id, b);
+			});
+			cell(tr, '', '', b);
+			tb.appendChild(tr);
+		});
+		show('dead', 'd-empty', 'd-wrap', ds.length);
+	}
+
+	function problem(text) {
+		var p = $('problem');
+		p.hidden = !text;
+		p.textContent = text || '';
+	}
+
+	function messageOf(x) {
+		try {
+			var j = JSON.parse(x.responseText);
+			if (j && (j.error || j.message))
+				return String(j.error || j.message);
+		} catch (e) { /* text */ }
+		return (x.responseText || '').trim().slice(0, 200) ||
+		    (x.status ? 'HTTP ' + x.status : 'no answer');
+	}
+
+	function requeue(id, button) {
+		button.disabled = true;
+		button.textContent = 'Requeuing…';
+		var x = new XMLHttpRequest();
+		x.open('POST', 'api/dead/' + encodeURIComponent(id) + '/requeue');
+		x.setRequestHeader('Accept', 'application/json');
+		x.onload = function () {
+			if (x.status >= 200 && x.status < 300) {
+				button.textContent = 'Requeued';
+				$('updated').textContent = 'Job ' + id + ' requeued.';
+				refresh();
+				return;
+			}
+			button.disabled = false;
+			button.textContent = 'Requeue';
+			problem('Requeue of ' + id + ' refused (' + x.status +
+			    '): ' + messageOf(x));
+		};
+		x.onerror = function () {
+			button.disabled = false;
+			button.textContent = 'Requeue';
+			problem('Requeue of ' + id + ' failed: no answer from ' +
+			    'the server');
+		};
+		x.send();
+	}
+
+	function arr(v) {
+		return Array.isArray(v) ? v : [];
+	}
+
+	function draw(s) {
+		var q = s.queue && typeof s.queue === 'object' ? s.queue : s;
+		var now = num(pick(s, ['now_ms', 'now'])) || Date.now();
+		setNum('n-queued', pick(q, ['queued', 'depth']));
+		setNum('n-active', pick(q, ['active']));
+		setNum('n-delayed', pick(q, ['delayed', 'retry']));
+		var deadList = arr(pick(s, ['dead_jobs', 'dead_letters',
+		    'deadletters'])).concat(Array.isArray(s.dead) ? s.dead : []);
+		setNum('n-dead', typeof q.dead === 'number' ? q.dead :
+		    deadList.length);
+		var ws = pick(s, ['workers', 'consumers_list']);
+		var wc = pick(q, ['consumers', 'workers']);
+		setNum('n-workers', typeof wc === 'number' ? wc : arr(ws).length);
+		setNum('n-rate', pick(q, ['jobs_per_minute', 'per_minute',
+		    'done_last_minute']));
+		// The per-worker table only when the server lists them.
+		var wl = Array.isArray(ws) ? ws : (Array.isArray(wc) ? wc : null);
+		$('w-section').hidden = wl === null;
+		if (wl !== null)
+			drawWorkers(wl);
+		drawRecent(arr(pick(s, ['recent', 'recent_jobs', 'jobs'])), now);
+		drawDead(deadList, now);
+	}
+
+	function refresh() {
+		if (timer) {
+			clearTimeout(timer);
+			timer = null;
+		}
+		var x = new XMLHttpRequest();
+		x.open('GET', 'api/stats');
+		x.setRequestHeader('Accept', 'application/json');
+		x.timeout = 10000;
+		var next = function () {
+			if (!document.hidden)
+				timer = setTimeout(refresh, EVERY);
+		};
+		x.onload = function () {
+			var s = null;
+			if (x.status === 200) {
+				try {
+					s = JSON.parse(x.responseText);
+				} catch (e) { /* s stays null */ }
+			}
+			if (s && typeof s === 'object') {
+				problem('');
+				draw(s);
+				$('updated').textContent = 'Updated ' +
+				    new Date().toLocaleTimeString() + '.';
+			} else {
+				problem('The statistics could not be read (' +
+				    x.status + '): ' + messageOf(x));
+			}
+			next();
+		};
+		x.onerror = x.ontimeout = function () {
+			problem('No answer from the server; trying again.');
+			next();
+		};
+		x.send();
+	}
+
+	document.addEventListener('visibilitychange', function () {
+		if (!document.hidden)
+			refresh();
+	});
+	refresh();
+}());

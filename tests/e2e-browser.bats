@@ -1,0 +1,154 @@
+#!/usr/bin/env bats
+# End to end in a real browser: the whole stack on free loopback ports
+# (Redis, the S3 service, imgq-prefork -l running imgq-recv, a worker pool
+# of imgq-pop running imgq-work), Debian's chromium driven by playwright-core
+# (tests/browser/upload.mjs) uploads three images and one text file through
+# the page; the page must show three finished thumbnails and one plain
+# refusal, and the variants in S3 must have the presets' formats and sizes.
+
+load helpers/common
+
+BROWSER=$IMGQ_TOP/tests/browser
+
+setup_file() {
+	imgq_setup_file
+	local p
+	for p in imgq-recv imgq-prefork imgq-pop imgq-work imgq-resize s3get \
+		s3put; do
+		[ -x "$IMGQ_BIN/$p" ] || {
+			export E2E_SKIP="$p is not built here yet"
+			return 0
+		}
+	done
+	for p in /usr/bin/chromium node npm; do
+		command -v "$p" >/dev/null || {
+			export E2E_SKIP="$p is not installed (scripts/deps)"
+			return 0
+		}
+	done
+	if [ ! -d "$BROWSER/node_modules/playwright-core" ]; then
+		(cd "$BROWSER" && npm ci --no-audit --no-fund >&2) || return 1
+	fi
+	redis_start
+	s3_start
+	export IMGQ_RECV_WWW=$IMGQ_TOP/share/www
+	export IMGQ_PRESETS=$IMGQ_TOP/etc/presets
+	E2E_PORT=$(free_port)
+	export E2E_PORT E2E_URL=http://127.0.0.1:$E2E_PORT/
+	E2E_PIDS=$BATS_FILE_TMPDIR/pids
+	export E2E_PIDS
+	: >"$E2E_PIDS"
+	setsid "$IMGQ_BIN/imgq-prefork" -n 2 -l "127.0.0.1:$E2E_PORT" -- \
+		"$IMGQ_BIN/imgq-recv" >"$BATS_FILE_TMPDIR/web.log" 2>&1 3>&- \
+		</dev/null &
+	echo $! >>"$E2E_PIDS"
+	setsid "$IMGQ_BIN/imgq-prefork" -n 2 -- "$IMGQ_BIN/imgq-pop" -l -- \
+		"$IMGQ_BIN/imgq-work" >"$BATS_FILE_TMPDIR/work.log" 2>&1 3>&- \
+		</dev/null &
+	echo $! >>"$E2E_PIDS"
+	wait_until 30 curl -sf -o /dev/null --max-time 5 "${E2E_URL}healthz"
+}
+
+teardown_file() {
+	local p
+	if [ -f "${E2E_PIDS:-/nonexistent}" ]; then
+		while read -r p; do
+			kill -TERM "$p" 2>/dev/null
+		done <"$E2E_PIDS"
+		while read -r p; do
+			wait_until 30 stopped "$p" || kill -KILL -- "-$p" 2>/dev/null
+		done <"$E2E_PIDS"
+	fi
+	imgq_teardown_file
+}
+
+stopped() { ! kill -0 "$1" 2>/dev/null; }
+
+setup() {
+	[ -z "${E2E_SKIP:-}" ] || skip "$E2E_SKIP"
+}
+
+IMAGES=(opencv_baboon.jpg mate_GreenMeadow.jpg skimage_astronaut.png)
+
+@test "chromium: three images end as thumbnails on the page, a text file is refused" {
+	local f args=()
+	for f in "${IMAGES[@]}"; do
+		args+=("$CORPUS/$f")
+	done
+	printf 'These are notes, not an image.\n' >"$BATS_FILE_TMPDIR/notes.txt"
+	run node "$BROWSER/upload.mjs" -w 180 \
+		-o "$BATS_FILE_TMPDIR/page.png" \
+		-r "$BATS_FILE_TMPDIR/notes.txt" "$E2E_URL" "${args[@]}"
+	printf '%s\n' "$output" >"$BATS_FILE_TMPDIR/tap"
+	printf '%s\n' "$output"
+	[ "$status" = 0 ]
+	[ "${lines[0]}" = "1..7" ]
+	[ "$(grep -c '^ok ' "$BATS_FILE_TMPDIR/tap")" = 7 ]
+	! grep -q '^not ok' "$BATS_FILE_TMPDIR/tap"
+	grep -q "^# refusal notes.txt: Refused (415 " "$BATS_FILE_TMPDIR/tap"
+	[ -s "$BATS_FILE_TMPDIR/page.png" ]
+}
+
+# Expected size of a "fit" variant: the image scaled down (never up) to fit
+# in box x box, the long side exact, the other rounded (1 pixel of slack).
+fits() { # srcW srcH box gotW gotH
+	local sw=$1 sh=$2 box=$3 w=$4 h=$5 ew eh
+	if [ "$sw" -le "$box" ] && [ "$sh" -le "$box" ]; then
+		ew=$sw eh=$sh
+	elif [ "$sw" -ge "$sh" ]; then
+		ew=$box eh=$(((sh * box + sw / 2) / sw))
+	else
+		eh=$box ew=$(((sw * box + sh / 2) / sh))
+	fi
+	[ $((w - ew)) -le 1 ] && [ $((ew - w)) -le 1 ] &&
+		[ $((h - eh)) -le 1 ] && [ $((eh - h)) -le 1 ] &&
+		{ [ "$w" -le "$box" ] && [ "$h" -le "$box" ]; } ||
+		{ echo "got ${w}x$h, expected ${ew}x$eh in $box" >&2; false; }
+}
+
+info() { # file var: "format W H"
+	"$IMGQ_BIN/imgq-resize" -i "$1" |
+		sed -n 's/^format=\([a-z]*\) width=\([0-9]*\) height=\([0-9]*\) .*/\1 \2 \3/p'
+}
+
+@test "the variants in S3 have the presets' formats and sizes" {
+	[ -f "$BATS_FILE_TMPDIR/tap" ] || skip "the browser test did not run"
+	local f id key sw sh fmt w h n=0
+	for f in "${IMAGES[@]}"; do
+		id=$(sed -n "s/^# job $f //p" "$BATS_FILE_TMPDIR/tap")
+		[[ $id =~ ^[0-9a-z]+$ ]]
+		read -r _ sw sh < <(info "$CORPUS/$f")
+		run -0 rcli hget "{imgq}:job:$id" state
+		[ "$output" = done ]
+		run -0 rcli hget "{imgq}:job:$id" outputs
+		[ "${#lines[@]}" = 2 ]
+		for key in "${lines[@]}"; do
+			run -0 s3get "s3://$AWS_BUCKET_NAME/$key" \
+				"$BATS_TEST_TMPDIR/v"
+			read -r fmt w h < <(info "$BATS_TEST_TMPDIR/v")
+			case $key in
+			"processed/$id/large.jpg")
+				[ "$fmt" = jpeg ]
+				fits "$sw" "$sh" 1024 "$w" "$h"
+				;;
+			"processed/$id/thumb.webp")
+				[ "$fmt" = webp ]
+				fits "$sw" "$sh" 256 "$w" "$h"
+				;;
+			*)
+				echo "unexpected output $key" >&2
+				false
+				;;
+			esac
+			n=$((n + 1))
+		done
+	done
+	[ "$n" = 6 ]
+}
+
+@test "nothing of the refused text file was stored" {
+	[ -f "$BATS_FILE_TMPDIR/tap" ] || skip "the browser test did not run"
+	run -0 aws_cli s3api list-objects-v2 --bucket "$AWS_BUCKET_NAME" \
+		--prefix uploads/ --query 'length(Contents)'
+	[ "$output" = 3 ]
+}
