@@ -447,3 +447,29 @@ event: done" ]
 		[ "$output" = 404 ]
 	done
 }
+
+@test "a body trickled below the minimum rate is cut off with 408 (inetd mode on a socket)" {
+	IMGQ_RECV_READ_TIMEOUT=1s IMGQ_RECV_MIN_RATE=1k run -0 --separate-stderr "$PY" - <<-'EOF'
+		import os, socket, subprocess, time
+		a, b = socket.socketpair()
+		p = subprocess.Popen(["imgq-recv"], stdin=b, stdout=b)
+		b.close()
+		a.sendall(b"PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
+		answer = b""
+		for i in range(60):
+		    try:
+		        a.send(b"\xff")
+		    except OSError:
+		        break
+		    a.settimeout(0.5)
+		    try:
+		        answer = a.recv(200)
+		        if answer:
+		            break
+		    except socket.timeout:
+		        pass
+		print(answer.split(b"\r\n")[0].decode(), p.wait(timeout=10))
+	EOF
+	[ "$output" = "HTTP/1.1 408 Request Timeout 75" ]
+	[ "${stderr_lines[0]}" = "imgq-recv: warning: upload refused: 408 client too slow sending the body" ]
+}

@@ -113,6 +113,7 @@ conf_env(struct conf *c, struct err *e)
 	    &c->idle_timeout_ms, e) ||
 	    env_duration_ms("IMGQ_RECV_REQUEST_TIMEOUT", 1, 86400000,
 	    &c->request_timeout_ms, e) ||
+	    env_size("IMGQ_RECV_MIN_RATE", 0, 1ULL << 30, &c->min_rate, e) ||
 	    env_duration_ms("IMGQ_RECV_SSE_TIMEOUT", 1, 86400000,
 	    &c->sse_timeout_ms, e) ||
 	    env_long("IMGQ_RECV_PRESIGN_TTL", 1, 604800, &c->presign_ttl, e))
@@ -145,6 +146,7 @@ conf_defaults(struct conf *c)
 	c->read_timeout_ms = 15000;
 	c->idle_timeout_ms = 5000;
 	c->request_timeout_ms = 600000;
+	c->min_rate = 1024;
 	c->sse_timeout_ms = 600000;
 	c->sse_ping_ms = 15000;
 	c->presign_ttl = 300;
@@ -333,8 +335,10 @@ serve_conn(struct srv *s, struct conn *c)
 		c->deadline = r.start + (served ? s->c.idle_timeout_ms :
 		    s->c.head_timeout_ms);
 		rc = 0;
+		c->idle = c->off == c->len;
 		for (;;) {
 			if (c->off < c->len) {
+				c->idle = 0;
 				rc = http_parser_feed(s->hp, c->buf + c->off,
 				    c->len - c->off, &used, &req, &e);
 				c->off += used;
