@@ -33,7 +33,8 @@ setup_file() {
 			"AWS_CONFIG_FILE" => "/dev/null",
 			"AWS_SHARED_CREDENTIALS_FILE" => "/dev/null",
 			"AWS_EC2_METADATA_DISABLED" => "true",
-			"IMGQ_RECV_MAX_BODY" => "10m"
+			"IMGQ_RECV_MAX_BODY" => "10m",
+			"IMGQ_RECV_WWW" => "$IMGQ_TOP/share/www"
 		)
 	CONF
 	lighttpd -f "$T/lighttpd.conf" 2>"$T/start.err" || { cat "$T/start.err" >&2; return 1; }

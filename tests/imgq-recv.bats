@@ -8,7 +8,7 @@ setup_file() {
 	imgq_setup_file
 	redis_start
 	s3_start
-	export IMGQ_RECV_LOG=stderr
+	export IMGQ_RECV_LOG=stderr IMGQ_RECV_WWW=$IMGQ_TOP/share/www
 	export JPG=$CORPUS/opencv_baboon.jpg
 	export PNG=$CORPUS/skimage_astronaut.png
 	export T=$BATS_FILE_TMPDIR
@@ -70,7 +70,7 @@ json() { "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[
 	run -0 raw 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
 	[ "${lines[0]}" = "HTTP/1.1 200 OK" ]
 	[[ "$output" == *"Content-Type: text/html; charset=utf-8"* ]]
-	[[ "$output" == *'<form id="f" action="upload" method="post" enctype="multipart/form-data">'* ]]
+	[[ "$output" == *'action="upload"'* ]]
 }
 
 @test "inetd: keep-alive serves requests one after another, then 404 exits 66" {
@@ -247,7 +247,8 @@ $(stat -c %s "$JPG")" ]
 	[ "$(mpuploads)" = None ]
 	hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
 	echo "# peak RSS of the server: $hwm KiB" >&3
-	[ "$hwm" -lt 65536 ]
+	# (ASan's shadow memory and quarantine inflate it: not measured there)
+	[ -n "${IMGQ_SAN:-}" ] || [ "$hwm" -lt 65536 ]
 }
 
 @test "slowloris: a head trickled byte by byte is cut off with 408, others are served" {
@@ -397,4 +398,78 @@ event: done" ]
 	[ "$output" = $'{"error":"cross-origin request","status":403}\n 403' ]
 	REDIS_URL=redis://127.0.0.1:1/0 run -75 cgi GET /healthz
 	[ "${lines[0]}" = "Status: 503 Service Unavailable" ]
+}
+
+@test "accept loop under imgq-prefork -l: two processes share the socket, ready on -d, replaced after -r" {
+	port=$(free_port)
+	imgq-prefork -l "127.0.0.1:$port" -n 2 -d 3 -r 3 -- imgq-recv 2>"$BATS_TEST_TMPDIR/pf.err" &
+	pf=$!
+	wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"
+	for i in 1 2 3 4; do
+		run -0 curl -sS -F "file=@$JPG" "http://127.0.0.1:$port/upload"
+		[ "$(echo "$output" | json 'd["files"][0]["status"]')" = queued ]
+	done
+	kill -TERM "$pf"
+	wait "$pf" || true
+	run -0 grep -c '"POST /upload" 202 ' "$BATS_TEST_TMPDIR/pf.err"
+	[ "$output" = 4 ]
+}
+
+@test "a client that goes away mid-upload leaves no object and no multipart upload" {
+	before=$(objects)
+	{ cat "$JPG"; head -c 8M /dev/urandom; } >"$BATS_TEST_TMPDIR/big.jpg"
+	run -0 "$PY" - "$(cat "$T/port")" "$BATS_TEST_TMPDIR/big.jpg" <<-'EOF'
+		import socket, sys
+		data = open(sys.argv[2], "rb").read()
+		s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+		s.sendall(b"PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (len(data) + 1000))
+		s.sendall(data)
+		s.close()
+		print("gone")
+	EOF
+	[ "$output" = gone ]
+	wait_until 20 grep -q 'upload broken off: client closed the connection mid-body' "$T/srv.err"
+	[ "$(mpuploads)" = None ]
+	[ "$(objects)" = "$before" ]
+}
+
+@test "the web pages' files are served; hidden files, folders and other names are not" {
+	run -0 curl -sS -o /dev/null -w '%{http_code} %{content_type}' "$URL/style.css"
+	[ "$output" = "200 text/css; charset=utf-8" ]
+	run -0 curl -sS -o /dev/null -w '%{http_code} %{content_type}' "$URL/dashboard"
+	[ "$output" = "200 text/html; charset=utf-8" ]
+	run -0 curl -sS -o /dev/null -w '%{http_code} %{content_type}' "$URL/app.js"
+	[ "$output" = "200 text/javascript; charset=utf-8" ]
+	run -0 curl -sS -o /dev/null -w '%{http_code}' -X POST "$URL/app.js"
+	[ "$output" = 405 ]
+	for p in /.hidden /..%2Fsecret /a/b.css /nothing.css /index.sh; do
+		run -0 curl -sS --path-as-is -o /dev/null -w '%{http_code}' "$URL$p"
+		[ "$output" = 404 ]
+	done
+}
+
+@test "a body trickled below the minimum rate is cut off with 408 (inetd mode on a socket)" {
+	IMGQ_RECV_READ_TIMEOUT=1s IMGQ_RECV_MIN_RATE=1k run -0 --separate-stderr "$PY" - <<-'EOF'
+		import os, socket, subprocess, time
+		a, b = socket.socketpair()
+		p = subprocess.Popen(["imgq-recv"], stdin=b, stdout=b)
+		b.close()
+		a.sendall(b"PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
+		answer = b""
+		for i in range(60):
+		    try:
+		        a.send(b"\xff")
+		    except OSError:
+		        break
+		    a.settimeout(0.5)
+		    try:
+		        answer = a.recv(200)
+		        if answer:
+		            break
+		    except socket.timeout:
+		        pass
+		print(answer.split(b"\r\n")[0].decode(), p.wait(timeout=10))
+	EOF
+	[ "$output" = "HTTP/1.1 408 Request Timeout 75" ]
+	[ "${stderr_lines[0]}" = "imgq-recv: warning: upload refused: 408 client too slow sending the body" ]
 }

@@ -75,6 +75,11 @@ conn_wait_readable(struct conn *c, uint64_t idle_end)
 		r = poll(&pfd, 1, ms);
 		if (r > 0)
 			return 1;
+		if (r == -1 && errno == EINTR && recv_stop && c->idle) {
+			/* told to stop between requests: as if closed */
+			c->eof = 1;
+			return -1;
+		}
 		if (r == -1 && errno != EINTR) {
 			c->broken = 1;
 			return -1;
@@ -130,12 +135,29 @@ body_init(struct conn *c, const struct http_req *r)
 	c->body = r->body;
 	c->left = r->length;
 	c->taken = 0;
+	c->body_start = sys_now_ms();
 	c->body_done = r->body == HTTP_BODY_NONE ||
 	    (r->body == HTTP_BODY_LENGTH && r->length == 0);
 	c->expect100 = r->expect100;
 	c->continue_sent = 0;
 	if (r->body == HTTP_BODY_CHUNKED)
 		http_chunked_init(&c->ch, c->srv->c.http.field_max);
+}
+
+/*
+ * A body trickled in (a byte now and then, each within read_timeout)
+ * would hold the process until the request's deadline: past
+ * read_timeout, it must average min_rate bytes a second.
+ */
+static int
+too_slow(const struct conn *c)
+{
+	uint64_t ms = sys_now_ms() - c->body_start;
+	const struct conf *k = &c->srv->c;
+
+	if (k->min_rate == 0 || ms <= k->read_timeout_ms)
+		return 0;
+	return c->taken * 1000 / ms < k->min_rate;
 }
 
 static int
@@ -226,10 +248,13 @@ body_read(struct conn *c, const void **d, size_t *n, int *done,
 		}
 	}
 	c->taken += *n;
-	s->m->bytes_in += *n;
+	__atomic_fetch_add(&s->m->bytes_in, *n, __ATOMIC_RELAXED);
 	if (c->taken > s->c.max_body)
 		return body_fail(c, 413, EX_DATAERR,
 		    "request body larger than the limit", e);
+	if (too_slow(c))
+		return body_fail(c, 408, EX_TEMPFAIL,
+		    "client too slow sending the body", e);
 	return 0;
 }
 
@@ -293,6 +318,22 @@ conn_write(struct conn *c, const void *data, size_t len)
 }
 
 /*
+ * In the accept loop a process serves one connection at a time: when
+ * other connections wait on the listening socket (fd 0), this one is
+ * closed after its answer rather than kept alive, so that waiting
+ * clients are served in turn instead of after a keep-alive timeout.
+ */
+static int
+others_waiting(void)
+{
+	struct pollfd pfd;
+
+	pfd.fd = 0;
+	pfd.events = POLLIN;
+	return poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN);
+}
+
+/*
  * Sends a whole answer: status, Content-Type (may be NULL), extra header
  * lines (each ending in CRLF; may be NULL), body.  The connection stays
  * open for another request only when the request body was read whole.
@@ -305,6 +346,8 @@ respond(struct conn *c, int status, const char *ctype, const char *extra,
 	int n;
 
 	if (!c->body_done)
+		c->keepalive = 0;
+	if (c->keepalive && c->srv->mode == MODE_ACCEPT && others_waiting())
 		c->keepalive = 0;
 	if (c->cgi)
 		n = snprintf(head, sizeof(head), "Status: %d %s\r\n", status,

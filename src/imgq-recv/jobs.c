@@ -13,6 +13,7 @@
 
 #include <magic.h>
 
+#include "env.h"
 #include "exitcode.h"
 #include "log.h"
 #include "q.h"
@@ -21,6 +22,8 @@
 #include "sys.h"
 
 #define Q_RETRY_MS	2000	/* an HTTP client should not wait longer */
+#define RECV_PART_SIZE	(5ULL << 20)	/* S3 minimum */
+#define RECV_PARTS	2
 
 /*
  * Makes the S3 client and opens libmagic; eager (the accept loop) fails
@@ -33,8 +36,18 @@ backend_init(struct srv *s, int eager, struct err *e)
 	struct s3_conf sc;
 	magic_t mg;
 
-	if (s3_conf_from_env(&sc, e) == -1 ||
-	    (s->s3 = s3_new(&sc, e)) == NULL) {
+	err_clear(e);
+	if (s3_conf_from_env(&sc, e) == 0) {
+		/*
+		 * Memory per process is bounded by part size x (parts in
+		 * flight + 1): smaller than s3put's defaults unless asked.
+		 */
+		if (env_str("IMGQ_S3_PART_SIZE") == NULL)
+			sc.part_size = RECV_PART_SIZE;
+		if (env_str("IMGQ_S3_PARTS") == NULL)
+			sc.parts_in_flight = RECV_PARTS;
+	}
+	if (e->code != 0 || (s->s3 = s3_new(&sc, e)) == NULL) {
 		if (eager)
 			return -1;
 		log_debug("S3 not configured: %s", e->msg);
@@ -432,12 +445,24 @@ handle_healthz(struct conn *c, struct rq *r)
 	buf_free(&b);
 }
 
+static int
+digits(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return n > 0 && n < 20;
+}
+
 /* One job's summary for the dashboard. */
 static void
 stats_job(struct buf *b, struct q *q, const char *id)
 {
-	static const char *keep[] = { "state", "name", "type", "size",
-	    "outputs", "error", "attempts", "created", "finished" };
+	/* strings first, then the numbers (from index 5) */
+	static const char *keep[] = { "state", "name", "type", "outputs",
+	    "error", "size", "attempts", "created", "finished" };
 	struct q_field *f;
 	const struct q_field *x;
 	struct err e;
@@ -450,7 +475,10 @@ stats_job(struct buf *b, struct q *q, const char *id)
 			if ((x = field(f, n, keep[i])) == NULL)
 				continue;
 			buf_fmt(b, ",\"%s\":", keep[i]);
-			buf_json(b, x->val, x->len);
+			if (i >= 5 && digits(x->val, x->len))
+				buf_add(b, x->val, x->len);
+			else
+				buf_json(b, x->val, x->len);
 		}
 		q_fields_free(f, n);
 	} else

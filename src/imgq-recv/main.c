@@ -113,6 +113,7 @@ conf_env(struct conf *c, struct err *e)
 	    &c->idle_timeout_ms, e) ||
 	    env_duration_ms("IMGQ_RECV_REQUEST_TIMEOUT", 1, 86400000,
 	    &c->request_timeout_ms, e) ||
+	    env_size("IMGQ_RECV_MIN_RATE", 0, 1ULL << 30, &c->min_rate, e) ||
 	    env_duration_ms("IMGQ_RECV_SSE_TIMEOUT", 1, 86400000,
 	    &c->sse_timeout_ms, e) ||
 	    env_long("IMGQ_RECV_PRESIGN_TTL", 1, 604800, &c->presign_ttl, e))
@@ -120,6 +121,9 @@ conf_env(struct conf *c, struct err *e)
 	if (env_str("IMGQ_RECV_WWW") != NULL)
 		c->www = env_str("IMGQ_RECV_WWW");
 	c->metrics_file = env_str("IMGQ_RECV_METRICS_FILE");
+	/* imgq-prefork -r: be replaced after about that many */
+	if (env_long("IMGQ_MAX_REQUESTS", 0, LLONG_MAX, &c->max_conns, e))
+		return -1;
 	if (env_str("REDIS_URL") != NULL)
 		c->redis_url = env_str("REDIS_URL");
 	if (env_str("IMGQ_QUEUE") != NULL)
@@ -142,6 +146,7 @@ conf_defaults(struct conf *c)
 	c->read_timeout_ms = 15000;
 	c->idle_timeout_ms = 5000;
 	c->request_timeout_ms = 600000;
+	c->min_rate = 1024;
 	c->sse_timeout_ms = 600000;
 	c->sse_ping_ms = 15000;
 	c->presign_ttl = 300;
@@ -330,8 +335,10 @@ serve_conn(struct srv *s, struct conn *c)
 		c->deadline = r.start + (served ? s->c.idle_timeout_ms :
 		    s->c.head_timeout_ms);
 		rc = 0;
+		c->idle = c->off == c->len;
 		for (;;) {
 			if (c->off < c->len) {
+				c->idle = 0;
 				rc = http_parser_feed(s->hp, c->buf + c->off,
 				    c->len - c->off, &used, &req, &e);
 				c->off += used;
@@ -445,11 +452,27 @@ peer_name(struct srv *s, int fd)
 		snprintf(s->peer, sizeof(s->peer), "unix");
 }
 
+/* Tells imgq-prefork -d (or s6) that the loop is ready to accept. */
+static void
+ready(void)
+{
+	const char *v = getenv("IMGQ_READY_FD");
+	long long fd;
+	struct err e;
+
+	if (v == NULL || parse_long(v, 3, INT_MAX, &fd, &e) == -1)
+		return;
+	if (sys_write_all((int)fd, "ready\n", 6, &e) == -1)
+		log_warn("readiness descriptor %lld: %s", fd, e.msg);
+	(void)close((int)fd);
+}
+
 static int
 accept_loop(struct srv *s)
 {
 	struct pollfd pfd;
 	struct conn *c;
+	long long conns = 0;
 	int fd;
 
 	if ((c = malloc(sizeof(*c))) == NULL) {
@@ -457,7 +480,13 @@ accept_loop(struct srv *s)
 		return EX_OSERR;
 	}
 	nonblock(0);
+	ready();
 	while (!recv_stop) {
+		if (s->c.max_conns > 0 && conns >= s->c.max_conns) {
+			log_debug("%lld connections served: exiting to be "
+			    "replaced", conns);
+			break;
+		}
 		fd = accept(0, NULL, NULL);
 		if (fd == -1) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK ||
@@ -486,6 +515,7 @@ accept_loop(struct srv *s)
 		(void)serve_conn(s, c);
 		linger(c);
 		close(fd);
+		conns++;
 	}
 	free(c);
 	return EX_OK;

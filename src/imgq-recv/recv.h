@@ -38,10 +38,12 @@ struct conf {
 	uint64_t	idle_timeout_ms;	/* between requests */
 	uint64_t	read_timeout_ms;	/* no byte for this long */
 	uint64_t	request_timeout_ms;	/* a whole request */
+	uint64_t	min_rate;		/* body bytes/s after read_timeout */
 	uint64_t	sse_timeout_ms;		/* one event stream */
 	uint64_t	sse_ping_ms;		/* keep-alive comments */
 	long long	presign_ttl;		/* seconds */
 	long long	max_requests;		/* per connection */
+	long long	max_conns;		/* accept loop: then exit */
 	const char	*www;			/* folder of index.html */
 	const char	*redis_url;
 	const char	*queue;
@@ -92,12 +94,14 @@ struct conn {
 	int		 eof;
 	int		 timedout;
 	int		 broken;	/* a read or write failed: close */
+	int		 idle;		/* waiting for a request's first byte */
 	uint64_t	 deadline;	/* of the current request (ms) */
 	/* the request body */
 	int		 body;		/* HTTP_BODY_* */
 	uint64_t	 left;		/* HTTP_BODY_LENGTH */
 	struct http_chunked ch;
 	uint64_t	 taken;		/* body bytes handed out */
+	uint64_t	 body_start;	/* ms */
 	int		 body_done;
 	int		 body_status;	/* why body_read failed */
 	int		 continue_sent;

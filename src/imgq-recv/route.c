@@ -1,8 +1,14 @@
 /*
  * route.c: which handler answers a request, and the small ones.
  */
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "recv.h"
 
@@ -28,6 +34,10 @@ not_allowed(struct conn *c, const char *allow)
 	respond_error(c, 405, "method not allowed", h);
 }
 
+#define CSP "Content-Security-Policy: default-src 'self'; " \
+	"img-src 'self' data: blob: http: https:; style-src 'self' " \
+	"'unsafe-inline'; script-src 'self'; connect-src 'self'\r\n"
+
 static void
 index_page(struct conn *c)
 {
@@ -39,11 +49,81 @@ index_page(struct conn *c)
 		return;
 	}
 	respond(c, 200, "text/html; charset=utf-8",
-	    "Cache-Control: no-cache\r\n"
-	    "Content-Security-Policy: default-src 'self'; "
-	    "img-src 'self' data: blob: *; style-src 'self' 'unsafe-inline'; "
-	    "script-src 'self' 'unsafe-inline'; connect-src 'self'\r\n",
-	    s->index, s->index_len);
+	    "Cache-Control: no-cache\r\n" CSP, s->index, s->index_len);
+}
+
+static const struct {
+	const char *ext, *type;
+} types[] = {
+	{ ".html", "text/html; charset=utf-8" },
+	{ ".css", "text/css; charset=utf-8" },
+	{ ".js", "text/javascript; charset=utf-8" },
+	{ ".json", "application/json" },
+	{ ".svg", "image/svg+xml" },
+	{ ".png", "image/png" },
+	{ ".ico", "image/vnd.microsoft.icon" },
+	{ ".txt", "text/plain; charset=utf-8" },
+};
+
+/*
+ * A file of the www folder: a plain name ([A-Za-z0-9_.-], no leading
+ * dot, a known extension, no folders), at most 4 MiB.  "/dashboard"
+ * is dashboard.html.  Returns 0 when there is no such page; serve 0
+ * only says whether there is one.
+ */
+static int
+static_page(struct conn *c, const char *path, int serve)
+{
+	struct srv *s = c->srv;
+	char name[128], file[PATH_MAX];
+	const char *type = NULL, *dot;
+	struct stat st;
+	size_t i, n = strlen(path);
+	ssize_t k;
+	char *data;
+	int fd, len;
+
+	if (s->c.www == NULL || n < 2 || n > 64 || path[1] == '.')
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!((path[i] >= 'a' && path[i] <= 'z') || (path[i] >= 'A' &&
+		    path[i] <= 'Z') || (path[i] >= '0' && path[i] <= '9') ||
+		    path[i] == '.' || path[i] == '-' || path[i] == '_'))
+			return 0;
+	len = snprintf(name, sizeof(name), "%s%s", path + 1,
+	    strchr(path, '.') ? "" : ".html");
+	if (len < 0 || (size_t)len >= sizeof(name))
+		return 0;
+	dot = strrchr(name, '.');
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(dot, types[i].ext) == 0)
+			type = types[i].type;
+	if (type == NULL)
+		return 0;
+	len = snprintf(file, sizeof(file), "%s/%s", s->c.www, name);
+	if (len < 0 || (size_t)len >= sizeof(file))
+		return 0;
+	if ((fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return 0;
+	if (!serve) {
+		close(fd);
+		return 1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > (4 << 20) ||
+	    (data = malloc((size_t)st.st_size + 1)) == NULL) {
+		close(fd);
+		return 0;
+	}
+	k = read(fd, data, (size_t)st.st_size);
+	close(fd);
+	if (k != st.st_size)
+		respond_error(c, 500, "unable to read the page", NULL);
+	else
+		respond(c, 200, type, "Cache-Control: no-cache\r\n" CSP, data,
+		    (size_t)k);
+	free(data);
+	return 1;
 }
 
 /* "/jobs/ID[/rest]": copies ID, returns rest ("" when none). */
@@ -116,6 +196,11 @@ route(struct conn *c, struct rq *r)
 		if (!get)
 			DONE(not_allowed(c, "GET, HEAD"));
 		DONE(handle_job(c, r, id, rest));
+	}
+	if (static_page(c, p, get)) {
+		if (!get)
+			not_allowed(c, "GET, HEAD");
+		return;
 	}
 	respond_error(c, 404, "not found", NULL);
 }

@@ -386,45 +386,54 @@ delimiter(struct mp *p, struct err *e)
 	return 0;
 }
 
-/* Body or preamble bytes from b[*ip]; stops after a delimiter. */
+/*
+ * Body or preamble bytes from b[*ip]; stops after a delimiter.  Outside a
+ * partial match only LF can start one, so the bytes up to the next LF
+ * (found with memchr) are data, but for a CR just before it.
+ */
 static int
 scan(struct mp *p, const unsigned char *b, size_t len, size_t *ip,
     struct err *e)
 {
-	size_t i = *ip, ds = i;
+	const unsigned char *nl;
+	size_t i = *ip, j, k;
 
 	while (i < len) {
-		unsigned char c = b[i];
-
 		if (p->holdlen == 0) {
-			if (c != '\r' && c != '\n') {
-				i++;
-				continue;
+			if ((nl = memchr(b + i, '\n', len - i)) == NULL) {
+				k = b[len - 1] == '\r' ? len - 1 : len;
+				if (emit(p, b + i, k - i, e) == -1)
+					return -1;
+				if (k < len) {
+					p->hold[0] = '\r';
+					p->holdlen = 1;
+					p->m = 0;
+				}
+				break;
 			}
-			if (emit(p, b + ds, i - ds, e) == -1)
+			j = (size_t)(nl - b);
+			k = j > i && b[j - 1] == '\r' ? j - 1 : j;
+			if (emit(p, b + i, k - i, e) == -1)
 				return -1;
-			p->hold[p->holdlen++] = (char)c;
-			p->m = c == '\n' ? 1 : 0;
-			ds = ++i;
-			continue;
-		}
-		if (c == (unsigned char)p->delim[p->m]) {
-			p->hold[p->holdlen++] = (char)c;
-			ds = ++i;
+			memcpy(p->hold, b + k, j - k + 1);
+			p->holdlen = j - k + 1;
+			p->m = 1;
+			i = j + 1;
+		} else if (b[i] == (unsigned char)p->delim[p->m]) {
+			p->hold[p->holdlen++] = (char)b[i++];
 			if (++p->m == p->dlen) {
 				*ip = i;
 				return delimiter(p, e);
 			}
-			continue;
+		} else {
+			/* the partial match failed: it was data */
+			if (emit(p, p->hold, p->holdlen, e) == -1)
+				return -1;
+			p->holdlen = p->m = 0;
 		}
-		/* the partial match failed: it was data */
-		if (emit(p, p->hold, p->holdlen, e) == -1)
-			return -1;
-		p->holdlen = p->m = 0;
-		ds = i;
 	}
 	*ip = len;
-	return emit(p, b + ds, len - ds, e);
+	return 0;
 }
 
 int
