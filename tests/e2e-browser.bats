@@ -5,6 +5,8 @@
 # (tests/browser/upload.mjs) uploads three images and one text file through
 # the page; the page must show three finished thumbnails and one plain
 # refusal, and the variants in S3 must have the presets' formats and sizes.
+# A corrupt JPEG is accepted, dead-lettered by the worker and shown as
+# failed; the dashboard lists it with its reason and requeues it.
 
 load helpers/common
 
@@ -33,6 +35,9 @@ setup_file() {
 	s3_start
 	export IMGQ_RECV_WWW=$IMGQ_TOP/share/www
 	export IMGQ_PRESETS=$IMGQ_TOP/etc/presets
+	# The web processes share their counters and recent uploads (the
+	# dashboard's list), as a pool should.
+	export IMGQ_RECV_METRICS_FILE=$BATS_FILE_TMPDIR/metrics
 	E2E_PORT=$(free_port)
 	export E2E_PORT E2E_URL=http://127.0.0.1:$E2E_PORT/
 	E2E_PIDS=$BATS_FILE_TMPDIR/pids
@@ -70,7 +75,9 @@ setup() {
 
 IMAGES=(opencv_baboon.jpg mate_GreenMeadow.jpg skimage_astronaut.png)
 
-@test "chromium: three images end as thumbnails on the page, a text file is refused" {
+BAD=$MALFORMED/libjpeg-turbo/monkey12.jpg
+
+@test "chromium: three images end as thumbnails on the page, a text file is refused, a corrupt JPEG fails" {
 	local f args=()
 	for f in "${IMAGES[@]}"; do
 		args+=("$CORPUS/$f")
@@ -78,12 +85,12 @@ IMAGES=(opencv_baboon.jpg mate_GreenMeadow.jpg skimage_astronaut.png)
 	printf 'These are notes, not an image.\n' >"$BATS_FILE_TMPDIR/notes.txt"
 	run node "$BROWSER/upload.mjs" -w 180 \
 		-o "$BATS_FILE_TMPDIR/page.png" \
-		-r "$BATS_FILE_TMPDIR/notes.txt" "$E2E_URL" "${args[@]}"
+		-r "$BATS_FILE_TMPDIR/notes.txt" -f "$BAD" "$E2E_URL" "${args[@]}"
 	printf '%s\n' "$output" >"$BATS_FILE_TMPDIR/tap"
 	printf '%s\n' "$output"
 	[ "$status" = 0 ]
-	[ "${lines[0]}" = "1..7" ]
-	[ "$(grep -c '^ok ' "$BATS_FILE_TMPDIR/tap")" = 7 ]
+	[ "${lines[0]}" = "1..8" ]
+	[ "$(grep -c '^ok ' "$BATS_FILE_TMPDIR/tap")" = 8 ]
 	! grep -q '^not ok' "$BATS_FILE_TMPDIR/tap"
 	grep -q "^# refusal notes.txt: Refused (415 " "$BATS_FILE_TMPDIR/tap"
 	[ -s "$BATS_FILE_TMPDIR/page.png" ]
@@ -150,5 +157,40 @@ info() { # file var: "format W H"
 	[ -f "$BATS_FILE_TMPDIR/tap" ] || skip "the browser test did not run"
 	run -0 aws_cli s3api list-objects-v2 --bucket "$AWS_BUCKET_NAME" \
 		--prefix uploads/ --query 'length(Contents)'
-	[ "$output" = 3 ]
+	# Three images and the corrupt JPEG; not the text file.
+	[ "$output" = 4 ]
+}
+
+@test "the corrupt JPEG is a dead letter with the decoder's reason" {
+	[ -f "$BATS_FILE_TMPDIR/tap" ] || skip "the browser test did not run"
+	local id
+	id=$(sed -n "s/^# job monkey12.jpg //p" "$BATS_FILE_TMPDIR/tap")
+	[[ $id =~ ^[0-9a-z]+$ ]]
+	run -0 rcli hget "{imgq}:job:$id" state
+	[ "$output" = dead ]
+	run -0 rcli hget "{imgq}:job:$id" exit
+	[ "$output" = 65 ]
+	run -0 rcli hget "{imgq}:job:$id" error
+	[ -n "$output" ]
+	local err=$output
+	# The page showed the tool's last words and the queue's reason.
+	run -0 rcli hget "{imgq}:job:$id" stderr
+	local tail=${lines[-1]}
+	[ -n "$tail" ]
+	grep -qF "# failure monkey12.jpg: Failed: $tail ($err)" "$BATS_FILE_TMPDIR/tap"
+	run -0 rcli zscore "{imgq}:dead" "$id"
+}
+
+@test "chromium: the dashboard shows the figures, the thumbnails, the dead letter, and requeues it" {
+	[ -f "$BATS_FILE_TMPDIR/tap" ] || skip "the browser test did not run"
+	local id
+	id=$(sed -n "s/^# job monkey12.jpg //p" "$BATS_FILE_TMPDIR/tap")
+	run node "$BROWSER/dashboard.mjs" -w 60 \
+		-o "$BATS_FILE_TMPDIR/dashboard.png" "${E2E_URL}dashboard" 3 "$id"
+	printf '%s\n' "$output"
+	[ "$status" = 0 ]
+	[ "${lines[0]}" = "1..6" ]
+	[ "$(printf '%s\n' "$output" | grep -c '^ok ')" = 6 ]
+	# The server requeued it: a new attempt ran (and failed the same way).
+	grep -q "job $id requeued" "$BATS_FILE_TMPDIR/web.log"
 }
