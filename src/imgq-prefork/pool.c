@@ -71,6 +71,8 @@ static struct {
 	pid_t		 rolling_wait;	/* old child stopped by the reload */
 	char		**env;		/* environ plus the environment file */
 	struct dotenv	 dot;
+	char		**prev_env;	/* the last complete reload's, kept */
+	struct dotenv	 prev_dot;	/* until this reload completes */
 	int		 stopping, killed_any, halt_code;
 	uint64_t	 stop_at;
 	pid_t		 probe_pid;
@@ -174,7 +176,19 @@ env_merge(struct dotenv *d)
 	return v;
 }
 
-/* Loads (or reloads) the environment file; the old one stays on failure. */
+static void
+env_free(char ***env, struct dotenv *d)
+{
+	free(*env);
+	*env = NULL;
+	dotenv_free(d);
+}
+
+/*
+ * Loads (or reloads) the environment file; on failure nothing changes.
+ * The environment of the last complete generation is kept aside while a
+ * reload runs, so that an abandoned reload can go back to it.
+ */
 static int
 env_load(struct err *e)
 {
@@ -187,11 +201,32 @@ env_load(struct err *e)
 		dotenv_free(&d);
 		return err_errno(e, EX_OSERR, ENOMEM, "environment");
 	}
-	free(P.env);
-	dotenv_free(&P.dot);
+	if (P.env != NULL && !P.reloading && P.prev_env == NULL) {
+		P.prev_env = P.env;
+		P.prev_dot = P.dot;
+	} else
+		env_free(&P.env, &P.dot);
 	P.env = v;
 	P.dot = d;
 	return 0;
+}
+
+/* The reload completed (keep = 1) or was abandoned (keep = 0). */
+static void
+env_settle(int keep)
+{
+	if (P.prev_env == NULL)
+		return;
+	if (keep)
+		env_free(&P.prev_env, &P.prev_dot);
+	else {
+		env_free(&P.env, &P.dot);
+		P.env = P.prev_env;
+		P.dot = P.prev_dot;
+		P.prev_env = NULL;
+		P.prev_dot.vars = NULL;
+		P.prev_dot.n = 0;
+	}
 }
 
 static int
@@ -208,7 +243,11 @@ is_ours(const char *kv)
 	return 0;
 }
 
-/* The environment of one child: ours set last, in the given buffers. */
+/*
+ * The environment of one child: ours set last, in the given buffers (64
+ * bytes: the longest, "IMGQ_MAX_REQUESTS=" and 11 digits, fits, so the
+ * snprintf calls below cannot truncate).
+ */
 static char **
 child_env(struct kid *k, char *req, char *rfd, char *slot, size_t len)
 {
@@ -314,6 +353,7 @@ spawn(struct kid *k, uint64_t now)
 	free(envp);
 	if (pfd[1] >= 0)
 		(void)close(pfd[1]);
+	pfd[1] = -1;
 	if (pid == -1) {
 		log_error("child %d: unable to fork: %s", k->slot,
 		    strerror(errno));
@@ -338,6 +378,8 @@ spawn(struct kid *k, uint64_t now)
 retry:
 	if (pfd[0] >= 0)
 		(void)close(pfd[0]);
+	if (pfd[1] >= 0)
+		(void)close(pfd[1]);
 	k->state = K_WAIT;
 	k->restart_at = now + RETRY_FORK_MS;
 }
@@ -479,10 +521,12 @@ child_exited(struct kid *k, int st, uint64_t now)
 		P.halt_code = WEXITSTATUS(st);
 		if (k->surge) {
 			log_error("reload: abandoned, the children of the "
-			    "previous generation keep running");
+			    "previous generation keep running, with its "
+			    "environment");
 			for (i = 0; i < P.n; i++)
 				P.k[i].gen = P.gen;
 			P.reloading = 0;
+			env_settle(0);
 			kid_remove(k);
 			return;
 		}
@@ -835,6 +879,19 @@ surplus_pick(void)
 	return best;
 }
 
+/*
+ * A reload's new child is ready when it says so (-d) or, without a
+ * readiness descriptor, when it has run for the good-run time: a new
+ * configuration that makes children die at once stops the reload there.
+ */
+static int
+surge_ready(const struct kid *k, uint64_t now)
+{
+	if (P.c->ready_fd > 0)
+		return k->ready;
+	return now - k->started >= P.c->uptime_ms;
+}
+
 /* One step of a reload; returns 1 when another may follow at once. */
 static int
 rolling_step(uint64_t now)
@@ -848,7 +905,7 @@ rolling_step(uint64_t now)
 		k = &P.k[i];
 		if (!k->surge)
 			continue;
-		if (k->state == K_RUN && k->ready &&
+		if (k->state == K_RUN && surge_ready(k, now) &&
 		    (old = kid_by_pid(k->replaces)) != NULL) {
 			log_info("reload: child %d pid %ld replaces pid %ld",
 			    k->slot, (long)k->pid, (long)old->pid);
@@ -868,6 +925,7 @@ rolling_step(uint64_t now)
 	if (old == NULL) {
 		log_info("reload: generation %u running", P.gen);
 		P.reloading = 0;
+		env_settle(1);
 		return 0;
 	}
 	{
@@ -968,6 +1026,9 @@ next_timeout(uint64_t now)
 		if (k->state == K_RUN && k->retiring && !k->killed &&
 		    k->kill_at < t)
 			t = k->kill_at;
+		if (k->state == K_RUN && k->surge && P.c->ready_fd == 0 &&
+		    k->started + P.c->uptime_ms < t)
+			t = k->started + P.c->uptime_ms;
 	}
 	if (P.probe_pid > 0 && P.probe_kill < t)
 		t = P.probe_kill;
@@ -1016,8 +1077,8 @@ finish(int code)
 	if (P.c->unixpath != NULL)
 		(void)unlink(P.c->unixpath);
 	free(P.k);
-	free(P.env);
-	dotenv_free(&P.dot);
+	env_free(&P.env, &P.dot);
+	env_free(&P.prev_env, &P.prev_dot);
 	return code;
 }
 

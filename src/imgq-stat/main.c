@@ -18,7 +18,7 @@
 #include "q.h"
 #include "sys.h"
 
-#define USAGE "usage: imgq-stat [-o format] [-q queue] " \
+#define USAGE "usage: imgq-stat [-j] [-o format] [-q queue] " \
 	"[summary | job [-f field] id | dead [-e text] [-s since] | " \
 	"requeue id ... | requeue -a | purge | depth | reap]"
 

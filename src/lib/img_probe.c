@@ -921,6 +921,8 @@ img_probe(const void *buf, size_t len, struct img_info *in, struct err *e)
 	case IMG_UNKNOWN:
 		return err_set(e, EX_DATAERR,
 		    "not an image: unrecognised format");
+	case IMG_TEXT:
+		return err_set(e, EX_DATAERR, "not an image: text");
 	default:
 		return err_set(e, EX_DATAERR, "input format not allowed: %s",
 		    img_format_name(in->format));

@@ -36,14 +36,42 @@ job_id_make(char *id, uint64_t ms, const unsigned char *rnd)
 	id[JOB_ID_LEN] = '\0';
 }
 
+/* Adds one to a base-36 string in place; 0 when it overflowed. */
+static int
+b36_inc(char *s, size_t n)
+{
+	while (n-- > 0) {
+		const char *p = strchr(b36, s[n]);
+
+		if (p[1] != '\0') {
+			s[n] = p[1];
+			return 1;
+		}
+		s[n] = '0';
+	}
+	return 0;
+}
+
 int
 job_id_new(char *id, struct err *e)
 {
+	static char last[JOB_ID_LEN + 1];
 	unsigned char rnd[11];
 
 	if (sys_random(rnd, sizeof(rnd), e) == -1)
 		return -1;
 	job_id_make(id, sys_wall_ms(), rnd);
+	/*
+	 * Within one process ids strictly increase, even within one
+	 * millisecond or when the clock steps back: then the last id plus
+	 * one (its random part stays unpredictable enough, and unique).
+	 */
+	if (last[0] != '\0' && strcmp(id, last) <= 0) {
+		memcpy(id, last, sizeof(last));
+		if (!b36_inc(id, JOB_ID_LEN))
+			job_id_make(id, sys_wall_ms(), rnd);
+	}
+	memcpy(last, id, sizeof(last));
 	return 0;
 }
 

@@ -24,6 +24,9 @@ export PATH="$IMGQ_BIN:$IMGQ_TOP/scripts:/usr/bin:$PATH"
 CORPUS=${IMGQ_CORPUS:-$IMGQ_TOP/../shared/corpus}
 MALFORMED=${IMGQ_MALFORMED:-$IMGQ_TOP/../shared/malformed-upstream}
 FIXTURES=$IMGQ_TOP/tests/fixtures
+# No test reaches a cloud metadata service: the credential chain stops
+# before EC2 instance metadata unless a test points it at its own double.
+export AWS_EC2_METADATA_DISABLED=true
 # Debian's tools, not another python3/aws earlier on a developer's PATH.
 PY=/usr/bin/python3
 AWS_CLI=/usr/bin/aws

@@ -1,0 +1,554 @@
+/*
+ * jobs.c: the S3 client and the queue (made once, kept across requests),
+ * and the handlers that read jobs: status, event stream, result
+ * redirect, health, dashboard figures, requeue.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <magic.h>
+
+#include "exitcode.h"
+#include "log.h"
+#include "q.h"
+#include "recv.h"
+#include "s3.h"
+#include "sys.h"
+
+#define Q_RETRY_MS	2000	/* an HTTP client should not wait longer */
+
+/*
+ * Makes the S3 client and opens libmagic; eager (the accept loop) fails
+ * on a configuration error at start, else the error is reported by the
+ * first request that needs them.  Redis is opened when first needed.
+ */
+int
+backend_init(struct srv *s, int eager, struct err *e)
+{
+	struct s3_conf sc;
+	magic_t mg;
+
+	if (s3_conf_from_env(&sc, e) == -1 ||
+	    (s->s3 = s3_new(&sc, e)) == NULL) {
+		if (eager)
+			return -1;
+		log_debug("S3 not configured: %s", e->msg);
+		s->s3 = NULL;
+		s->s3_err = *e;
+	} else {
+		snprintf(s->bucket, sizeof(s->bucket), "%s",
+		    s3_bucket(s->s3));
+	}
+	if ((mg = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR)) == NULL ||
+	    magic_load(mg, NULL) == -1) {
+		err_set(e, EX_CONFIG, "unable to load the libmagic database: "
+		    "%s", mg ? magic_error(mg) : strerror(errno));
+		if (mg != NULL)
+			magic_close(mg);
+		return -1;
+	}
+	s->magic = mg;
+	if (eager)
+		(void)need_q(s, e);
+	return 0;
+}
+
+void
+backend_free(struct srv *s)
+{
+	if (s->q != NULL)
+		q_close(s->q);
+	if (s->s3 != NULL)
+		s3_free(s->s3);
+	if (s->magic != NULL)
+		magic_close(s->magic);
+	s->q = NULL;
+	s->s3 = NULL;
+	s->magic = NULL;
+}
+
+struct q *
+need_q(struct srv *s, struct err *e)
+{
+	if (s->q != NULL)
+		return s->q;
+	if ((s->q = q_open_retry(s->c.redis_url, s->c.queue, Q_RETRY_MS,
+	    e)) == NULL) {
+		log_error("unable to open the queue: %s", e->msg);
+		return NULL;
+	}
+	q_set_retry(s->q, Q_RETRY_MS);
+	return s->q;
+}
+
+struct s3 *
+need_s3(struct srv *s, struct err *e)
+{
+	if (s->s3 == NULL) {
+		*e = s->s3_err;
+		log_error("S3: %s", e->msg);
+	}
+	return s->s3;
+}
+
+/* Answers a failure of S3 or Redis: 404 for an absent thing, else 503. */
+void
+respond_backend(struct conn *c, const struct err *e, const char *what)
+{
+	char msg[160];
+
+	if (e->code == EX_NOINPUT) {
+		respond_error(c, 404, e->msg, NULL);
+		return;
+	}
+	log_error("%s: %s", what, e->msg);
+	snprintf(msg, sizeof(msg), "%s unavailable, try again later", what);
+	respond_error(c, 503, msg, "Retry-After: 5\r\n");
+}
+
+int
+metrics_queue_depth(struct srv *s, long long *depth)
+{
+	struct err e;
+
+	if (need_q(s, &e) == NULL || q_depth(s->q, depth, &e) == -1)
+		return -1;
+	return 0;
+}
+
+static const struct q_field *
+field(const struct q_field *f, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(f[i].name, name) == 0)
+			return &f[i];
+	return NULL;
+}
+
+static int
+field_is(const struct q_field *f, size_t n, const char *name, const char *v)
+{
+	const struct q_field *x = field(f, n, name);
+
+	return x != NULL && x->len == strlen(v) && memcmp(x->val, v,
+	    x->len) == 0;
+}
+
+static void
+job_status(struct conn *c, const char *id)
+{
+	struct err e;
+	char *json;
+
+	if (need_q(c->srv, &e) == NULL)
+		DONE(respond_backend(c, &e, "queue"));
+	if (q_job_json(c->srv->q, id, &json, &e) == -1) {
+		if (e.code == EX_NOINPUT)
+			DONE(respond_error(c, 404, "no such job", NULL));
+		DONE(respond_backend(c, &e, "queue"));
+	}
+	respond(c, 200, "application/json", "Cache-Control: no-store\r\n",
+	    json, strlen(json));
+	free(json);
+}
+
+/*
+ * Redirects to a presigned URL of one output: the one whose file name
+ * without extension is the variant, or the first.
+ */
+static void
+job_result(struct conn *c, const char *id, const char *variant)
+{
+	struct srv *s = c->srv;
+	const struct q_field *out;
+	struct q_field *f;
+	size_t n, i, k;
+	struct err e;
+	char key[1024], hdr[4096], *url;
+	const char *p, *end, *nl, *base, *dot;
+	int found = 0, r;
+
+	if (need_q(s, &e) == NULL)
+		DONE(respond_backend(c, &e, "queue"));
+	if (q_job_get(s->q, id, &f, &n, &e) == -1) {
+		if (e.code == EX_NOINPUT)
+			DONE(respond_error(c, 404, "no such job", NULL));
+		DONE(respond_backend(c, &e, "queue"));
+	}
+	if (!field_is(f, n, "state", "done") ||
+	    (out = field(f, n, "outputs")) == NULL) {
+		q_fields_free(f, n);
+		DONE(respond_error(c, 404, "the job has no result yet",
+		    NULL));
+	}
+	p = out->val;
+	end = p + out->len;
+	for (; p < end && !found; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		k = (size_t)(nl - p);
+		if (k == 0 || k >= sizeof(key) || memchr(p, '\r', k) ||
+		    memchr(p, '\0', k))
+			continue;
+		memcpy(key, p, k);
+		key[k] = '\0';
+		if (variant == NULL) {
+			found = 1;
+			break;
+		}
+		base = strrchr(key, '/') ? strrchr(key, '/') + 1 : key;
+		dot = strrchr(base, '.');
+		i = dot ? (size_t)(dot - base) : strlen(base);
+		if (i == strlen(variant) && memcmp(base, variant, i) == 0)
+			found = 1;
+	}
+	q_fields_free(f, n);
+	if (!found)
+		DONE(respond_error(c, 404, "no such variant", NULL));
+	if (need_s3(s, &e) == NULL)
+		DONE(respond_backend(c, &e, "storage"));
+	if (s3_presign(s->s3, "GET", key, s->c.presign_ttl, time(NULL), &url,
+	    &e) == -1)
+		DONE(respond_backend(c, &e, "storage"));
+	k = (size_t)snprintf(hdr, sizeof(hdr), "Location: %s\r\n"
+	    "Cache-Control: no-store\r\n", url);
+	i = strcspn(url, "\r\n");
+	r = url[i] != '\0';
+	free(url);
+	if (k >= sizeof(hdr) || r)
+		DONE(respond_error(c, 500, "bad presigned URL", NULL));
+	respond(c, 302, NULL, hdr, NULL, 0);
+}
+
+static int
+sse_send(struct conn *c, const char *state, const char *json)
+{
+	struct buf b = { 0 };
+	int r;
+
+	buf_fmt(&b, "event: %s\ndata: ", state);
+	buf_str(&b, json);
+	buf_str(&b, "\n\n");
+	r = b.err ? -1 : conn_write(c, b.p, b.len);
+	buf_free(&b);
+	return r;
+}
+
+/* Sends the job's current state; 1 when it is final, -1 on failure. */
+static int
+sse_state(struct conn *c, const char *id, char *last, size_t lastlen)
+{
+	struct srv *s = c->srv;
+	const struct q_field *st;
+	struct q_field *f;
+	struct err e;
+	size_t n;
+	char state[32], *json;
+	int fin;
+
+	if (q_job_get(s->q, id, &f, &n, &e) == -1)
+		return -1;
+	st = field(f, n, "state");
+	snprintf(state, sizeof(state), "%.*s", st ? (int)st->len : 7,
+	    st ? (const char *)st->val : "unknown");
+	q_fields_free(f, n);
+	fin = strcmp(state, "done") == 0 || strcmp(state, "dead") == 0;
+	if (strcmp(state, last) == 0)
+		return fin;
+	if (q_job_json(s->q, id, &json, &e) == -1)
+		return -1;
+	snprintf(last, lastlen, "%s", state);
+	n = (size_t)sse_send(c, state, json);
+	free(json);
+	if ((int)n == -1)
+		return -1;
+	return fin;
+}
+
+/*
+ * Server-Sent Events of one job: its state now, then each change, until
+ * it is done or dead, the client goes, or the stream's time is up.  The
+ * subscription is made before the state is read, so no change is lost.
+ */
+static void
+job_events(struct conn *c, const char *id)
+{
+	struct srv *s = c->srv;
+	struct q_sub *sub;
+	struct pollfd pfd[2];
+	struct err e;
+	char last[32] = "", *line, junk[512];
+	size_t len, idl = strlen(id);
+	uint64_t end, now;
+	int r, fin, np, ms;
+
+	if (need_q(s, &e) == NULL)
+		DONE(respond_backend(c, &e, "queue"));
+	if ((sub = q_sub_open(s->c.redis_url, s->c.queue, &e)) == NULL)
+		DONE(respond_backend(c, &e, "queue"));
+	{
+		char *json;
+
+		if (q_job_json(s->q, id, &json, &e) == -1) {
+			q_sub_close(sub);
+			if (e.code == EX_NOINPUT)
+				DONE(respond_error(c, 404,
+				    "no such job", NULL));
+			DONE(respond_backend(c, &e, "queue"));
+		}
+		free(json);
+	}
+	c->keepalive = 0;
+	c->status = 200;
+	{
+		static const char http[] = "HTTP/1.1 200 OK\r\n"
+		    "Connection: close\r\n";
+		static const char cgi[] = "Status: 200 OK\r\n";
+		static const char rest[] = "Content-Type: text/event-stream\r\n"
+		    "Cache-Control: no-store\r\nX-Accel-Buffering: no\r\n\r\n";
+
+		r = c->cgi ? conn_write(c, cgi, sizeof(cgi) - 1) :
+		    conn_write(c, http, sizeof(http) - 1);
+		if (r == 0)
+			r = conn_write(c, rest, sizeof(rest) - 1);
+	}
+	if (r == -1 || c->head_only)
+		goto out;
+	if ((fin = sse_state(c, id, last, sizeof(last))) != 0)
+		goto out;
+	end = sys_now_ms() + s->c.sse_timeout_ms;
+	while (!recv_stop && (now = sys_now_ms()) < end) {
+		ms = end - now < s->c.sse_ping_ms ? (int)(end - now) :
+		    (int)s->c.sse_ping_ms;
+		pfd[0].fd = q_sub_fd(sub);
+		pfd[0].events = POLLIN;
+		pfd[1].fd = c->in;
+		pfd[1].events = POLLIN;
+		np = c->cgi ? 1 : 2;
+		r = poll(pfd, (nfds_t)np, ms);
+		if (r == -1 && errno != EINTR)
+			break;
+		if (r == 0) {
+			if (conn_write(c, ": ping\n\n", 8) == -1)
+				break;
+			continue;
+		}
+		if (np == 2 && (pfd[1].revents & (POLLIN | POLLHUP))) {
+			ssize_t k = read(c->in, junk, sizeof(junk));
+
+			if (k == 0 || (k == -1 && errno != EAGAIN &&
+			    errno != EINTR))
+				break;	/* the client went away */
+		}
+		fin = 0;
+		/* 1 ms first: with 0, q_sub_next only looks at what it has
+		 * already read, not at the socket poll found readable */
+		ms = 1;
+		while ((r = q_sub_next(sub, &line, &len, ms, &e)) > 0) {
+			ms = 0;
+			if (r == 2) {
+				/* reconnected: changes may have been missed */
+				fin = sse_state(c, id, last, sizeof(last));
+			} else {
+				if (len > idl && memcmp(line, id, idl) == 0 &&
+				    line[idl] == ' ')
+					fin = sse_state(c, id, last,
+					    sizeof(last));
+				free(line);
+			}
+			if (fin != 0)
+				break;
+		}
+		if (fin != 0 || r == -1)
+			break;
+	}
+out:
+	q_sub_close(sub);
+}
+
+void
+handle_job(struct conn *c, struct rq *r, const char *id, const char *rest)
+{
+	(void)r;
+	if (*rest == '\0')
+		job_status(c, id);
+	else if (strcmp(rest, "/events") == 0)
+		job_events(c, id);
+	else if (strcmp(rest, "/result") == 0)
+		job_result(c, id, NULL);
+	else {
+		const char *v = rest + 8;
+		size_t i;
+
+		for (i = 0; v[i]; i++)
+			if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' &&
+			    v[i] <= 'Z') || (v[i] >= '0' && v[i] <= '9') ||
+			    v[i] == '-' || v[i] == '_') || i >= 64)
+				break;
+		if (i == 0 || v[i] != '\0')
+			DONE(respond_error(c, 404, "no such variant",
+			    NULL));
+		job_result(c, id, v);
+	}
+}
+
+void
+handle_healthz(struct conn *c, struct rq *r)
+{
+	struct srv *s = c->srv;
+	struct buf b = { 0 };
+	struct err e;
+	int ok = 1;
+
+	(void)r;
+	buf_str(&b, "{\"redis\":");
+	if (need_q(s, &e) == NULL || q_ping(s->q, &e) == -1) {
+		ok = 0;
+		buf_json(&b, e.msg, strlen(e.msg));
+	} else
+		buf_str(&b, "\"ok\"");
+	buf_str(&b, ",\"s3\":");
+	if (need_s3(s, &e) == NULL || s3_ping(s->s3, &e) == -1) {
+		ok = 0;
+		buf_json(&b, e.msg, strlen(e.msg));
+	} else
+		buf_str(&b, "\"ok\"");
+	buf_str(&b, "}\n");
+	if (!ok)
+		log_warn("health check failed: %s", b.err ? "" : b.p);
+	if (b.err)
+		respond_error(c, 500, "out of memory", NULL);
+	else
+		respond(c, ok ? 200 : 503, "application/json",
+		    ok ? "Cache-Control: no-store\r\n" :
+		    "Cache-Control: no-store\r\nRetry-After: 5\r\n", b.p, b.len);
+	buf_free(&b);
+}
+
+/* One job's summary for the dashboard. */
+static void
+stats_job(struct buf *b, struct q *q, const char *id)
+{
+	static const char *keep[] = { "state", "name", "type", "size",
+	    "outputs", "error", "attempts", "created", "finished" };
+	struct q_field *f;
+	const struct q_field *x;
+	struct err e;
+	size_t n, i;
+
+	buf_str(b, "{\"id\":");
+	buf_json(b, id, strlen(id));
+	if (q_job_get(q, id, &f, &n, &e) == 0) {
+		for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+			if ((x = field(f, n, keep[i])) == NULL)
+				continue;
+			buf_fmt(b, ",\"%s\":", keep[i]);
+			buf_json(b, x->val, x->len);
+		}
+		q_fields_free(f, n);
+	} else
+		buf_str(b, ",\"state\":\"gone\"");
+	buf_str(b, "}");
+}
+
+void
+handle_stats(struct conn *c, struct rq *r)
+{
+	struct srv *s = c->srv;
+	struct q_stats st;
+	struct q_cinfo *ci;
+	struct q_dead *dl;
+	struct buf b = { 0 };
+	struct err e;
+	size_t nc, nd, i, k;
+	long long workers = 0;
+	char ids[20][32];
+
+	(void)r;
+	if (need_q(s, &e) == NULL || q_stats(s->q, &st, &e) == -1)
+		DONE(respond_backend(c, &e, "queue"));
+	if (q_consumers(s->q, &ci, &nc, &e) == 0) {
+		for (i = 0; i < nc; i++)
+			if (ci[i].lease_left_ms >= 0)
+				workers++;
+		free(ci);
+	}
+	buf_fmt(&b, "{\"depth\":%lld,\"active\":%lld,\"delayed\":%lld,"
+	    "\"dead\":%lld,\"done\":%lld,\"workers\":%lld,"
+	    "\"jobs_per_minute\":%lld,\"recent\":[", st.queued, st.active,
+	    st.delayed, st.dead, st.done, workers, st.done_last_minute);
+	k = met_recent(s, ids, 20);
+	for (i = 0; i < k; i++) {
+		if (i > 0)
+			buf_str(&b, ",");
+		stats_job(&b, s->q, ids[i]);
+	}
+	buf_str(&b, "],\"dead_jobs\":[");
+	if (q_dead_list(s->q, 0, st.now_ms, &dl, &nd, &e) == 0) {
+		/* newest first, at most 20 */
+		for (i = 0; i < nd && i < 20; i++) {
+			if (i > 0)
+				buf_str(&b, ",");
+			stats_job(&b, s->q, dl[nd - 1 - i].id);
+		}
+		free(dl);
+	}
+	buf_str(&b, "]}\n");
+	if (b.err)
+		respond_error(c, 500, "out of memory", NULL);
+	else
+		respond(c, 200, "application/json",
+		    "Cache-Control: no-store\r\n", b.p, b.len);
+	buf_free(&b);
+}
+
+/* A cross-site form must not requeue: Origin, when sent, is our Host. */
+static int
+same_origin(const struct rq *r)
+{
+	const char *o = http_field(r->req, "origin");
+	const char *h = http_field(r->req, "host");
+	const char *p;
+
+	if (o == NULL)
+		return 1;
+	if (h == NULL || (p = strstr(o, "://")) == NULL)
+		return 0;
+	return strcmp(p + 3, h) == 0;
+}
+
+void
+handle_requeue(struct conn *c, struct rq *r, const char *id)
+{
+	struct buf b = { 0 };
+	struct err e;
+	int x;
+
+	if (!same_origin(r))
+		DONE(respond_error(c, 403, "cross-origin request",
+		    NULL));
+	if (need_q(c->srv, &e) == NULL)
+		DONE(respond_backend(c, &e, "queue"));
+	if ((x = q_requeue(c->srv->q, id, &e)) == -1) {
+		if (e.code == EX_NOINPUT)
+			DONE(respond_error(c, 404, "no such job", NULL));
+		DONE(respond_backend(c, &e, "queue"));
+	}
+	if (x == 0)
+		DONE(respond_error(c, 409, "the job is not dead",
+		    NULL));
+	log_info("job %s requeued", id);
+	buf_str(&b, "{\"id\":");
+	buf_json(&b, id, strlen(id));
+	buf_str(&b, ",\"requeued\":true}\n");
+	respond(c, 200, "application/json", "Cache-Control: no-store\r\n",
+	    b.err ? "{}" : b.p, b.err ? 2 : b.len);
+	buf_free(&b);
+}

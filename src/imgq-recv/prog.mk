@@ -1,0 +1,1 @@
+imgq-recv_PKGS := libcurl openssl hiredis libmagic

@@ -1,0 +1,189 @@
+/*
+ * recv.h: what the files of imgq-recv share.
+ *
+ * main.c: configuration, the three modes, the loops.  conn.c: reads with
+ * deadlines, request bodies, responses.  route.c: routing and the small
+ * handlers.  upload.c: uploads.  jobs.c: job status, events, results,
+ * dashboard API.  metrics.c: counters (optionally shared between
+ * processes).  buf.c: growing buffers and JSON text.
+ */
+#ifndef IMGQ_RECV_H
+#define IMGQ_RECV_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cgi.h"
+#include "err.h"
+#include "http.h"
+#include "mp.h"
+
+struct s3;
+struct q;
+
+enum mode {
+	MODE_CGI,
+	MODE_INETD,
+	MODE_ACCEPT
+};
+
+struct conf {
+	uint64_t	max_body;		/* bytes of one request body */
+	long long	max_files;		/* files per request */
+	struct http_limits http;
+	struct mp_limits mp;
+	struct cgi_limits cgi;
+	uint64_t	head_timeout_ms;	/* whole request head */
+	uint64_t	idle_timeout_ms;	/* between requests */
+	uint64_t	read_timeout_ms;	/* no byte for this long */
+	uint64_t	request_timeout_ms;	/* a whole request */
+	uint64_t	sse_timeout_ms;		/* one event stream */
+	uint64_t	sse_ping_ms;		/* keep-alive comments */
+	long long	presign_ttl;		/* seconds */
+	long long	max_requests;		/* per connection */
+	const char	*www;			/* folder of index.html */
+	const char	*redis_url;
+	const char	*queue;
+	const char	*metrics_file;		/* NULL: per process */
+};
+
+/* Counters; in a shared file when conf.metrics_file is set. */
+#define MET_STATUSES	24
+#define MET_BUCKETS	11
+#define MET_RECENT	32
+struct metrics {
+	uint64_t	magic;
+	uint64_t	requests[MET_STATUSES];	/* by status, see met_index */
+	uint64_t	bytes_in;
+	uint64_t	bytes_stored;
+	uint64_t	uploads;		/* files stored and queued */
+	uint64_t	upload_ms_sum;
+	uint64_t	upload_count;
+	uint64_t	upload_bucket[MET_BUCKETS];	/* cumulative le */
+	uint64_t	recent_next;
+	char		recent[MET_RECENT][32];	/* last job ids */
+};
+
+struct srv {
+	struct conf	 c;
+	enum mode	 mode;
+	struct s3	*s3;
+	struct q	*q;
+	void		*magic;		/* magic_t */
+	char		*index;		/* index.html */
+	size_t		 index_len;
+	struct http_parser *hp;
+	struct cgi	*cgi;
+	struct metrics	*m;
+	struct err	 s3_err;	/* why s3 is NULL */
+	char		 bucket[256];
+	char		 peer[64];	/* of the current connection */
+};
+
+extern volatile sig_atomic_t recv_stop;
+
+/* A connection (or the CGI request's standard input and output). */
+struct conn {
+	struct srv	*srv;
+	int		 in, out;
+	int		 cgi;		/* answer with Status:, no keep-alive */
+	size_t		 off, len;	/* unread bytes buf[off..len) */
+	int		 eof;
+	int		 timedout;
+	int		 broken;	/* a read or write failed: close */
+	uint64_t	 deadline;	/* of the current request (ms) */
+	/* the request body */
+	int		 body;		/* HTTP_BODY_* */
+	uint64_t	 left;		/* HTTP_BODY_LENGTH */
+	struct http_chunked ch;
+	uint64_t	 taken;		/* body bytes handed out */
+	int		 body_done;
+	int		 body_status;	/* why body_read failed */
+	int		 continue_sent;
+	int		 expect100;
+	/*
+	 * While an upload is open, waiting for input goes through pump
+	 * (s3_upload_wait), so its parts keep moving: returns 1 when fd
+	 * is readable, 0 on timeout, -1 with the err.
+	 */
+	int		(*pump)(void *, int, int, struct err *);
+	void		*upload;
+	int		 pump_failed;
+	struct err	 pump_err;
+	/* the response */
+	int		 head_only;	/* HEAD request */
+	int		 keepalive;	/* may serve another request */
+	int		 status;	/* sent, for logs and metrics */
+	uint64_t	 sent;
+	unsigned char	 buf[65536];	/* last: not cleared per request */
+};
+
+/* One request, once its head is known. */
+struct rq {
+	const char	*method;
+	char		 path[2048];	/* percent-decoded */
+	const char	*query;		/* "" when none */
+	const struct http_req *req;
+	const char	*prefix;	/* SCRIPT_NAME under CGI, else "" */
+	uint64_t	 start;
+};
+
+/* Ends a handler returning void after a call. */
+#define DONE(x)	do { x; return; } while (0)
+
+/* conn.c */
+void	conn_init(struct conn *, struct srv *, int, int, int);
+int	conn_fill(struct conn *, uint64_t);
+int	conn_wait_readable(struct conn *, uint64_t);
+void	body_init(struct conn *, const struct http_req *);
+int	body_read(struct conn *, const void **, size_t *, int *,
+	    struct err *);
+int	body_discard(struct conn *);
+int	conn_write(struct conn *, const void *, size_t);
+int	respond(struct conn *, int, const char *, const char *,
+	    const void *, size_t);
+int	respond_error(struct conn *, int, const char *, const char *);
+int	respond_json(struct conn *, int, const char *, const char *);
+
+/* route.c */
+void	route(struct conn *, struct rq *);
+int	job_id_ok(const char *);
+
+/* upload.c */
+void	handle_upload(struct conn *, struct rq *);
+
+/* jobs.c */
+int	backend_init(struct srv *, int, struct err *);
+void	backend_free(struct srv *);
+struct q *need_q(struct srv *, struct err *);
+struct s3 *need_s3(struct srv *, struct err *);
+void	respond_backend(struct conn *, const struct err *, const char *);
+void	handle_job(struct conn *, struct rq *, const char *,
+	    const char *);
+void	handle_stats(struct conn *, struct rq *);
+void	handle_requeue(struct conn *, struct rq *, const char *);
+void	handle_healthz(struct conn *, struct rq *);
+int	metrics_queue_depth(struct srv *, long long *);
+
+/* metrics.c */
+int	met_open(struct srv *, struct err *);
+void	met_request(struct srv *, int, uint64_t);
+void	met_upload(struct srv *, const char *, uint64_t, uint64_t);
+void	handle_metrics(struct conn *, struct rq *);
+size_t	met_recent(struct srv *, char (*)[32], size_t);
+
+/* buf.c: a growing buffer; on no memory it stays failed (b.err). */
+struct buf {
+	char	*p;
+	size_t	 len, cap;
+	int	 err;
+};
+void	buf_add(struct buf *, const void *, size_t);
+void	buf_str(struct buf *, const char *);
+void	buf_fmt(struct buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	buf_json(struct buf *, const char *, size_t);
+void	buf_free(struct buf *);
+
+#endif

@@ -1,0 +1,562 @@
+/*
+ * upload.c: POST /upload (multipart/form-data, one or more files) and
+ * PUT or POST /upload with a raw image body.
+ *
+ * Each file is streamed: its first bytes are held until libmagic has
+ * named the type (an allow-list; anything else is refused with 415 and
+ * nothing is stored), then everything goes on to an S3 upload as it
+ * arrives (one PUT when the file fits in the first buffer, multipart
+ * beyond).  Only when the object is complete is the job queued; if
+ * queuing fails, the object is deleted and the client gets 503.  A
+ * request that breaks off mid-file aborts that file's upload, so nothing
+ * half-made stays.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <magic.h>
+
+#include "exitcode.h"
+#include "log.h"
+#include "q.h"
+#include "recv.h"
+#include "s3.h"
+#include "sys.h"
+
+#define SNIFF_LEN	4096	/* bytes libmagic sees */
+#define NAME_KEEP	100	/* sanitised file name, bytes */
+#define IDEM_MAX	200	/* Idempotency-Key, bytes */
+
+static const struct {
+	const char *mime, *ext;
+} allowed[] = {
+	{ "image/jpeg", "jpg" },
+	{ "image/png", "png" },
+	{ "image/gif", "gif" },
+	{ "image/webp", "webp" },
+	{ "image/tiff", "tif" },
+	{ "image/heic", "heic" },
+	{ "image/heif", "heif" },
+	{ "image/avif", "avif" },
+};
+
+struct file {
+	char		 id[Q_ID_LEN + 1];
+	char		 name[NAME_KEEP + 1];
+	const char	*type, *ext;
+	uint64_t	 size;
+	int		 status;	/* 202, or why it was refused */
+	char		 error[96];
+};
+
+struct up {
+	struct conn	*c;
+	struct srv	*s;
+	const struct rq	*r;
+	struct file	*files;
+	size_t		 nfiles, maxfiles;
+	struct file	*cur;		/* the file being received */
+	int		 skip;		/* drop this part's data */
+	unsigned char	 sniff[SNIFF_LEN];
+	size_t		 nsniff;
+	struct s3_upload *su;
+	char		 key[128];
+	const char	*idem;
+	int		 status;	/* the request failed: answer this */
+	char		 msg[160];
+	const char	*extra;
+};
+
+/*
+ * Keeps the last path element of a client's file name, with letters,
+ * digits and ._-+() only (others become one "_"), no leading dot, at
+ * most NAME_KEEP bytes; "upload" when nothing is left.
+ */
+static void
+sanitize(const char *in, size_t len, char *out)
+{
+	size_t i, o = 0, start = 0;
+	unsigned char ch;
+
+	for (i = 0; i < len; i++)
+		if (in[i] == '/' || in[i] == '\\')
+			start = i + 1;
+	for (i = start; i < len && o < NAME_KEEP; i++) {
+		ch = (unsigned char)in[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || strchr("._-+()", ch) != NULL) ||
+		    ch == '\0')
+			ch = '_';
+		if (ch == '_' && o > 0 && out[o - 1] == '_')
+			continue;
+		if ((ch == '.' || ch == '_') && o == 0)
+			continue;
+		out[o++] = (char)ch;
+	}
+	out[o] = '\0';
+	if (o == 0)
+		snprintf(out, NAME_KEEP + 1, "upload");
+}
+
+static int
+fail(struct up *u, int status, const char *extra, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* The request fails with status (kept: the first failure wins). */
+static int
+fail(struct up *u, int status, const char *extra, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (u->status == 0) {
+		u->status = status;
+		u->extra = extra;
+		va_start(ap, fmt);
+		vsnprintf(u->msg, sizeof(u->msg), fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static int
+pump(void *arg, int fd, int ms, struct err *e)
+{
+	return s3_upload_wait(arg, fd, ms, e) == -1 ? -1 : 1;
+}
+
+static void
+drop_upload(struct up *u)
+{
+	if (u->su != NULL) {
+		s3_upload_abort(u->su);
+		u->su = NULL;
+	}
+	u->c->pump = NULL;
+	u->c->upload = NULL;
+}
+
+static int
+file_begin(struct up *u, const char *name, size_t len, struct err *e)
+{
+	struct file *f;
+
+	if (u->nfiles >= u->maxfiles) {
+		fail(u, 413, NULL, "more than %zu files in one request",
+		    u->maxfiles);
+		return err_set(e, EX_DATAERR, "too many files");
+	}
+	f = &u->files[u->nfiles++];
+	memset(f, 0, sizeof(*f));
+	sanitize(name, len, f->name);
+	u->cur = f;
+	u->nsniff = 0;
+	u->skip = 0;
+	return 0;
+}
+
+/* The type is known (or the file ended): refuse it, or start storing. */
+static int
+sniffed(struct up *u, struct err *e)
+{
+	struct srv *s = u->s;
+	struct file *f = u->cur;
+	struct s3_put_opts po;
+	const char *mime, *meta[3];
+	size_t i;
+	int n;
+
+	if (u->nsniff == 0) {
+		f->status = 400;
+		snprintf(f->error, sizeof(f->error), "empty file");
+		u->skip = 1;
+		return 0;
+	}
+	mime = magic_buffer(s->magic, u->sniff, u->nsniff);
+	for (i = 0; mime != NULL && i < sizeof(allowed) / sizeof(*allowed);
+	    i++)
+		if (strcmp(mime, allowed[i].mime) == 0)
+			break;
+	if (mime == NULL || i == sizeof(allowed) / sizeof(*allowed)) {
+		f->status = 415;
+		snprintf(f->error, sizeof(f->error), "not an image type "
+		    "accepted here (%s)", mime ? mime : "unknown");
+		u->skip = 1;
+		return 0;
+	}
+	f->type = allowed[i].mime;
+	f->ext = allowed[i].ext;
+	if (need_s3(s, e) == NULL) {
+		fail(u, 503, "Retry-After: 5\r\n", "storage unavailable");
+		return -1;
+	}
+	if (q_id_new(f->id, e) == -1) {
+		fail(u, 500, NULL, "unable to make a job id");
+		return -1;
+	}
+	n = snprintf(u->key, sizeof(u->key), "uploads/%s.%s", f->id, f->ext);
+	if (n < 0 || (size_t)n >= sizeof(u->key))
+		return fail(u, 500, NULL, "key too long");
+	memset(&po, 0, sizeof(po));
+	po.content_type = f->type;
+	meta[0] = "name";
+	meta[1] = f->name;
+	meta[2] = NULL;
+	po.meta = meta;
+	po.create_only = 0;
+	if ((u->su = s3_upload_new(s->s3, u->key, &po, e)) == NULL ||
+	    s3_upload_write(u->su, u->sniff, u->nsniff, e) == -1) {
+		log_error("unable to store %s: %s", u->key, e->msg);
+		drop_upload(u);
+		return fail(u, 503, "Retry-After: 5\r\n",
+		    "storage unavailable");
+	}
+	u->c->pump = pump;
+	u->c->upload = u->su;
+	f->status = 202;
+	return 0;
+}
+
+static int
+file_data(struct up *u, const void *d, size_t n, struct err *e)
+{
+	size_t k;
+
+	if (u->cur == NULL || u->skip)
+		return 0;
+	u->cur->size += n;
+	if (u->su == NULL) {
+		k = SNIFF_LEN - u->nsniff;
+		if (k > n)
+			k = n;
+		memcpy(u->sniff + u->nsniff, d, k);
+		u->nsniff += k;
+		d = (const char *)d + k;
+		n -= k;
+		if (u->nsniff < SNIFF_LEN)
+			return 0;
+		if (sniffed(u, e) == -1)
+			return -1;
+		if (u->skip || n == 0)
+			return 0;
+	}
+	if (s3_upload_write(u->su, d, n, e) == -1) {
+		log_error("unable to store %s: %s", u->key, e->msg);
+		drop_upload(u);
+		return fail(u, 503, "Retry-After: 5\r\n", "storage unavailable");
+	}
+	return 0;
+}
+
+/* The file is complete: finish the object, then queue its job. */
+static int
+file_end(struct up *u, struct err *e)
+{
+	struct srv *s = u->s;
+	struct file *f = u->cur;
+	struct q_field fl[6];
+	char etag[S3_ETAG_MAX], size[24], created[24], idem[IDEM_MAX + 24];
+	char got[Q_ID_LEN + 1];
+	int existed = 0;
+
+	if (f == NULL)
+		return 0;
+	if (u->su == NULL && !u->skip && sniffed(u, e) == -1) {
+		u->cur = NULL;
+		return -1;
+	}
+	u->cur = NULL;
+	if (u->skip || f->status != 202)
+		return 0;
+	u->c->pump = NULL;
+	u->c->upload = NULL;
+	if (s3_upload_finish(u->su, etag, sizeof(etag), e) == -1) {
+		u->su = NULL;
+		log_error("unable to store %s: %s", u->key, e->msg);
+		return fail(u, 503, "Retry-After: 5\r\n", "storage unavailable");
+	}
+	u->su = NULL;
+	snprintf(size, sizeof(size), "%llu", (unsigned long long)f->size);
+	snprintf(created, sizeof(created), "%llu",
+	    (unsigned long long)sys_wall_ms());
+	fl[0] = (struct q_field){ "src", u->key, strlen(u->key) };
+	fl[1] = (struct q_field){ "bucket", s->bucket, strlen(s->bucket) };
+	fl[2] = (struct q_field){ "name", f->name, strlen(f->name) };
+	fl[3] = (struct q_field){ "type", f->type, strlen(f->type) };
+	fl[4] = (struct q_field){ "size", size, strlen(size) };
+	fl[5] = (struct q_field){ "created", created, strlen(created) };
+	if (u->idem != NULL)
+		snprintf(idem, sizeof(idem), "%s#%zu", u->idem,
+		    (size_t)(f - u->files));
+	if (need_q(s, e) == NULL || q_push(s->q, f->id, fl, 6,
+	    u->idem ? idem : NULL, got, &existed, e) == -1) {
+		struct err de;
+
+		log_error("unable to queue %s: %s", f->id, e->msg);
+		if (s3_delete(s->s3, u->key, &de) == -1)
+			log_error("unable to delete %s: %s", u->key, de.msg);
+		f->status = 503;
+		return fail(u, 503, "Retry-After: 5\r\n", "queue unavailable");
+	}
+	if (existed) {
+		/* a retried request: the first one's job and object stay */
+		struct err de;
+
+		if (s3_delete(s->s3, u->key, &de) == -1)
+			log_error("unable to delete %s: %s", u->key, de.msg);
+		memcpy(f->id, got, sizeof(f->id));
+		log_info("idempotent retry: job %s", f->id);
+	} else {
+		met_upload(s, f->id, sys_now_ms() - u->r->start, f->size);
+		log_info("job %s queued: %s (%s, %llu bytes)", f->id, u->key,
+		    f->type, (unsigned long long)f->size);
+	}
+	return 0;
+}
+
+static int
+mp_begin(void *arg, const struct mp_part *p, struct err *e)
+{
+	struct up *u = arg;
+
+	if (p->filename == NULL) {
+		u->cur = NULL;		/* a plain field: ignored */
+		return 0;
+	}
+	return file_begin(u, p->filename, p->filename_len, e);
+}
+
+static int
+mp_data(void *arg, const void *d, size_t n, struct err *e)
+{
+	return file_data(arg, d, n, e);
+}
+
+static int
+mp_end(void *arg, struct err *e)
+{
+	return file_end(arg, e);
+}
+
+/* The status a failed body read stands for. */
+static void
+body_failed(struct up *u, const struct err *e)
+{
+	int st = u->c->body_status;
+
+	if (st == 413)
+		fail(u, 413, NULL, "request body larger than %llu bytes",
+		    (unsigned long long)u->s->c.max_body);
+	else if (st != 0)
+		fail(u, st, NULL, "%s", e->msg);
+	else if (u->c->pump_failed) {
+		log_error("unable to store %s: %s", u->key, e->msg);
+		fail(u, 503, "Retry-After: 5\r\n", "storage unavailable");
+	} else
+		fail(u, -1, NULL, "%s", e->msg);	/* nobody to answer */
+}
+
+static void
+read_multipart(struct up *u, const char *ctype)
+{
+	struct mp_callbacks cb = { mp_begin, mp_data, mp_end, NULL };
+	char boundary[MP_BOUNDARY_MAX + 1];
+	struct mp *mp;
+	struct err e;
+	const void *d;
+	size_t n;
+	int done = 0;
+
+	cb.arg = u;
+	if (mp_boundary(ctype, boundary, &e) == -1) {
+		fail(u, 400, NULL, "%s", e.msg);
+		return;
+	}
+	if ((mp = mp_new(boundary, &u->s->c.mp, &cb, &e)) == NULL) {
+		fail(u, 500, NULL, "%s", e.msg);
+		return;
+	}
+	while (!done && u->status == 0) {
+		if (body_read(u->c, &d, &n, &done, &e) == -1) {
+			body_failed(u, &e);
+			break;
+		}
+		if (n > 0 && mp_feed(mp, d, n, &e) == -1) {
+			fail(u, e.code == EX_DATAERR ? 400 : 503, NULL, "%s",
+			    e.msg);
+			break;
+		}
+		if (done && mp_finish(mp, &e) == -1)
+			fail(u, 400, NULL, "%s", e.msg);
+	}
+	mp_free(mp);
+}
+
+static void
+read_raw(struct up *u)
+{
+	const struct rq *r = u->r;
+	const char *name = http_field(r->req, "x-file-name");
+	char qn[256];
+	struct err e;
+	const void *d;
+	size_t n;
+	int done = 0;
+
+	if (name == NULL && strncmp(r->query, "name=", 5) == 0) {
+		size_t k = strcspn(r->query + 5, "&");
+
+		if (http_pct_decode(r->query + 5, k, qn, sizeof(qn)) == 0)
+			name = qn;
+	}
+	if (name == NULL)
+		name = "upload";
+	if (file_begin(u, name, strlen(name), &e) == -1)
+		return;
+	while (!done && u->status == 0) {
+		if (body_read(u->c, &d, &n, &done, &e) == -1) {
+			body_failed(u, &e);
+			return;
+		}
+		if (n > 0 && file_data(u, d, n, &e) == -1)
+			return;
+	}
+	if (u->status == 0)
+		(void)file_end(u, &e);
+}
+
+static int
+wants_html(const struct rq *r)
+{
+	const char *a = http_field(r->req, "accept");
+
+	return a != NULL && strstr(a, "text/html") != NULL &&
+	    strstr(a, "application/json") == NULL;
+}
+
+static void
+answer(struct up *u)
+{
+	struct conn *c = u->c;
+	struct buf b = { 0 }, loc = { 0 };
+	const char *pre = u->r->prefix;
+	size_t i, ok = 0;
+	int first_bad = 0;
+
+	for (i = 0; i < u->nfiles; i++) {
+		if (u->files[i].status == 202)
+			ok++;
+		else if (first_bad == 0)
+			first_bad = u->files[i].status;
+	}
+	if (ok == 0 && u->nfiles == 0) {
+		respond_error(c, 400, "no file in the request", NULL);
+		return;
+	}
+	if (ok == 1 && u->nfiles == 1)
+		buf_fmt(&b, "{\"id\":\"%s\",\"files\":[", u->files[0].id);
+	else
+		buf_str(&b, "{\"files\":[");
+	buf_str(&loc, "Location: ");
+	buf_str(&loc, pre);
+	buf_str(&loc, "/?jobs=");
+	for (i = 0; i < u->nfiles; i++) {
+		struct file *f = &u->files[i];
+
+		buf_str(&b, i ? ",{\"name\":" : "{\"name\":");
+		buf_json(&b, f->name, strlen(f->name));
+		if (f->status == 202) {
+			buf_fmt(&b, ",\"id\":\"%s\",\"status\":\"queued\","
+			    "\"type\":\"%s\",\"size\":%llu,\"status_url\":",
+			    f->id, f->type, (unsigned long long)f->size);
+			buf_str(&b, "\"");
+			buf_str(&b, pre);
+			buf_fmt(&b, "/jobs/%s\",\"events_url\":\"", f->id);
+			buf_str(&b, pre);
+			buf_fmt(&b, "/jobs/%s/events\"}", f->id);
+			buf_fmt(&loc, "%s%s", loc.p[loc.len - 1] == '=' ? "" :
+			    ",", f->id);
+		} else {
+			buf_fmt(&b, ",\"status\":\"refused\",\"code\":%d,"
+			    "\"error\":", f->status);
+			buf_json(&b, f->error, strlen(f->error));
+			buf_str(&b, "}");
+		}
+	}
+	buf_str(&b, "]}\n");
+	buf_str(&loc, "\r\nCache-Control: no-store\r\n");
+	if (b.err || loc.err)
+		respond_error(c, 500, "out of memory", NULL);
+	else if (ok == 0)
+		respond(c, first_bad, "application/json",
+		    "Cache-Control: no-store\r\n", b.p, b.len);
+	else if (wants_html(u->r))
+		respond(c, 303, "application/json", loc.p, b.p, b.len);
+	else
+		respond(c, 202, "application/json",
+		    "Cache-Control: no-store\r\n", b.p, b.len);
+	buf_free(&b);
+	buf_free(&loc);
+}
+
+void
+handle_upload(struct conn *c, struct rq *r)
+{
+	struct srv *s = c->srv;
+	const struct http_req *q = r->req;
+	const char *ct = http_field(q, "content-type");
+	struct up *u;
+	size_t i;
+
+	if (q->body == HTTP_BODY_NONE) {
+		respond_error(c, 411, "Content-Length required", NULL);
+		return;
+	}
+	if (q->body == HTTP_BODY_LENGTH && q->length > s->c.max_body) {
+		/* decided before reading: the body is never read */
+		respond_error(c, 413, "request body larger than the limit",
+		    NULL);
+		return;
+	}
+	if ((u = calloc(1, sizeof(*u))) == NULL ||
+	    (u->files = calloc((size_t)s->c.max_files, sizeof(*u->files))) ==
+	    NULL) {
+		free(u);
+		respond_error(c, 500, "out of memory", NULL);
+		return;
+	}
+	u->c = c;
+	u->s = s;
+	u->r = r;
+	u->maxfiles = (size_t)s->c.max_files;
+	u->idem = http_field(q, "idempotency-key");
+	if (u->idem != NULL) {
+		for (i = 0; u->idem[i]; i++)
+			if ((unsigned char)u->idem[i] < 0x21 ||
+			    (unsigned char)u->idem[i] > 0x7e)
+				break;
+		if (i == 0 || i > IDEM_MAX || u->idem[i] != '\0') {
+			respond_error(c, 400, "bad Idempotency-Key", NULL);
+			goto out;
+		}
+	}
+	if (ct != NULL && strncasecmp(ct, "multipart/", 10) == 0)
+		read_multipart(u, ct);
+	else
+		read_raw(u);
+	drop_upload(u);
+	if (u->status == 0) {
+		answer(u);
+	} else if (u->status > 0) {
+		c->keepalive = 0;
+		respond_error(c, u->status, u->msg, u->extra);
+		log_warn("upload refused: %d %s", u->status, u->msg);
+	} else {
+		log_warn("upload broken off: %s", u->msg);
+	}
+out:
+	free(u->files);
+	free(u);
+}

@@ -1,0 +1,51 @@
+/*
+ * fuzz_img.c: the whole decode path of imgq-resize with its limits on:
+ * probe, allow-list and size check, GraphicsMagick decode with a JPEG
+ * size hint, and two small variants rendered from one decode.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "img.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static const struct img_limits limits = {
+	IMG_DECODABLE,		/* allow */
+	4000000,		/* max_pixels: keeps each run fast */
+	8192,			/* max_side */
+	256u << 20,		/* max_memory */
+	1			/* threads */
+};
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	static int ready;
+	static struct img_variant v[2];
+	static const struct img_render_opts ro = { { 255, 255, 255 }, 0 };
+	struct img_output out[2];
+	struct img_info in;
+	struct img *im;
+	struct err e;
+	uint32_t hw, hh;
+
+	if (!ready) {
+		if (img_init("fuzz_img", &limits, &e) == -1 ||
+		    img_variant_parse("a:64x64:jpeg:q80", &v[0], &e) == -1 ||
+		    img_variant_parse("b:24x24:fill:png", &v[1], &e) == -1)
+			return 0;
+		ready = 1;
+	}
+	if (img_probe(data, len, &in, &e) == -1 ||
+	    img_check(&in, &limits, &e) == -1)
+		return 0;
+	img_decode_hint(&in, v, 2, 1.0, &hw, &hh);
+	if ((im = img_decode(data, len, &in, hw, hh, &e)) == NULL)
+		return 0;
+	if (img_render(im, v, 2, &ro, out, &e) == 0)
+		img_output_free(out, 2);
+	img_free(im);
+	return 0;
+}

@@ -1,0 +1,136 @@
+#!/usr/bin/env bats
+# imgq-push: jobs for objects already in S3, against a real Redis.
+
+load helpers/common
+
+setup_file() {
+	imgq_setup_file
+	redis_start
+}
+
+teardown_file() {
+	imgq_teardown_file
+}
+
+setup() {
+	export IMGQ_QUEUE=push$BATS_TEST_NUMBER
+	export IMGQ_REDIS_RETRY=5s
+	unset AWS_BUCKET_NAME
+	T=$BATS_TEST_TMPDIR
+}
+
+field() { imgq-stat job -f "$2" "$1"; }
+
+@test "keys as arguments: one id per line, time-ordered, queued in order with their fields" {
+	run -0 imgq-push -b photos uploads/a.JPG "uploads/b c.webp" noext
+	[ "${#lines[@]}" = 3 ]
+	for id in "${lines[@]}"; do [[ "$id" =~ ^[0-9a-z]{26}$ ]]; done
+	[ "$(printf '%s\n' "${lines[@]}" | sort)" = "$output" ]
+	a=${lines[0]} b=${lines[1]} c=${lines[2]}
+	[ "$(field "$a" src)" = uploads/a.JPG ]
+	[ "$(field "$a" bucket)" = photos ]
+	[ "$(field "$a" name)" = a.JPG ]
+	[ "$(field "$a" type)" = image/jpeg ]
+	[ "$(field "$b" type)" = image/webp ]
+	[ "$(field "$b" state)" = queued ]
+	run -66 field "$c" type
+	[ "$output" = "imgq-stat: fatal: job $c has no field type" ]
+	# FIFO: the first pushed is the first taken.
+	[ "$(rcli lrange "{$IMGQ_QUEUE}:queue" -1 -1)" = "$a" ]
+	[ "$(imgq-stat depth)" = 3 ]
+}
+
+@test "keys on standard input, pipelined: 1000 jobs, blank lines and CRLF ignored" {
+	{ seq 1 1000 | sed 's/.*/k&.png\r/'; echo; } | imgq-push >"$T/ids"
+	[ "$(wc -l <"$T/ids")" = 1000 ]
+	[ "$(sort -u "$T/ids" | wc -l)" = 1000 ]
+	[ "$(imgq-stat depth)" = 1000 ]
+	[ "$(field "$(sed -n 500p "$T/ids")" src)" = k500.png ]
+}
+
+@test "AWS_BUCKET_NAME is the default bucket; -f adds and overrides fields" {
+	AWS_BUCKET_NAME=envb run -0 imgq-push -f variant=small -f name=override.png x/y.png
+	id=$output
+	[ "$(field "$id" bucket)" = envb ]
+	[ "$(field "$id" variant)" = small ]
+	[ "$(field "$id" name)" = override.png ]
+}
+
+@test "-k: a repeated push returns the existing job, not a duplicate" {
+	run -0 imgq-push -k upload-123 a.png
+	first=$output
+	run -0 imgq-push -k upload-123 a.png
+	[ "$output" = "$first" ]
+	[ "$(imgq-stat depth)" = 1 ]
+	[ "$(field "$first" idem)" = upload-123 ]
+	[ "$(rcli pttl "{$IMGQ_QUEUE}:idem:upload-123")" -gt 600000000 ]
+	run -0 imgq-push -k other a.png
+	[ "$output" != "$first" ]
+}
+
+@test "-K derives the key from bucket and source key" {
+	run -0 imgq-push -K -b b1 a.png c.png
+	first=$output
+	run -0 imgq-push -K -b b1 a.png c.png
+	[ "$output" = "$first" ]
+	run -0 imgq-push -K -b b2 a.png
+	[ "$output" != "${first%%$'\n'*}" ]
+	[ "$(imgq-stat depth)" = 3 ]
+}
+
+@test "-k with a job that was purged makes a new job" {
+	run -0 imgq-push -k once a.png
+	first=$output
+	imgq-pop sh -c 'exit 65'
+	run -0 imgq-stat purge
+	[ "$output" = 1 ]
+	run -0 imgq-push -k once a.png
+	[ "$output" != "$first" ]
+}
+
+@test "bad input: 64 for usage, 65 for a bad key, 66 for a missing -F file" {
+	run -64 imgq-push -f 'Bad=x' a.png
+	[ "${lines[0]}" = "imgq-push: fatal: -f: bad or reserved field name" ]
+	run -64 imgq-push -f state=x a.png
+	run -64 imgq-push -f novalue a.png
+	run -64 imgq-push -k a x.png y.png
+	[ "${lines[0]}" = "imgq-push: fatal: -k names one job: give exactly one key" ]
+	run -64 imgq-push -k a -K x.png
+	run -64 imgq-push -z
+	run -65 imgq-push "$(head -c 1100 /dev/zero | tr '\0' a)"
+	[[ "$output" == "imgq-push: fatal: key longer than 1024 bytes: aaaa"* ]]
+	run -65 imgq-push ""
+	[ "$output" = "imgq-push: fatal: empty key" ]
+	run -66 imgq-push -F x="$T/nope" a.png
+	[ "$output" = "imgq-push: fatal: $T/nope: No such file or directory" ]
+	[ "$(imgq-stat depth)" = 0 ]
+}
+
+@test "configuration and server errors: 78, 77, 75" {
+	REDIS_URL= run -78 imgq-push a.png
+	[ "$output" = "imgq-push: fatal: REDIS_URL is not set" ]
+	REDIS_URL="redis://127.0.0.1:$REDIS_PORT/99999" run -78 imgq-push a.png
+	[ "$output" = "imgq-push: fatal: REDIS_URL: bad database number" ]
+	REDIS_URL="redis://127.0.0.1:$REDIS_PORT/40" run -78 imgq-push a.png
+	[[ "$output" == "imgq-push: fatal: 127.0.0.1:$REDIS_PORT: SELECT: Redis: ERR DB index is out of range" ]]
+	REDIS_URL="redis://:nopass@127.0.0.1:$REDIS_PORT/0" run -77 imgq-push a.png
+	[[ "$output" == "imgq-push: fatal: 127.0.0.1:$REDIS_PORT: AUTH: Redis refused the credentials: "* ]]
+	port=$(free_port)
+	IMGQ_REDIS_RETRY=200ms REDIS_URL="redis://127.0.0.1:$port" run -75 imgq-push a.png
+	[ "$output" = "imgq-push: fatal: unable to connect to 127.0.0.1:$port: Connection refused" ]
+}
+
+@test "unix:// URLs work (with ?db=N)" {
+	sock=$T/redis.sock
+	redis-server --port 0 --unixsocket "$sock" --save '' --appendonly no \
+	    --dir "$T" </dev/null >/dev/null 2>&1 &
+	srv=$!
+	wait_until 10 test -S "$sock"
+	REDIS_URL="unix://$sock?db=3" run -0 imgq-push a.png
+	id=$output
+	[ "$(redis-cli -s "$sock" -n 3 hget "{$IMGQ_QUEUE}:job:$id" src)" = a.png ]
+	REDIS_URL="unix://$sock" run -0 imgq-stat depth
+	[ "$output" = 0 ]
+	kill $srv
+	wait $srv || true
+}

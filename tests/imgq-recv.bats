@@ -1,0 +1,400 @@
+#!/usr/bin/env bats
+# imgq-recv: the three modes, every error status, uploads into the real
+# local S3 service and Redis, events, results, limits and hostile input.
+
+load helpers/common
+
+setup_file() {
+	imgq_setup_file
+	redis_start
+	s3_start
+	export IMGQ_RECV_LOG=stderr
+	export JPG=$CORPUS/opencv_baboon.jpg
+	export PNG=$CORPUS/skimage_astronaut.png
+	export T=$BATS_FILE_TMPDIR
+	printf 'just some text, not an image\n' >"$T/note.txt"
+	gm convert -size 8x8 xc:red "$T/red.gif"
+	# the accept loop: a listening socket on fd 0
+	"$PY" "$IMGQ_TOP/tests/helpers/recv-listen.py" "$T/port" \
+		"$IMGQ_BIN/imgq-recv" -b 10m 2>"$T/srv.err" &
+	echo $! >"$T/srv.pid"
+	wait_until 10 test -s "$T/port"
+	export URL=http://127.0.0.1:$(cat "$T/port")
+}
+
+teardown_file() {
+	[ -f "$T/srv.pid" ] && kill "$(cat "$T/srv.pid")" 2>/dev/null
+	imgq_teardown_file
+}
+
+# A raw request on stdin (inetd mode); the answer with CRs removed.
+raw() { # printf-format args...
+	# shellcheck disable=SC2059
+	printf "$@" >"$BATS_TEST_TMPDIR/req"
+	imgq-recv <"$BATS_TEST_TMPDIR/req" 2>"$BATS_TEST_TMPDIR/err" | tr -d '\r'
+	return "${PIPESTATUS[0]}"
+}
+
+# A CGI request: method path [VAR=value...] with stdin as the body.
+cgi() {
+	local m=$1 p=$2
+	shift 2
+	env GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 \
+		REQUEST_METHOD="$m" PATH_INFO="$p" SCRIPT_NAME=/cgi-bin/imgq-recv \
+		REMOTE_ADDR=127.0.0.1 "$@" imgq-recv 2>"$BATS_TEST_TMPDIR/err" | tr -d '\r'
+	return "${PIPESTATUS[0]}"
+}
+
+# A multipart body with one file part: boundary name file > out
+mpbody() {
+	printf -- '--%s\r\nContent-Disposition: form-data; name="file"; filename="%s"\r\nContent-Type: image/jpeg\r\n\r\n' "$1" "$2"
+	cat "$3"
+	printf -- '\r\n--%s--\r\n' "$1"
+}
+
+objects() { aws_cli s3api list-objects-v2 --bucket "$AWS_BUCKET_NAME" --prefix uploads/ --query 'Contents[].Key' --output text; }
+mpuploads() { aws_cli s3api list-multipart-uploads --bucket "$AWS_BUCKET_NAME" --query 'Uploads[].Key' --output text; }
+json() { "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
+
+@test "usage: an unknown flag exits 64 with the usage line" {
+	run -64 imgq-recv -x
+	[ "${lines[-1]}" = "usage: imgq-recv [-v] [-b max-body] [-n max-files] [-q queue] [-w www-dir]" ]
+}
+
+@test "a bad limit in the environment exits 78 naming the variable" {
+	IMGQ_RECV_MAX_BODY=lots run -78 imgq-recv </dev/null
+	[[ "$output" == "imgq-recv: fatal: IMGQ_RECV_MAX_BODY"* ]]
+}
+
+@test "inetd: GET / serves the upload page" {
+	run -0 raw 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+	[ "${lines[0]}" = "HTTP/1.1 200 OK" ]
+	[[ "$output" == *"Content-Type: text/html; charset=utf-8"* ]]
+	[[ "$output" == *'<form id="f" action="upload" method="post" enctype="multipart/form-data">'* ]]
+}
+
+@test "inetd: keep-alive serves requests one after another, then 404 exits 66" {
+	run -66 raw 'HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n'
+	[ "${lines[0]}" = "HTTP/1.1 200 OK" ]
+	[ "${lines[1]}" = "Connection: keep-alive" ]
+	[[ "$output" == *'HTTP/1.1 404 Not Found'*'{"error":"not found","status":404}' ]]
+	run -0 cat "$BATS_TEST_TMPDIR/err"
+	[ "${lines[1]}" = 'imgq-recv: info: - "GET /nope" 404 0 0 ms' ] ||
+		[[ "${lines[1]}" == 'imgq-recv: info: - "GET /nope" 404 0 '*' ms' ]]
+}
+
+@test "inetd: nothing is written to fd 2 (logs go to syslog)" {
+	printf 'GET /nope HTTP/1.1\r\nHost: x\r\n\r\n' >"$BATS_TEST_TMPDIR/req"
+	IMGQ_RECV_LOG= run -66 --separate-stderr imgq-recv <"$BATS_TEST_TMPDIR/req"
+	[ "$stderr" = "" ]
+	[[ "$output" == *'{"error":"not found","status":404}' ]]
+}
+
+@test "405 with Allow for a wrong method" {
+	run -65 raw 'DELETE /upload HTTP/1.1\r\nHost: x\r\n\r\n'
+	[ "${lines[0]}" = "HTTP/1.1 405 Method Not Allowed" ]
+	[[ "$output" == *"Allow: POST, PUT"*'{"error":"method not allowed","status":405}' ]]
+}
+
+@test "411 for an upload without a length" {
+	run -65 raw 'POST /upload HTTP/1.1\r\nHost: x\r\n\r\n'
+	[ "${lines[0]}" = "HTTP/1.1 411 Length Required" ]
+	[ "${lines[-1]}" = '{"error":"Content-Length required","status":411}' ]
+}
+
+@test "413 decided from Content-Length before reading: 1 GiB against 10 MiB" {
+	run -65 raw 'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\n'
+	[ "${lines[0]}" = "HTTP/1.1 413 Content Too Large" ]
+	[ "${lines[1]}" = "Connection: close" ]
+	IMGQ_RECV_MAX_BODY=10m run -65 raw 'PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10485761\r\nExpect: 100-continue\r\n\r\n'
+	# no "100 Continue": the body is refused unread
+	[ "${lines[0]}" = "HTTP/1.1 413 Content Too Large" ]
+}
+
+@test "431 for too many or too long header fields, 414 for a long target" {
+	IMGQ_RECV_MAX_HEADERS=3 run -65 raw 'GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n'
+	[ "${lines[0]}" = "HTTP/1.1 431 Request Header Fields Too Large" ]
+	[ "${lines[-1]}" = '{"error":"too many header fields","status":431}' ]
+	long=$(head -c 9000 /dev/zero | tr '\0' a)
+	run -65 raw "GET / HTTP/1.1\r\nHost: x\r\nX: $long\r\n\r\n"
+	[ "${lines[-1]}" = '{"error":"header field too long","status":431}' ]
+	run -65 raw "GET /$long HTTP/1.1\r\nHost: x\r\n\r\n"
+	[ "${lines[0]}" = "HTTP/1.1 414 URI Too Long" ]
+}
+
+@test "400 for malformed requests, 505 for HTTP/2, 501 for gzip coding" {
+	run -65 raw 'GET / HTTP/1.1\r\n\r\n'
+	[ "${lines[-1]}" = '{"error":"missing Host field","status":400}' ]
+	run -65 raw 'GET  / HTTP/1.1\r\nHost: x\r\n\r\n'
+	[ "${lines[0]}" = "HTTP/1.1 400 Bad Request" ]
+	run -65 raw 'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n'
+	[ "${lines[-1]}" = '{"error":"both Transfer-Encoding and Content-Length","status":400}' ]
+	run -76 raw 'GET / HTTP/2.0\r\nHost: x\r\n\r\n'
+	[ "${lines[0]}" = "HTTP/1.1 505 HTTP Version Not Supported" ]
+	run -76 raw 'POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n'
+	[ "${lines[0]}" = "HTTP/1.1 501 Not Implemented" ]
+	run -65 raw 'GET /a%%00b HTTP/1.1\r\nHost: x\r\n\r\n'
+	[ "${lines[-1]}" = '{"error":"malformed request target","status":400}' ]
+}
+
+@test "CGI: GET / answers with a Status line, exit 0" {
+	run -0 cgi GET /
+	[ "${lines[0]}" = "Status: 200 OK" ]
+	[[ "$output" == *"<title>imgq: upload images</title>"* ]]
+}
+
+@test "CGI: unknown path 404 (exit 66), missing CONTENT_LENGTH 411 (exit 65)" {
+	run -66 cgi GET /nothing </dev/null
+	[ "${lines[0]}" = "Status: 404 Not Found" ]
+	run -65 cgi POST /upload </dev/null
+	[ "${lines[0]}" = "Status: 411 Length Required" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/err")" = 'imgq-recv: info: 127.0.0.1 "POST /upload" 411 0 0 ms' ] ||
+		[[ "$(cat "$BATS_TEST_TMPDIR/err")" == 'imgq-recv: info: 127.0.0.1 "POST /upload" 411 0 '* ]]
+}
+
+@test "CGI: a multipart upload from stdin ends as an object and a queued job" {
+	mpbody XyZ "cgi.jpg" "$JPG" >"$BATS_TEST_TMPDIR/body"
+	run -0 cgi POST /upload CONTENT_TYPE="multipart/form-data; boundary=XyZ" \
+		CONTENT_LENGTH="$(stat -c %s "$BATS_TEST_TMPDIR/body")" \
+		HTTP_ACCEPT=application/json <"$BATS_TEST_TMPDIR/body"
+	[ "${lines[0]}" = "Status: 202 Accepted" ]
+	id=$(echo "${lines[-1]}" | json 'd["id"]')
+	[ "$(echo "${lines[-1]}" | json 'd["files"][0]["status_url"]')" = "/cgi-bin/imgq-recv/jobs/$id" ]
+	run -0 aws_cli s3api head-object --bucket "$AWS_BUCKET_NAME" --key "uploads/$id.jpg" --query ContentLength
+	[ "$output" = "$(stat -c %s "$JPG")" ]
+	run -0 rcli hmget "{imgq}:job:$id" state src bucket name type size
+	[ "$output" = "queued
+uploads/$id.jpg
+$AWS_BUCKET_NAME
+cgi.jpg
+image/jpeg
+$(stat -c %s "$JPG")" ]
+}
+
+@test "CGI: HTTP_PROXY from a Proxy: header reaches nothing" {
+	# were it used as the proxy, storing would fail: nothing listens there
+	run -0 cgi PUT /upload HTTP_PROXY=http://127.0.0.1:9 http_proxy= \
+		CONTENT_TYPE=image/jpeg CONTENT_LENGTH="$(stat -c %s "$JPG")" <"$JPG"
+	[ "${lines[0]}" = "Status: 202 Accepted" ]
+}
+
+@test "accept loop: curl -F stores the file and queues its job" {
+	run -0 curl -sS -F "file=@$JPG" "$URL/upload"
+	id=$(echo "$output" | json 'd["id"]')
+	[ "$(echo "$output" | json 'd["files"][0]["status"]')" = queued ]
+	run -0 aws_cli s3api head-object --bucket "$AWS_BUCKET_NAME" --key "uploads/$id.jpg" --query ContentType
+	[ "$output" = '"image/jpeg"' ]
+	run -0 curl -sS "$URL/jobs/$id"
+	[ "$(echo "$output" | json 'd["state"], d["src"], d["name"]')" = "('queued', 'uploads/$id.jpg', 'opencv_baboon.jpg')" ]
+}
+
+@test "accept loop: a raw PUT body, a PNG, a GIF; the client's type is ignored" {
+	run -0 curl -sS -T "$PNG" -H 'Content-Type: image/jpeg' -H 'X-File-Name: a/b/../pic.png' "$URL/upload"
+	[ "$(echo "$output" | json 'd["files"][0]["type"], d["files"][0]["name"]')" = "('image/png', 'pic.png')" ]
+	run -0 curl -sS --data-binary "@$T/red.gif" "$URL/upload?name=red.gif"
+	[ "$(echo "$output" | json 'd["files"][0]["type"], d["files"][0]["name"]')" = "('image/gif', 'red.gif')" ]
+}
+
+@test "415 for a file that is not an image; nothing is stored" {
+	before=$(objects)
+	run -0 curl -sS -o "$BATS_TEST_TMPDIR/out" -w '%{http_code}' -F "file=@$T/note.txt;type=image/jpeg" "$URL/upload"
+	[ "$output" = 415 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = '{"files":[{"name":"note.txt","status":"refused","code":415,"error":"not an image type accepted here (text/plain)"}]}' ]
+	[ "$(objects)" = "$before" ]
+}
+
+@test "several files in one request: each gets its own job, a refused one says why" {
+	run -0 curl -sS -F "a=@$JPG" -F "b=@$T/note.txt" -F "c=@$PNG" -F title=hello "$URL/upload"
+	[ "$(echo "$output" | json '[f["status"] for f in d["files"]]')" = "['queued', 'refused', 'queued']" ]
+	[ "$(echo "$output" | json 'd["files"][1]["code"]')" = 415 ]
+}
+
+@test "a plain HTML form asking for HTML is redirected with 303" {
+	run -0 curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' -H 'Accept: text/html' -F "file=@$JPG" "$URL/upload"
+	[[ "$output" =~ ^303\ http://127.0.0.1:[0-9]+/\?jobs=[0-9a-z]{26}$ ]]
+}
+
+@test "Idempotency-Key: a retried request gets the same job and stores nothing twice" {
+	run -0 curl -sS -H 'Idempotency-Key: k-123' -F "file=@$JPG" "$URL/upload"
+	id1=$(echo "$output" | json 'd["id"]')
+	n=$(objects | wc -w)
+	run -0 curl -sS -H 'Idempotency-Key: k-123' -F "file=@$JPG" "$URL/upload"
+	id2=$(echo "$output" | json 'd["id"]')
+	[ "$id1" = "$id2" ]
+	[ "$(objects | wc -w)" = "$n" ]
+	run -0 curl -sS -o /dev/null -w '%{http_code}' -H 'Idempotency-Key: bad key' -F "file=@$JPG" "$URL/upload"
+	[ "$output" = 400 ]
+}
+
+@test "queuing fails: the object is deleted and the answer is 503 with Retry-After" {
+	before=$(objects)
+	REDIS_URL=redis://127.0.0.1:1/0 run -75 cgi PUT /upload CONTENT_TYPE=image/jpeg \
+		CONTENT_LENGTH="$(stat -c %s "$JPG")" <"$JPG"
+	[ "${lines[0]}" = "Status: 503 Service Unavailable" ]
+	[[ "$output" == *"Retry-After: 5"*'{"error":"queue unavailable","status":503}' ]]
+	[ "$(objects)" = "$before" ]
+	grep -q '^imgq-recv: error: unable to queue ' "$BATS_TEST_TMPDIR/err"
+}
+
+@test "1 GiB streamed (chunked) against a 10 MiB limit: 413, memory bounded, nothing left in S3" {
+	before=$(objects)
+	pid=$(cat "$T/srv.pid")
+	run -0 curl -sS -o "$BATS_TEST_TMPDIR/out" -w '%{http_code}' -T - -H 'Content-Type: image/jpeg' \
+		"$URL/upload" < <(cat "$JPG"; head -c 1G /dev/zero)
+	[ "$output" = 413 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = '{"error":"request body larger than 10485760 bytes","status":413}' ]
+	[ "$(objects)" = "$before" ]
+	[ "$(mpuploads)" = None ]
+	hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+	echo "# peak RSS of the server: $hwm KiB" >&3
+	[ "$hwm" -lt 65536 ]
+}
+
+@test "slowloris: a head trickled byte by byte is cut off with 408, others are served" {
+	run -0 "$PY" - "$(cat "$T/port")" <<-'EOF'
+		import socket, sys, time
+		s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+		start = time.time()
+		try:
+		    for ch in b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 1000:
+		        s.send(bytes([ch]))
+		        time.sleep(0.2)
+		        if time.time() - start > 30:
+		            break
+		except OSError:
+		    pass
+		print(s.recv(100).split(b"\r\n")[0].decode())
+	EOF
+	[ "$output" = "HTTP/1.1 408 Request Timeout" ]
+	run -0 curl -sS -o /dev/null -w '%{http_code}' "$URL/healthz"
+	[ "$output" = 200 ]
+} 
+
+@test "multipart torture: boundary-like content, bare LF, 70 characters, padding" {
+	b70=$(printf '%070d' 7)
+	{ printf -- '--%s\n' "$b70"
+	  printf 'Content-Disposition: form-data; name="f"; filename="x.jpg"\n\n'
+	  cat "$JPG"
+	  printf -- '\n--%s--\n' "$b70"; } >"$BATS_TEST_TMPDIR/b"
+	run -0 curl -sS -H "Content-Type: multipart/form-data; boundary=$b70" --data-binary "@$BATS_TEST_TMPDIR/b" "$URL/upload"
+	id=$(echo "$output" | json 'd["id"]')
+	run -0 aws_cli s3 cp --quiet "s3://$AWS_BUCKET_NAME/uploads/$id.jpg" "$BATS_TEST_TMPDIR/back"
+	cmp "$JPG" "$BATS_TEST_TMPDIR/back"
+	# a part whose data holds CRLF--boundary-like text and a huge preamble
+	{ head -c 3000000 /dev/urandom | base64 -w 76
+	  printf -- '\r\n--XyZ  \r\nContent-Disposition: form-data; name="f"; filename="y.jpg"\r\n\r\n'
+	  cat "$JPG"; printf -- '\r\n-XyZ\r\n--Xy Z\n--XyZ--'; } >"$BATS_TEST_TMPDIR/b"
+	run -0 curl -sS -H "Content-Type: multipart/form-data; boundary=XyZ" --data-binary "@$BATS_TEST_TMPDIR/b" -w '\n%{http_code}' "$URL/upload"
+	[ "${lines[-1]}" = 202 ]
+	id=$(echo "${lines[0]}" | json 'd["id"]')
+	run -0 aws_cli s3 cp --quiet "s3://$AWS_BUCKET_NAME/uploads/$id.jpg" "$BATS_TEST_TMPDIR/back"
+	{ cat "$JPG"; printf -- '\r\n-XyZ\r\n--Xy Z'; } | cmp - "$BATS_TEST_TMPDIR/back"
+}
+
+@test "multipart torture: missing final boundary, 71 characters, many parts, long headers are 400" {
+	b71=$(printf '%071d' 7)
+	run -0 curl -sS -H "Content-Type: multipart/form-data; boundary=$b71" --data-binary x "$URL/upload"
+	[ "$output" = '{"error":"boundary longer than 70 characters","status":400}' ]
+	printf -- '--B\r\nContent-Disposition: form-data; name="f"; filename="x.jpg"\r\n\r\n' >"$BATS_TEST_TMPDIR/b"
+	cat "$JPG" >>"$BATS_TEST_TMPDIR/b"
+	before=$(objects)
+	run -0 curl -sS -H "Content-Type: multipart/form-data; boundary=B" --data-binary "@$BATS_TEST_TMPDIR/b" "$URL/upload"
+	[ "$output" = '{"error":"missing final boundary","status":400}' ]
+	[ "$(objects)" = "$before" ]
+	[ "$(mpuploads)" = None ]
+	for i in $(seq 40); do printf -- '--B\r\nContent-Disposition: form-data; name="f%d"\r\n\r\nv\r\n' "$i"; done >"$BATS_TEST_TMPDIR/b"
+	printf -- '--B--\r\n' >>"$BATS_TEST_TMPDIR/b"
+	run -0 curl -sS -H "Content-Type: multipart/form-data; boundary=B" --data-binary "@$BATS_TEST_TMPDIR/b" "$URL/upload"
+	[ "$output" = '{"error":"too many parts","status":400}' ]
+	long=$(head -c 9000 /dev/zero | tr '\0' a)
+	printf -- '--B\r\nX-Long: %s\r\n\r\n' "$long" >"$BATS_TEST_TMPDIR/b"
+	run -0 curl -sS -H "Content-Type: multipart/form-data; boundary=B" --data-binary "@$BATS_TEST_TMPDIR/b" "$URL/upload"
+	[ "$output" = '{"error":"part header too long","status":400}' ]
+}
+
+@test "hostile file names: ../, CRLF, NUL, 10 KiB" {
+	up() { # raw file name bytes (printf format)
+		{ printf -- '--B\r\nContent-Disposition: form-data; name="f"; filename="'
+		  printf "$1"
+		  printf '"\r\n\r\n'; cat "$JPG"; printf -- '\r\n--B--\r\n'; } >"$BATS_TEST_TMPDIR/b"
+		curl -sS -H "Content-Type: multipart/form-data; boundary=B" --data-binary "@$BATS_TEST_TMPDIR/b" "$URL/upload"
+	}
+	run -0 up '../../etc/passwd.jpg'
+	[ "$(echo "$output" | json 'd["files"][0]["name"]')" = passwd.jpg ]
+	run -0 up '..\\\\..\\\\win.jpg'
+	[ "$(echo "$output" | json 'd["files"][0]["name"]')" = win.jpg ]
+	run -0 up 'a\r\nX-Evil: 1.jpg'
+	[ "$output" = '{"error":"malformed Content-Disposition","status":400}' ]
+	run -0 up 'nul\000.jpg'
+	[ "$output" = '{"error":"control character in part header","status":400}' ]
+	run -0 up '.hidden;$(rm -rf)`x`.jpg'
+	[ "$(echo "$output" | json 'd["files"][0]["name"]')" = 'hidden_(rm_-rf)_x_.jpg' ]
+	run -0 up "$(head -c 10240 /dev/zero | tr '\0' n)"
+	[ "$output" = '{"error":"part header too long","status":400}' ]
+	long=$(head -c 300 /dev/zero | tr '\0' n)
+	run -0 up "$long"
+	[ "$output" = '{"error":"file name too long","status":400}' ]
+}
+
+@test "too many files in one request is 413" {
+	args=()
+	for i in $(seq 17); do args+=(-F "f$i=@$T/red.gif"); done
+	run -0 curl -sS "${args[@]}" "$URL/upload"
+	[ "$output" = '{"error":"more than 16 files in one request","status":413}' ]
+}
+
+@test "GET /jobs/<id>: 404 for an unknown or malformed id" {
+	run -0 curl -sS -w ' %{http_code}' "$URL/jobs/0000000000000000000000000a"
+	[ "$output" = $'{"error":"no such job","status":404}\n 404' ]
+	run -0 curl -sS -w ' %{http_code}' "$URL/jobs/..%2Fetc"
+	[ "$output" = $'{"error":"no such job","status":404}\n 404' ]
+}
+
+@test "events: SSE of the job's states, ending after done; result redirects to a presigned URL" {
+	run -0 curl -sS -F "file=@$JPG" "$URL/upload"
+	id=$(echo "$output" | json 'd["id"]')
+	run -0 curl -sS -o /dev/null -w '%{http_code}' "$URL/jobs/$id/result"
+	[ "$output" = 404 ]
+	curl -sSN --max-time 20 "$URL/jobs/$id/events" >"$BATS_TEST_TMPDIR/sse" &
+	cpid=$!
+	wait_until 5 grep -q '^event: queued$' "$BATS_TEST_TMPDIR/sse"
+	aws_cli s3 cp --quiet "$JPG" "s3://$AWS_BUCKET_NAME/processed/$id/large.jpg"
+	rcli hset "{imgq}:job:$id" state active >/dev/null
+	rcli publish "{imgq}:events" "$id active w1" >/dev/null
+	wait_until 5 grep -q '^event: active$' "$BATS_TEST_TMPDIR/sse"
+	rcli hset "{imgq}:job:$id" state done outputs "processed/$id/large.jpg
+processed/$id/thumb.webp" >/dev/null
+	rcli publish "{imgq}:events" "$id done " >/dev/null
+	wait "$cpid"
+	run -0 grep '^event: ' "$BATS_TEST_TMPDIR/sse"
+	[ "$output" = "event: queued
+event: active
+event: done" ]
+	run -0 curl -sS -o "$BATS_TEST_TMPDIR/got" -L -w '%{http_code}' "$URL/jobs/$id/result/large"
+	[ "$output" = 200 ]
+	cmp "$JPG" "$BATS_TEST_TMPDIR/got"
+	run -0 curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' "$URL/jobs/$id/result"
+	[[ "$output" == "302 $AWS_ENDPOINT_URL/$AWS_BUCKET_NAME/processed/$id/large.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256&"*"X-Amz-Expires=300&"* ]]
+	run -0 curl -sS -o /dev/null -w '%{http_code}' "$URL/jobs/$id/result/nope"
+	[ "$output" = 404 ]
+}
+
+@test "healthz, metrics, dashboard figures, requeue" {
+	run -0 curl -sS "$URL/healthz"
+	[ "$output" = '{"redis":"ok","s3":"ok"}' ]
+	run -0 curl -sS "$URL/metrics"
+	[[ "$output" == *'imgq_recv_requests_total{status="202"} '[1-9]* ]]
+	[[ "$output" == *'imgq_queue_depth '[0-9]* ]]
+	run -0 curl -sS "$URL/api/stats"
+	[ "$(echo "$output" | json 'd["depth"] > 0 and len(d["recent"]) > 0 and "workers" in d and "jobs_per_minute" in d')" = True ]
+	run -0 curl -sS -F "file=@$JPG" "$URL/upload"
+	id=$(echo "$output" | json 'd["id"]')
+	run -0 curl -sS -X POST -w ' %{http_code}' "$URL/api/dead/$id/requeue"
+	[ "$output" = $'{"error":"the job is not dead","status":409}\n 409' ]
+	run -0 curl -sS -X POST -w ' %{http_code}' "$URL/api/dead/0000000000000000000000000a/requeue"
+	[ "$output" = $'{"error":"no such job","status":404}\n 404' ]
+	run -0 curl -sS -X POST -H 'Origin: http://evil.example' -w ' %{http_code}' "$URL/api/dead/$id/requeue"
+	[ "$output" = $'{"error":"cross-origin request","status":403}\n 403' ]
+	REDIS_URL=redis://127.0.0.1:1/0 run -75 cgi GET /healthz
+	[ "${lines[0]}" = "Status: 503 Service Unavailable" ]
+}

@@ -1,0 +1,185 @@
+#!/usr/bin/env bats
+# imgq-stat: summary, job records, dead letters, requeue, purge, depth,
+# reap, Prometheus text; warnings about the server's settings.
+
+load helpers/common
+
+setup_file() {
+	imgq_setup_file
+	redis_start
+}
+
+teardown_file() {
+	imgq_teardown_file
+}
+
+setup() {
+	export IMGQ_QUEUE=stat$BATS_TEST_NUMBER
+	export IMGQ_REDIS_RETRY=5s
+	T=$BATS_TEST_TMPDIR
+}
+
+# A queue with 2 queued, 1 done, 1 delayed, 2 dead.
+fill() {
+	imgq-push a.png b.png c.png d.png e.png f.png >"$T/ids"
+	imgq-pop true
+	imgq-pop -b 1h sh -c 'exit 75'
+	imgq-pop sh -c 'echo "bad image" >&2; exit 65'
+	imgq-pop sh -c 'exit 66'
+}
+
+@test "summary: tab-separated for programs, aligned text with -o text, JSON with -j" {
+	fill
+	run -0 imgq-stat
+	[ "$output" = "queue	$IMGQ_QUEUE
+queued	2
+active	0
+delayed	1
+dead	2
+done	1
+per_minute	1
+consumers	0" ]
+	run -0 imgq-stat -o text summary
+	[ "${lines[1]}" = "queued      2" ]
+	[ "${lines[5]}" = "done        1 (retention window)" ]
+	run -0 imgq-stat -j
+	[ "$output" = '{"queue":"'"$IMGQ_QUEUE"'","queued":2,"active":0,"delayed":1,"dead":2,"done":1,"per_minute":1,"consumers":[]}' ]
+}
+
+@test "summary lists consumers with their heartbeat age while one runs" {
+	imgq-push a.png >/dev/null
+	imgq-pop -c worker-1 sh -c "touch $T/s; while [ ! -e $T/go ]; do sleep 0.02; done" &
+	p=$!
+	wait_until 5 test -e "$T/s"
+	run -0 imgq-stat
+	[[ "$output" == *"active	1"* ]]
+	re=$'consumer\tworker-1\t[0-9]+\t[0-9]+\t1'
+	[[ "$output" =~ $re ]]
+	run -0 imgq-stat -o prom
+	[[ "$output" == *'imgq_jobs{queue="'"$IMGQ_QUEUE"'",state="active"} 1'* ]]
+	[[ "$output" =~ imgq_consumer_heartbeat_age_seconds\{queue=\"$IMGQ_QUEUE\",consumer=\"worker-1\"\}\ [0-9]+\.[0-9]{3} ]]
+	touch "$T/go"
+	wait $p
+}
+
+@test "-o prom: Prometheus text format" {
+	fill
+	run -0 imgq-stat -o prom
+	[ "${lines[0]}" = "# HELP imgq_jobs Jobs of the queue by state." ]
+	[ "${lines[1]}" = "# TYPE imgq_jobs gauge" ]
+	[ "${lines[2]}" = "imgq_jobs{queue=\"$IMGQ_QUEUE\",state=\"queued\"} 2" ]
+	[ "${lines[5]}" = "imgq_jobs{queue=\"$IMGQ_QUEUE\",state=\"dead\"} 2" ]
+	[[ "$output" == *"imgq_consumers{queue=\"$IMGQ_QUEUE\"} 0"* ]]
+	run -64 imgq-stat -o prom depth
+	run -64 imgq-stat -o yaml
+}
+
+@test "depth: one number" {
+	fill
+	run -0 imgq-stat depth
+	[ "$output" = 2 ]
+}
+
+@test "job ID: every field, text escaped, JSON, one raw field" {
+	id=$(imgq-push -f note=$'two\nlines' a.png)
+	run -0 imgq-stat -o text job "$id"
+	[[ "$output" == *"note       two\\nlines"* ]]
+	[[ "$output" == *"state      queued"* ]]
+	run -0 imgq-stat job "$id"
+	[[ "$output" == *"src	a.png"* ]]
+	run -0 imgq-stat -j job "$id"
+	[[ "$output" == '{"id":"'"$id"'",'* ]]
+	[[ "$output" == *'"note":"two\nlines"'* ]]
+	[[ "$output" == *'"attempts":0'* ]]
+	run -0 imgq-stat job -f note "$id"
+	[ "$output" = $'two\nlines' ]
+	run -66 imgq-stat job 0000000000aaaaaaaaaaaaaaaa
+	[ "$output" = "imgq-stat: fatal: no such job: 0000000000aaaaaaaaaaaaaaaa" ]
+	run -65 imgq-stat job nope
+	[ "$output" = "imgq-stat: fatal: not a job id: 'nope'" ]
+	run -64 imgq-stat job
+}
+
+@test "dead: list with reasons, filtered by reason and time" {
+	fill
+	run -0 imgq-stat dead
+	[ "${#lines[@]}" = 2 ]
+	re=$'^[0-9a-z]{26}\t[0-9T:-]+Z\t1\texit 65 \\(EX_DATAERR\\)$'
+	[[ "${lines[0]}" =~ $re ]]
+	[[ "${lines[1]}" == *"	1	exit 66 (EX_NOINPUT)" ]]
+	run -0 imgq-stat dead -e EX_NOINPUT
+	[ "${#lines[@]}" = 1 ]
+	[[ "$output" == *"exit 66 (EX_NOINPUT)" ]]
+	run -0 imgq-stat dead -s 1h
+	[ "${#lines[@]}" = 2 ]
+	# Make one old: it falls out of the last hour.
+	old=$(rcli zrange "{$IMGQ_QUEUE}:dead" 0 0)
+	rcli zadd "{$IMGQ_QUEUE}:dead" 1000 "$old" >/dev/null
+	run -0 imgq-stat dead -s 1h
+	[ "${#lines[@]}" = 1 ]
+	run -0 imgq-stat -j dead -e EX_DATAERR
+	[[ "$output" == '[{"id":"'"$old"'",'*'"stderr":"bad image"'*']' ]]
+}
+
+@test "requeue: dead jobs go back with attempts reset; others are left alone (exit 1)" {
+	fill
+	dead=$(rcli zrange "{$IMGQ_QUEUE}:dead" 0 0)
+	run -0 imgq-stat requeue "$dead"
+	[ "$output" = "$dead" ]
+	[ "$(imgq-stat job -f state "$dead")" = queued ]
+	[ "$(imgq-stat job -f attempts "$dead")" = 0 ]
+	[ "$(imgq-stat depth)" = 3 ]
+	queued=$(rcli lindex "{$IMGQ_QUEUE}:queue" -1)
+	run -1 imgq-stat requeue "$queued"
+	[ "$output" = "imgq-stat: error: job $queued is neither dead nor done; left alone" ]
+	run -66 imgq-stat requeue 0000000000aaaaaaaaaaaaaaaa
+	run -0 imgq-stat requeue -a
+	[ "${#lines[@]}" = 1 ]
+	[ "$(imgq-stat depth)" = 4 ]
+	[ "$(rcli zcard "{$IMGQ_QUEUE}:dead")" = 0 ]
+	run -64 imgq-stat requeue
+}
+
+@test "purge deletes dead jobs and their records" {
+	fill
+	run -0 imgq-stat purge
+	[ "$output" = 2 ]
+	[ "$(rcli zcard "{$IMGQ_QUEUE}:dead")" = 0 ]
+	run -0 imgq-stat dead
+	[ "$output" = "" ]
+	[ "$(imgq-stat depth)" = 2 ]
+}
+
+@test "reap: jobs of a consumer whose lease expired go back, attempt counted" {
+	id=$(imgq-push a.png)
+	imgq-pop -L 1s sh -c "touch $T/s; kill -9 \$PPID; sleep 5" || true
+	run -0 imgq-stat reap
+	[ "$output" = 0 ]
+	wait_until 5 sh -c "[ \"\$(imgq-stat reap)\" = 1 ]"
+	[ "$(imgq-stat job -f state "$id")" = queued ]
+	[ "$(imgq-stat job -f attempts "$id")" = 1 ]
+	[[ "$(imgq-stat job -f error "$id")" == "worker lost: lease of "*" expired" ]]
+}
+
+@test "warns when the server would evict or does not persist" {
+	run -0 imgq-stat depth
+	[ "$output" = 0 ]
+	rcli config set maxmemory-policy allkeys-lru >/dev/null
+	rcli config set appendonly no >/dev/null
+	run -0 imgq-stat
+	rcli config set maxmemory-policy noeviction >/dev/null
+	rcli config set appendonly yes >/dev/null
+	[ "${lines[0]}" = "imgq-stat: warning: server evicts keys under memory pressure (maxmemory-policy allkeys-lru): jobs can vanish; use noeviction" ]
+	[ "${lines[1]}" = "imgq-stat: warning: server does not persist every write (appendonly no): a crash loses the jobs since the last snapshot; see etc/redis.conf" ]
+	run -0 imgq-stat
+	[ "${lines[0]}" = "queue	$IMGQ_QUEUE" ]
+}
+
+@test "usage 64, config 78" {
+	run -64 imgq-stat frobnicate
+	[ "${lines[0]}" = "imgq-stat: fatal: unknown subcommand" ]
+	run -64 imgq-stat depth extra
+	REDIS_URL= run -78 imgq-stat
+	[ "$output" = "imgq-stat: fatal: REDIS_URL is not set" ]
+	REDIS_URL=redis://a:b:c@ run -78 imgq-stat
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bats
+# imgq-watch: job events as lines.
+
+load helpers/common
+
+setup_file() {
+	imgq_setup_file
+	redis_start
+}
+
+teardown_file() {
+	imgq_teardown_file
+}
+
+setup() {
+	export IMGQ_QUEUE=watch$BATS_TEST_NUMBER
+	T=$BATS_TEST_TMPDIR
+}
+
+subscribers() { [ "$(rcli pubsub numsub "{$IMGQ_QUEUE}:events" | tail -n 1)" = "$1" ]; }
+
+@test "named jobs: events until each is done, exit 0" {
+	a=$(imgq-push a.png)
+	b=$(imgq-push b.png)
+	imgq-watch "$a" "$b" >"$T/out" &
+	w=$!
+	wait_until 5 subscribers 1
+	imgq-pop -n 2 sh -c 'echo out'
+	rc=0
+	wait $w || rc=$?
+	[ "$rc" = 0 ]
+	run -0 sed 's/ on .*//' "$T/out"
+	[ "$output" = "$a active attempt 1
+$a done
+$b active attempt 1
+$b done" ]
+}
+
+@test "a named job that dies: exit 1 with the reason on the line" {
+	a=$(imgq-push a.png)
+	imgq-watch "$a" >"$T/out" &
+	w=$!
+	wait_until 5 subscribers 1
+	imgq-pop sh -c 'exit 65'
+	rc=0
+	wait $w || rc=$?
+	[ "$rc" = 1 ]
+	[ "$(tail -n 1 "$T/out")" = "$a dead exit 65 (EX_DATAERR)" ]
+}
+
+@test "a job already finished prints its state at once" {
+	a=$(imgq-push a.png)
+	imgq-pop true
+	run -0 imgq-watch "$a"
+	[ "$output" = "$a done" ]
+}
+
+@test "-f prints every event of the queue; -t ends the wait (75)" {
+	imgq-watch -f -t 20s >"$T/out" &
+	w=$!
+	wait_until 5 subscribers 1
+	a=$(imgq-push a.png)
+	wait_until 5 grep -qx "$a queued" "$T/out"
+	kill $w
+	run -75 imgq-watch -t 200ms "$a"
+	[ "$output" = "imgq-watch: error: timed out" ]
+}
+
+@test "bad arguments: 64; unknown job: 66; no REDIS_URL: 78" {
+	run -64 imgq-watch notanid
+	[ "${lines[0]}" = "imgq-watch: fatal: not a job id" ]
+	run -66 imgq-watch 0000000000aaaaaaaaaaaaaaaa
+	[ "$output" = "imgq-watch: fatal: no such job: 0000000000aaaaaaaaaaaaaaaa" ]
+	REDIS_URL= run -78 imgq-watch -f
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env bats
+# s3get against the local S3 service.
+
+load helpers/common
+load helpers/s3tools
+
+setup_file() {
+	imgq_setup_file
+	s3_start
+	printf '0123456789abcdef' >"$BATS_FILE_TMPDIR/hex"
+	aws_cli s3 cp --quiet "$BATS_FILE_TMPDIR/hex" "s3://$AWS_BUCKET_NAME/hex"
+}
+
+teardown_file() {
+	imgq_teardown_file
+}
+
+@test "an object to standard output" {
+	run -0 s3get hex
+	[ "$output" = 0123456789abcdef ]
+}
+
+@test "s3get reads what the AWS CLI wrote (multipart too)" {
+	head -c 20000000 /dev/urandom >"$BATS_TEST_TMPDIR/big"
+	run -0 aws_cli s3 cp --quiet "$BATS_TEST_TMPDIR/big" "s3://$AWS_BUCKET_NAME/cli/big"
+	run -0 s3get cli/big "$BATS_TEST_TMPDIR/back"
+	[ "$output" = "" ]
+	cmp "$BATS_TEST_TMPDIR/big" "$BATS_TEST_TMPDIR/back"
+}
+
+@test "a byte range" {
+	run -0 s3get -r 10-12 hex
+	[ "$output" = abc ]
+	run -0 s3get -r 14- hex
+	[ "$output" = ef ]
+}
+
+@test "a range past the end: 65" {
+	run -65 --separate-stderr s3get -r 100-200 hex
+	[ "$output" = "" ]
+	[[ "$stderr" == "s3get: fatal: GET s3://$AWS_BUCKET_NAME/hex: 416 InvalidRange"* ]]
+}
+
+@test "-e with the current ETag: 1 (not modified), with another: the object" {
+	etag=$(aws_cli s3api head-object --bucket "$AWS_BUCKET_NAME" --key hex --query ETag --output text)
+	run -1 --separate-stderr s3get -e "$etag" hex
+	[ "$output" = "" ]
+	[ "$stderr" = "" ]
+	run -0 s3get -e 0123 hex
+	[ "$output" = 0123456789abcdef ]
+}
+
+@test "a file is written under a temporary name and renamed when complete" {
+	run -0 s3get hex "$BATS_TEST_TMPDIR/out"
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = 0123456789abcdef ]
+	run -66 --separate-stderr s3get absent "$BATS_TEST_TMPDIR/out2"
+	[ ! -e "$BATS_TEST_TMPDIR/out2" ]
+	# nothing half-written is left behind
+	run -0 ls -A "$BATS_TEST_TMPDIR"
+	[ "$(printf '%s\n' "$output" | grep -c '^out')" = 1 ]
+}
+
+@test "a missing key: 66" {
+	run -66 --separate-stderr s3get no/such/key
+	[ "$output" = "" ]
+	[ "$stderr" = "s3get: fatal: GET s3://$AWS_BUCKET_NAME/no/such/key: 404 NoSuchKey: The specified key does not exist." ]
+}
+
+@test "a missing bucket: 66" {
+	run -66 --separate-stderr s3get "s3://imgq-no-such-bucket-$RANDOM/k"
+	[[ "$stderr" == "s3get: fatal: GET s3://imgq-no-such-bucket-"*"/k: 404 NoSuchBucket"* ]]
+}
+
+@test "a wrong secret: 77" {
+	run -77 --separate-stderr env AWS_SECRET_ACCESS_KEY=wrong s3get hex
+	[[ "$stderr" == "s3get: fatal: GET s3://$AWS_BUCKET_NAME/hex: 403 SignatureDoesNotMatch: "* ]]
+}
+
+@test "no bucket: 78; usage: 64" {
+	run -78 --separate-stderr env -u AWS_BUCKET_NAME s3get hex
+	[ "$stderr" = "s3get: fatal: no bucket: set AWS_BUCKET_NAME or name it as s3://bucket/key" ]
+	run -64 --separate-stderr s3get
+	[ "$stderr" = "usage: s3get [-Uv] [-A attempts] [-C cafile] [-e etag] [-r first-[last]] [-R retry-time] [-T timeout] key [file]" ]
+	run -64 --separate-stderr s3get -r x hex
+	[ "${stderr%%$'\n'*}" = "s3get: fatal: -r takes first-[last]: 'x'" ]
+}
+
+@test "the upper-case HTTP_PROXY is ignored" {
+	run -0 env HTTP_PROXY=http://127.0.0.1:1 s3get hex
+	[ "$output" = 0123456789abcdef ]
+}
+
+@test "-vv shows the canonical request and string to sign, never the secret" {
+	run -0 --separate-stderr s3get -vv hex
+	[ "$output" = 0123456789abcdef ]
+	[[ "$stderr" == *"s3get: info: canonical request: /$AWS_BUCKET_NAME/hex"* ]]
+	[[ "$stderr" == *"s3get: info: string to sign: AWS4-HMAC-SHA256"* ]]
+	[[ "$stderr" != *"$AWS_SECRET_ACCESS_KEY"* ]]
+}

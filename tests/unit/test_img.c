@@ -1,0 +1,359 @@
+/*
+ * Unit tests of the pure img_ modules: sniffing, header probes, EXIF,
+ * variant syntax, geometry and the decode hint.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+#include "exitcode.h"
+#include "img.h"
+#include "tap.h"
+
+static size_t
+png_chunk(uint8_t *p, const char *type, const uint8_t *d, uint32_t n)
+{
+	static uint32_t tab[256];
+	uint32_t c, k, i;
+
+	if (tab[1] == 0)
+		for (i = 0; i < 256; i++) {
+			c = i;
+			for (k = 0; k < 8; k++)
+				c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+			tab[i] = c;
+		}
+	p[0] = n >> 24;
+	p[1] = n >> 16;
+	p[2] = n >> 8;
+	p[3] = n;
+	memcpy(p + 4, type, 4);
+	if (n > 0)
+		memcpy(p + 8, d, n);
+	c = 0xffffffffu;
+	for (i = 0; i < n + 4; i++)
+		c = tab[(c ^ p[4 + i]) & 0xff] ^ (c >> 8);
+	c ^= 0xffffffffu;
+	p[8 + n] = c >> 24;
+	p[9 + n] = c >> 16;
+	p[10 + n] = c >> 8;
+	p[11 + n] = c;
+	return 12 + n;
+}
+
+static size_t
+make_png(uint8_t *p, uint32_t w, uint32_t h, int with_iend)
+{
+	uint8_t ihdr[13] = { 0 }, idat[8] = { 0x78, 1, 1, 0, 0, 0xff, 0xff, 0 };
+	size_t n = 8;
+
+	memcpy(p, "\x89PNG\r\n\x1a\n", 8);
+	ihdr[0] = w >> 24; ihdr[1] = w >> 16; ihdr[2] = w >> 8; ihdr[3] = w;
+	ihdr[4] = h >> 24; ihdr[5] = h >> 16; ihdr[6] = h >> 8; ihdr[7] = h;
+	ihdr[8] = 8;
+	ihdr[9] = 2;
+	n += png_chunk(p + n, "IHDR", ihdr, 13);
+	n += png_chunk(p + n, "IDAT", idat, 8);
+	if (with_iend)
+		n += png_chunk(p + n, "IEND", NULL, 0);
+	return n;
+}
+
+static void
+test_sniff(void)
+{
+	is_int(img_sniff("\xff\xd8\xff\xe0", 4), IMG_JPEG, "sniff jpeg");
+	is_int(img_sniff("\x89PNG\r\n\x1a\n", 8), IMG_PNG, "sniff png");
+	is_int(img_sniff("GIF89a", 6), IMG_GIF, "sniff gif");
+	is_int(img_sniff("RIFF\0\0\0\0WEBP", 12), IMG_WEBP, "sniff webp");
+	is_int(img_sniff("II*\0", 4), IMG_TIFF, "sniff tiff");
+	is_int(img_sniff("\0\0\0\x18" "ftypheic\0\0\0\0mif1heic", 24),
+	    IMG_HEIC, "sniff heic");
+	is_int(img_sniff("\0\0\0\x18" "ftypavif\0\0\0\0mif1miaf", 24),
+	    IMG_AVIF, "sniff avif");
+	is_int(img_sniff("\0\0\0\x18" "ftypmp42\0\0\0\0isommp42", 24),
+	    IMG_UNKNOWN, "an mp4 is not an image");
+	is_int(img_sniff("  <svg xmlns=", 13), IMG_SVG, "sniff svg");
+	is_int(img_sniff("<?xml version=\"1.0\"?><svg", 25), IMG_SVG,
+	    "sniff svg with a prolog");
+	is_int(img_sniff("push graphic-context\n", 21), IMG_MVG, "sniff mvg");
+	is_int(img_sniff("viewbox 0 0 1 1", 15), IMG_MVG, "sniff mvg viewbox");
+	is_int(img_sniff("%!PS-Adobe", 10), IMG_PS, "sniff ps");
+	is_int(img_sniff("%PDF-1.4", 8), IMG_PDF, "sniff pdf");
+	is_int(img_sniff("hello\n", 6), IMG_TEXT, "sniff text");
+	is_int(img_sniff("\x01\x02\x03", 3), IMG_UNKNOWN, "sniff binary junk");
+	is_int(img_sniff("", 0), IMG_UNKNOWN, "sniff nothing");
+}
+
+static void
+test_probe_png(void)
+{
+	uint8_t b[256];
+	struct img_info in;
+	struct err e;
+	size_t n;
+
+	n = make_png(b, 64250, 64250, 1);
+	ok(img_probe(b, n, &in, &e) == 0, "a minimal png probes");
+	is_int(in.width, 64250, "png width from IHDR");
+	is_int(in.height, 64250, "png height from IHDR");
+	is_int(in.frames, 1, "png frames");
+	{
+		struct img_limits l = { IMG_DECODABLE, 100000000, 32768, 0,
+		    1 };
+
+		ok(img_check(&in, &l, &e) == -1 && e.code == EX_DATAERR,
+		    "64250x64250 is refused by the limits");
+		is_str(e.msg, "image too large: 64250x64250 (limit 100000000 "
+		    "pixels, 32768 a side)", "the reason");
+		l.allow = IMG_FMT_BIT(IMG_JPEG);
+		ok(img_check(&in, &l, &e) == -1 &&
+		    strcmp(e.msg, "input format not allowed: png") == 0,
+		    "the allow-list comes first");
+	}
+	n = make_png(b, 10, 10, 0);
+	ok(img_probe(b, n, &in, &e) == -1, "no IEND is refused");
+	is_str(e.msg, "truncated PNG: no IEND chunk", "no IEND reason");
+	n = make_png(b, 10, 10, 1);
+	b[40] ^= 1;
+	ok(img_probe(b, n, &in, &e) == -1 &&
+	    strncmp(e.msg, "corrupt PNG: CRC mismatch", 25) == 0,
+	    "a flipped bit is a CRC mismatch: %s", e.msg);
+	n = make_png(b, 0, 10, 1);
+	ok(img_probe(b, n, &in, &e) == -1, "zero width is refused");
+	ok(img_probe(b, 20, &in, &e) == -1 && e.code == EX_DATAERR,
+	    "a cut header is refused");
+}
+
+static void
+test_probe_jpeg(void)
+{
+	static const uint8_t sof[] = {
+		0xff, 0xd8, 0xff, 0xe1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0, 0,
+		'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0,
+		1, 0, 6, 0, 0, 0, 0, 0, 0,
+		0xff, 0xc2, 0x00, 0x11, 8, 0x0b, 0xb8, 0x0f, 0xa0, 3,
+		1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1,
+		0xff, 0xd9
+	};
+	uint8_t b[sizeof(sof)];
+	struct img_info in;
+	struct err e;
+
+	ok(img_probe(sof, sizeof(sof), &in, &e) == 0, "a jpeg header probes");
+	is_int(in.width, 4000, "jpeg width from SOF");
+	is_int(in.height, 3000, "jpeg height from SOF");
+	is_int(in.orientation, 6, "orientation from big-endian EXIF");
+	ok(in.progressive, "SOF2 is progressive");
+	{
+		uint32_t w, h;
+
+		img_upright(&in, &w, &h);
+		ok(w == 3000 && h == 4000, "upright swaps for orientation 6");
+	}
+	memcpy(b, sof, sizeof(b));
+	b[42] = 12;
+	ok(img_probe(b, sizeof(b), &in, &e) == -1 &&
+	    strcmp(e.msg, "unsupported JPEG: 12-bit samples") == 0,
+	    "12-bit precision is refused: %s", e.msg);
+	ok(img_probe(sof, 30, &in, &e) == -1 &&
+	    strcmp(e.msg, "truncated JPEG header") == 0,
+	    "a cut segment is refused");
+	memcpy(b, sof, sizeof(b));
+	b[4] = 0xff;
+	ok(img_probe(b, sizeof(b), &in, &e) == -1, "a segment past the end");
+}
+
+static void
+test_probe_gif(void)
+{
+	static const uint8_t gif[] = {
+		'G', 'I', 'F', '8', '9', 'a', 10, 0, 5, 0, 0, 0, 0,
+		0x2c, 0, 0, 0, 0, 10, 0, 5, 0, 0, 2, 2, 0x4c, 0x01, 0,
+		0x2c, 0, 0, 0, 0, 10, 0, 5, 0, 0, 2, 2, 0x4c, 0x01, 0,
+		0x3b
+	};
+	struct img_info in;
+	struct err e;
+
+	ok(img_probe(gif, sizeof(gif), &in, &e) == 0, "a gif probes");
+	is_int(in.frames, 2, "gif frame count");
+	is_int(in.width, 10, "gif width");
+	ok(img_probe(gif, 26, &in, &e) == -1 &&
+	    strcmp(e.msg, "truncated GIF: image data") == 0,
+	    "a gif cut in its data: %s", e.msg);
+	ok(img_probe(gif, 28, &in, &e) == 0 && in.frames == 1,
+	    "a gif without a trailer after a whole frame is accepted");
+}
+
+static void
+test_exif(void)
+{
+	uint8_t le[] = { 'I', 'I', 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0,
+	    1, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0 };
+	uint8_t be[] = { 'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3,
+	    0, 0, 0, 1, 0, 5, 0, 0, 0, 0, 0, 0 };
+
+	is_int(img_exif_orientation(le, sizeof(le)), 8, "little-endian 8");
+	is_int(img_exif_orientation(be, sizeof(be)), 5, "big-endian 5");
+	ok(img_exif_reset(le, sizeof(le)), "reset finds the tag");
+	is_int(img_exif_orientation(le, sizeof(le)), 1, "reset to 1 (le)");
+	ok(img_exif_reset(be, sizeof(be)), "reset finds the tag (be)");
+	is_int(img_exif_orientation(be, sizeof(be)), 1, "reset to 1 (be)");
+	le[8] = 200;	/* entry count past the end */
+	is_int(img_exif_orientation(le, sizeof(le)), 1, "malformed IFD: 1");
+	is_int(img_exif_orientation(le, 4), 1, "short block: 1");
+}
+
+static void
+test_variant(void)
+{
+	struct img_variant v;
+	struct err e;
+
+	ok(img_variant_parse("large:1024x1024", &v, &e) == 0, "minimal");
+	ok(strcmp(v.name, "large") == 0 && v.width == 1024 &&
+	    v.height == 1024 && v.mode == IMG_FIT && v.format == IMG_JPEG &&
+	    v.quality == 85 && !v.enlarge && !v.progressive,
+	    "defaults: fit, jpeg, q85");
+	is_str(img_variant_ext(&v), "jpg", "jpeg extension");
+	ok(img_variant_parse("t:256x256:fill:webp", &v, &e) == 0 &&
+	    v.mode == IMG_FILL && v.format == IMG_WEBP && v.quality == 80,
+	    "webp defaults to q80");
+	ok(img_variant_parse("b:1200x300:q70:northeast:fill:enlarge:png", &v,
+	    &e) == 0 && v.gravity == IMG_NORTHEAST && v.quality == 70 &&
+	    v.enlarge && v.format == IMG_PNG, "fields in any order");
+	ok(img_variant_parse("w:800x", &v, &e) == 0 && v.width == 800 &&
+	    v.height == 0, "width only");
+	ok(img_variant_parse("h:x600:progressive", &v, &e) == 0 &&
+	    v.height == 600 && v.progressive, "height only, progressive");
+	ok(img_variant_parse("x:0x10", &v, &e) == -1 && e.code == EX_USAGE,
+	    "zero side");
+	ok(img_variant_parse("x:16385x10", &v, &e) == -1, "side too large");
+	ok(img_variant_parse("x:10x10x10", &v, &e) == -1, "two x");
+	ok(img_variant_parse("x:010x10", &v, &e) == -1, "leading zero");
+	ok(img_variant_parse(":10x10", &v, &e) == -1, "empty name");
+	ok(img_variant_parse("a/b:10x10", &v, &e) == -1, "slash in name");
+	ok(img_variant_parse("a:10x10:png:progressive", &v, &e) == -1,
+	    "progressive png");
+	ok(img_variant_parse("a:10x10:q0", &v, &e) == -1, "q0");
+	ok(img_variant_parse("a:10x10:jpeg:png", &v, &e) == -1 &&
+	    strcmp(e.msg, "variant field given twice: png") == 0,
+	    "two formats");
+	ok(img_variant_parse("a:10x:exact", &v, &e) == -1, "exact needs both");
+	ok(img_variant_parse("a:10x10:", &v, &e) == -1, "empty field");
+	ok(img_variant_parse("a", &v, &e) == -1, "no size");
+}
+
+static void
+geom(const char *spec, uint32_t sw, uint32_t sh, struct img_geom *g)
+{
+	struct img_variant v;
+	struct err e;
+
+	if (img_variant_parse(spec, &v, &e) == -1) {
+		printf("# %s: %s\n", spec, e.msg);
+		memset(g, 0, sizeof(*g));
+		return;
+	}
+	img_variant_geom(&v, sw, sh, g);
+}
+
+static void
+test_geom(void)
+{
+	struct img_geom g;
+
+	geom("a:1024x1024", 6000, 4000, &g);
+	ok(g.scale_w == 1024 && g.scale_h == 683 && g.crop_w == 1024 &&
+	    g.crop_h == 683, "fit landscape: 1024x683");
+	geom("a:1024x1024", 3024, 4032, &g);
+	ok(g.scale_w == 768 && g.scale_h == 1024, "fit portrait: 768x1024");
+	geom("a:1024x1024", 500, 300, &g);
+	ok(g.scale_w == 500 && g.scale_h == 300, "fit never enlarges");
+	geom("a:1000x1000:enlarge", 500, 300, &g);
+	ok(g.scale_w == 1000 && g.scale_h == 600, "fit enlarges on request");
+	geom("a:256x256:fill", 6000, 4000, &g);
+	ok(g.scale_w == 384 && g.scale_h == 256 && g.crop_w == 256 &&
+	    g.crop_h == 256 && g.crop_x == 64 && g.crop_y == 0,
+	    "fill centre: %ux%u+%u+%u", g.crop_w, g.crop_h, g.crop_x,
+	    g.crop_y);
+	geom("a:256x256:fill:east", 6000, 4000, &g);
+	ok(g.crop_x == 128 && g.crop_y == 0, "fill east");
+	geom("a:100x100:fill:south", 300, 900, &g);
+	ok(g.scale_w == 100 && g.scale_h == 300 && g.crop_y == 200,
+	    "fill south");
+	geom("a:400x400:fill", 160, 100, &g);
+	ok(g.scale_w == 160 && g.scale_h == 100 && g.crop_w == 100 &&
+	    g.crop_h == 100 && g.crop_x == 30, "fill without enlarge");
+	geom("a:123x45:exact", 160, 100, &g);
+	ok(g.scale_w == 123 && g.scale_h == 45 && g.crop_w == 123,
+	    "exact");
+	geom("a:50x", 160, 100, &g);
+	ok(g.scale_w == 50 && g.scale_h == 31, "width only: 50x31");
+	geom("a:x40", 160, 100, &g);
+	ok(g.scale_w == 64 && g.scale_h == 40, "height only: 64x40");
+	geom("a:100x10", 10000, 1, &g);
+	ok(g.scale_w == 100 && g.scale_h == 1, "a sliver keeps 1 pixel");
+}
+
+static void
+test_hint(void)
+{
+	struct img_variant v[2];
+	struct img_info in;
+	struct err e;
+	uint32_t w, h;
+
+	memset(&in, 0, sizeof(in));
+	in.width = 6000;
+	in.height = 4000;
+	in.orientation = 1;
+	(void)img_variant_parse("a:1024x1024", &v[0], &e);
+	(void)img_variant_parse("b:256x256:fill", &v[1], &e);
+	img_decode_hint(&in, v, 2, 1.0, &w, &h);
+	ok(w == 1024 && h == 683, "hint is the largest variant: %ux%u", w, h);
+	in.orientation = 6;
+	img_decode_hint(&in, v, 2, 1.0, &w, &h);
+	ok(w == 1024 && h == 683, "hint in stored orientation: %ux%u", w, h);
+	in.orientation = 1;
+	img_decode_hint(&in, v, 2, 2.0, &w, &h);
+	ok(w == 2048 && h == 1366, "hint with a margin: %ux%u", w, h);
+	(void)img_variant_parse("c:6000x6000", &v[0], &e);
+	img_decode_hint(&in, v, 1, 1.0, &w, &h);
+	ok(w == 0 && h == 0, "no hint when the full size is needed");
+}
+
+static void
+test_formats(void)
+{
+	unsigned set;
+	struct err e;
+
+	ok(img_format_list("jpeg,png", &set, &e) == 0 &&
+	    set == (IMG_FMT_BIT(IMG_JPEG) | IMG_FMT_BIT(IMG_PNG)),
+	    "a format list");
+	ok(img_format_list("jpg,heif", &set, &e) == 0 &&
+	    set == (IMG_FMT_BIT(IMG_JPEG) | IMG_FMT_BIT(IMG_HEIC)),
+	    "aliases");
+	ok(img_format_list("svg", &set, &e) == -1 && e.code == EX_USAGE,
+	    "svg cannot be allowed");
+	ok(img_format_list("png,,jpeg", &set, &e) == -1, "empty item");
+	is_str(img_format_name(IMG_NFORMATS), "unknown", "out of range");
+}
+
+int
+main(void)
+{
+	test_sniff();
+	test_probe_png();
+	test_probe_jpeg();
+	test_probe_gif();
+	test_exif();
+	test_variant();
+	test_geom();
+	test_hint();
+	test_formats();
+	return tap_done();
+}

@@ -1,0 +1,87 @@
+/* REDIS_URL parsing: the forms of DESIGN.md and what must be refused. */
+#include <string.h>
+
+#include "exitcode.h"
+#include "q.h"
+#include "tap.h"
+
+static void
+good(const char *url, int is_unix, const char *host, int port,
+    const char *path, const char *user, const char *pass, int db)
+{
+	struct q_url u;
+	struct err e;
+
+	err_clear(&e);
+	if (!ok(q_url_parse(url, &u, &e) == 0, "parses %s", url)) {
+		printf("#   %s\n", e.msg);
+		return;
+	}
+	is_int(u.is_unix, is_unix, "%s: unix", url);
+	is_str(u.host, host, "%s: host", url);
+	is_int(u.port, port, "%s: port", url);
+	is_str(u.path, path, "%s: path", url);
+	is_str(u.user, user, "%s: user", url);
+	is_str(u.pass, pass, "%s: password", url);
+	is_int(u.db, db, "%s: db", url);
+}
+
+static void
+bad(const char *url, const char *msg)
+{
+	struct q_url u;
+	struct err e;
+
+	err_clear(&e);
+	ok(q_url_parse(url, &u, &e) == -1 && e.code == EX_CONFIG,
+	    "refuses %s", url);
+	is_str(e.msg, msg, "message for %s", url);
+	ok(strstr(e.msg, "s3cret") == NULL, "no password in the message");
+}
+
+int
+main(void)
+{
+	good("redis://127.0.0.1:6379/0", 0, "127.0.0.1", 6379, "", "", "", 0);
+	good("redis://localhost", 0, "localhost", 6379, "", "", "", 0);
+	good("redis://h:7000/15", 0, "h", 7000, "", "", "", 15);
+	good("redis://h/", 0, "h", 6379, "", "", "", 0);
+	good("redis://:s3cret@h:1/2", 0, "h", 1, "", "", "s3cret", 2);
+	good("redis://alice:s3cret@h:1", 0, "h", 1, "", "alice", "s3cret", 0);
+	good("redis://s3cret@h", 0, "h", 6379, "", "", "s3cret", 0);
+	good("redis://u:p%40ss%3a@h", 0, "h", 6379, "", "u", "p@ss:", 0);
+	good("redis://u:p@ss@h", 0, "h", 6379, "", "u", "p@ss", 0);
+	good("redis://[::1]:6380/3", 0, "::1", 6380, "", "", "", 3);
+	good("redis://[::1]", 0, "::1", 6379, "", "", "", 0);
+	good("unix:///run/redis/redis.sock", 1, "", 6379,
+	    "/run/redis/redis.sock", "", "", 0);
+	good("unix:///tmp/r.sock?db=4", 1, "", 6379, "/tmp/r.sock", "", "",
+	    4);
+	bad("", "REDIS_URL is empty");
+	bad("http://h", "REDIS_URL: must begin with redis:// or unix://");
+	bad("rediss://h", "REDIS_URL: rediss:// (TLS) is not supported");
+	bad("redis://", "REDIS_URL: missing or long host");
+	bad("redis://:s3cret@", "REDIS_URL: missing or long host");
+	bad("redis://h:0", "REDIS_URL: bad port");
+	bad("redis://h:65536", "REDIS_URL: bad port");
+	bad("redis://h:12x", "REDIS_URL: bad port");
+	bad("redis://h:", "REDIS_URL: bad port");
+	bad("redis://h/x", "REDIS_URL: bad database number");
+	bad("redis://h/1/2", "REDIS_URL: bad database number");
+	bad("redis://h/-1", "REDIS_URL: bad database number");
+	bad("redis://h h", "REDIS_URL: bad character in host");
+	bad("redis://[::1", "REDIS_URL: unterminated [address]");
+	bad("redis://[::1]x", "REDIS_URL: junk after [address]");
+	bad("redis://u:s3cret%zz@h", "REDIS_URL: password too long or malformed");
+	bad("redis://u:s3cret%00@h", "REDIS_URL: password too long or malformed");
+	bad("redis://u:s3cret%4@h", "REDIS_URL: password too long or malformed");
+	bad("unix://", "REDIS_URL: unix:// needs an absolute socket path");
+	bad("unix://rel.sock", "REDIS_URL: unix:// needs an absolute socket path");
+	bad("unix:///s?db=x", "REDIS_URL: unix:// takes only ?db=N");
+	bad("unix:///s?x=1", "REDIS_URL: unix:// takes only ?db=N");
+	ok(q_queue_valid("imgq") && q_queue_valid("a.b-c_D9"), "queue names");
+	ok(!q_queue_valid("") && !q_queue_valid("a b") &&
+	    !q_queue_valid("a{b}") && !q_queue_valid("a:b"),
+	    "bad queue names");
+	return tap_done();
+}
