@@ -106,3 +106,20 @@ AWS_REGION=us-east-1
 AWS_SECRET_ACCESS_KEY=
 REDIS_URL=redis://127.0.0.1:6379/0" ]
 }
+
+@test "etc/imgq.env.example names every variable the programs read" {
+	local v missing=()
+	# String literals of the C sources (env_*("X"), getenv("X"), paths
+	# named by variable) and the variables of the shell programs.
+	while read -r v; do
+		grep -qw -- "$v" "$IMGQ_TOP/etc/imgq.env.example" || missing+=("$v")
+	done < <({
+		grep -rhoE '"(AWS|IMGQ|REDIS)_[A-Z0-9_]+"' "$IMGQ_TOP"/src |
+			tr -d '"'
+		grep -rhoE '(env_[a-z_]+|getenv)\("[A-Za-z_][A-Za-z0-9_]*"' \
+			"$IMGQ_TOP"/src | sed -E 's/.*\("//; s/"$//'
+		grep -hoE '\$\{?(AWS|IMGQ|REDIS)_[A-Z0-9_]+' \
+			"$IMGQ_TOP"/scripts/imgq-* | sed -E 's/^\$\{?//'
+	} | grep -vxE 'HOME' | sort -u)
+	[ "${#missing[@]}" = 0 ] || { echo "not in imgq.env.example: ${missing[*]}"; false; }
+}

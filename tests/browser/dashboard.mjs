@@ -148,11 +148,12 @@ try {
 	if (shot)
 		await page.screenshot({ path: shot, fullPage: true });
 } catch (e) {
-	if (/^Bail out!/.test(e.message))
+	if (/^Bail out!/.test(e.message)) {
 		console.log(e.message);
-	else
+	} else {
 		console.log(`not ok ${++n} - the browser session: ${e.message}`);
-	failed++;
+		failed++;
+	}
 	code = 1;
 } finally {
 	await ctx.close().catch(() => {});
