@@ -181,7 +181,7 @@ info() { # file var: "format W H"
 	run -0 rcli hget "{imgq}:job:$id" stderr
 	local tail=${lines[-1]}
 	[ -n "$tail" ]
-	grep -qF "# failure monkey12.jpg: Failed: $tail ($err)" "$BATS_FILE_TMPDIR/tap"
+	grep -qF "# failure monkey12.jpg: Failed: $tail — $err" "$BATS_FILE_TMPDIR/tap"
 	run -0 rcli zscore "{imgq}:dead" "$id"
 }
 

@@ -467,7 +467,7 @@
 		var tail = lastLine(rec.stderr);
 		var err = rec.error ? String(rec.error) : '';
 		if (tail && err)
-			return tail + ' (' + err + ')';
+			return tail + ' \u2014 ' + err;
 		return tail || err || rec.reason || '';
 	}
 

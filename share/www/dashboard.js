@@ -216,7 +216,7 @@
 			var tail = pick(d, ['stderr']);
 			tail = tail ? String(tail).trim().split('\n').pop() : '';
 			var rc = cell(tr, 'Reason', 'reason', tail ? tail +
-			    (reason ? ' (' + reason + ')' : '') : String(reason ||
+			    (reason ? ' \u2014 ' + reason : '') : String(reason ||
 			    'no reason recorded'));
 			var code = pick(d, ['exit', 'exit_code']);
 			var sig = pick(d, ['signal']);
