@@ -10,7 +10,9 @@ setup_file() {
 
 # One CGI request (no Redis or S3 needed for the pages); prints the answer.
 cgi() { # method path
-	env -i PATH="$PATH" GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD="$1" \
+	env -i PATH="$PATH" ASAN_OPTIONS="${ASAN_OPTIONS:-}" \
+		UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
+		GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD="$1" \
 		PATH_INFO="$2" SCRIPT_NAME= IMGQ_RECV_WWW="${WWW:-$IMGQ_TOP/share/www}" \
 		IMGQ_RECV_LOG=stderr imgq-recv </dev/null 2>/dev/null
 }
