@@ -25,6 +25,7 @@ setup_file() {
 		printf 'AWS_BUCKET_NAME=%s\n' "$AWS_BUCKET_NAME"
 		printf 'AWS_EC2_METADATA_DISABLED=true\n'
 		printf 'IMGQ_RECV_WWW=%s\n' "$IMGQ_TOP/share/www"
+		printf 'IMGQ_PRESETS=%s\n' "$IMGQ_TOP/etc/presets"
 	} >"$DD/imgq.env"
 	chmod 644 "$DD/imgq.env"
 	gen etc/imgq-recv.cgi >"$DD/imgq-recv.cgi"
@@ -394,7 +395,7 @@ unit() { # file key
 	# The line has a quoted probe ("imgq-stat depth"), as systemd reads it.
 	eval "start \"\$DD/workers.log\" $exe"
 	for id in $ids; do
-		wait_until 120 job_done "$id"
+		wait_until 300 job_done "$id" || { tail -5 "$DD/workers.log"; false; }
 	done
 	run -0 rcli hget "{imgq}:job:$id" outputs
 	[ "${lines[0]}" = "processed/$id/large.jpg" ]

@@ -38,6 +38,8 @@ setup_file() {
 	# The web processes share their counters and recent uploads (the
 	# dashboard's list), as a pool should.
 	export IMGQ_RECV_METRICS_FILE=$BATS_FILE_TMPDIR/metrics
+	# A body limit the large test image exceeds (the others fit).
+	export IMGQ_RECV_MAX_BODY=2M
 	E2E_PORT=$(free_port)
 	export E2E_PORT E2E_URL=http://127.0.0.1:$E2E_PORT/
 	E2E_PIDS=$BATS_FILE_TMPDIR/pids
@@ -76,8 +78,9 @@ setup() {
 IMAGES=(opencv_baboon.jpg mate_GreenMeadow.jpg skimage_astronaut.png)
 
 BAD=$MALFORMED/libjpeg-turbo/monkey12.jpg
+BIG=$CORPUS/derived_mosaic_6000x4000.jpg
 
-@test "chromium: three images end as thumbnails on the page, a text file is refused, a corrupt JPEG fails" {
+@test "chromium: three images end as thumbnails on the page, a text file (415) and a large file (413) are refused, a corrupt JPEG fails" {
 	local f args=()
 	for f in "${IMAGES[@]}"; do
 		args+=("$CORPUS/$f")
@@ -85,14 +88,15 @@ BAD=$MALFORMED/libjpeg-turbo/monkey12.jpg
 	printf 'These are notes, not an image.\n' >"$BATS_FILE_TMPDIR/notes.txt"
 	run node "$BROWSER/upload.mjs" -w 180 \
 		-o "$BATS_FILE_TMPDIR/page.png" \
-		-r "$BATS_FILE_TMPDIR/notes.txt" -f "$BAD" "$E2E_URL" "${args[@]}"
+		-r "$BATS_FILE_TMPDIR/notes.txt" -r "$BIG" -f "$BAD" "$E2E_URL" "${args[@]}"
 	printf '%s\n' "$output" >"$BATS_FILE_TMPDIR/tap"
 	printf '%s\n' "$output"
 	[ "$status" = 0 ]
-	[ "${lines[0]}" = "1..8" ]
-	[ "$(grep -c '^ok ' "$BATS_FILE_TMPDIR/tap")" = 8 ]
+	[ "${lines[0]}" = "1..9" ]
+	[ "$(grep -c '^ok ' "$BATS_FILE_TMPDIR/tap")" = 9 ]
 	! grep -q '^not ok' "$BATS_FILE_TMPDIR/tap"
 	grep -q "^# refusal notes.txt: Refused (415 " "$BATS_FILE_TMPDIR/tap"
+	grep -q "^# refusal $(basename "$BIG"): Refused (413 " "$BATS_FILE_TMPDIR/tap"
 	[ -s "$BATS_FILE_TMPDIR/page.png" ]
 	touch "$BATS_FILE_TMPDIR/uploaded"
 }
@@ -155,12 +159,12 @@ info() { # file var: "format W H"
 	[ "$n" = 6 ]
 }
 
-@test "nothing of the refused text file was stored" {
+@test "nothing of the refused files was stored" {
 	[ -f "$BATS_FILE_TMPDIR/uploaded" ] ||
 		skip "needs the browser upload (test 1), which failed"
 	run -0 aws_cli s3api list-objects-v2 --bucket "$AWS_BUCKET_NAME" \
 		--prefix uploads/ --query 'length(Contents)'
-	# Three images and the corrupt JPEG; not the text file.
+	# Three images and the corrupt JPEG; not the refused files.
 	[ "$output" = 4 ]
 }
 
