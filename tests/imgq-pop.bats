@@ -236,3 +236,55 @@ processed/x/small.jpg" ]
 	IMGQ_REDIS_RETRY=300ms REDIS_URL="redis://127.0.0.1:$port/0" run -75 imgq-pop true
 	[ "$output" = "imgq-pop: fatal: unable to connect to 127.0.0.1:$port: Connection refused" ]
 }
+
+@test "the command's environment keeps ours (IMGQ_ variables too) and the job's win" {
+	id=$(imgq-push -f queue_note=x a.png)
+	run -0 env -i IMGQ_FIRST=1 IMGQ_SRC=stale PATH="$PATH" REDIS_URL="$REDIS_URL" \
+	    ASAN_OPTIONS="${ASAN_OPTIONS-}" UBSAN_OPTIONS="${UBSAN_OPTIONS-}" \
+	    IMGQ_QUEUE="$IMGQ_QUEUE" imgq-pop sh -c 'echo "$IMGQ_FIRST $IMGQ_SRC $IMGQ_QUEUE_NOTE"'
+	[ "$output" = "" ]
+	[ "$(field "$id" outputs)" = "1 a.png x" ]
+}
+
+@test "the lease is extended while the command runs: a job longer than its lease is not handed out twice" {
+	id=$(imgq-push a.png)
+	imgq-pop -L 1s sh -c "touch $T/s; sleep 2.5; echo once" &
+	p=$!
+	wait_until 5 test -e "$T/s"
+	# Past the lease: the heartbeat keeps it; nothing to reap, nothing to take.
+	run -1 imgq-pop -L 1s -w 2s sh -c 'echo twice'
+	run -0 imgq-stat reap
+	[ "$output" = 0 ]
+	rc=0; wait $p || rc=$?
+	[ "$rc" = 0 ]
+	[ "$(field "$id" outputs)" = once ]
+	[ "$(field "$id" attempts)" = 1 ]
+}
+
+@test "a command that leaves a process writing to its output does not hold the worker" {
+	id=$(imgq-push a.png)
+	run -0 timeout 10 imgq-pop sh -c '(while :; do echo more; sleep 0.05; done) & echo main'
+	[ "$(state "$id")" = done ]
+	field "$id" outputs | grep -qx main
+}
+
+@test "no descriptors left for the command's pipes: 71, the job goes back" {
+	id=$(imgq-push a.png)
+	# Room for the self-pipe and the Redis socket, not for more.
+	run -71 sh -c 'free=0 l=0
+	    while [ $free -lt 3 ]; do
+		[ -e /proc/$$/fd/$l ] || free=$((free + 1)); l=$((l + 1))
+	    done
+	    ulimit -n $l; exec imgq-pop true'
+	[[ "$output" == "imgq-pop: fatal: job $id: pipe: Too many open files" ]]
+	[ "$(state "$id")" = queued ]
+	[ "$(field "$id" attempts)" = 0 ]
+}
+
+@test "a command not found in PATH: 78 at once, no job taken" {
+	id=$(imgq-push a.png)
+	run -78 imgq-pop no-such-worker-command
+	[ "$output" = "imgq-pop: fatal: cannot run no-such-worker-command: No such file or directory" ]
+	[ "$(state "$id")" = queued ]
+	[ "$(rcli zcard "{$IMGQ_QUEUE}:consumers")" = 0 ]
+}

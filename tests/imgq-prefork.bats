@@ -181,6 +181,9 @@ restart in 800ms" ]
 }
 
 @test "-l unix:PATH: children answer on the socket, removed at the end" {
+	# A socket file left behind by a dead server is replaced.
+	"$PY" -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$D/s"
+	[ -S "$D/s" ]
 	start_pf -l "unix:$D/s" -n 2 -- "$RESP"
 	wait_until 10 nkids 2 http-responder
 	run -0 curl -sS --max-time 5 --unix-socket "$D/s" http://x/
@@ -417,6 +420,20 @@ os.execvp("sleep", ["sleep", "1000"])' "$D/fds"
 	wait_until 10 log_has "reload: generation 3 running"
 	nkids 2
 	! kids | grep -Fxq -f "$D/old"
+	stop_pf TERM
+	[ "$STATUS" = 0 ]
+}
+
+@test "a halted child stays down until a reload starts it again" {
+	touch "$D/halt-1"
+	start_pf -n 2 -- sh -c '[ -e "$0/halt-$IMGQ_PREFORK_SLOT" ] && exit 77; exec sleep 1000' "$D"
+	wait_until 10 log_has "exit 77, halt; not restarted"
+	wait_until 10 nkids 1
+	rm "$D/halt-1"
+	kill -HUP "$PF"
+	wait_until 10 nkids 2
+	wait_until 10 log_has "reload: generation 2 running"
+	[ "$(grep -c 'child 1 started' "$LOG")" = 2 ]
 	stop_pf TERM
 	[ "$STATUS" = 0 ]
 }

@@ -134,3 +134,29 @@ field() { imgq-stat job -f "$2" "$1"; }
 	kill $srv
 	wait $srv || true
 }
+
+readonly_errors() {
+	rcli info errorstats | sed -n 's/^errorstat_READONLY:count=\([0-9]*\).*/\1/p' | tr -d '\r'
+}
+readonly_more_than() { [ "$(readonly_errors)" -gt "$1" ]; }
+
+@test "READONLY (a replica, as in a failover) is retried: 75 after the bound, success when a master is back" {
+	port=$(free_port)
+	rcli replicaof 127.0.0.1 "$port" >/dev/null
+	IMGQ_REDIS_RETRY=300ms run -75 imgq-push a.png
+	[[ "$output" == "imgq-push: fatal: Redis: READONLY You can't write against a read only replica. script: "* ]]
+	n=$(readonly_errors)
+	IMGQ_REDIS_RETRY=30s imgq-push b.png >"$T/out" 2>"$T/err" &
+	p=$!
+	wait_until 10 readonly_more_than "$n"
+	rcli replicaof no one >/dev/null
+	rc=0; wait $p || rc=$?
+	[ "$rc" = 0 ]
+	[ "$(imgq-stat job -f src "$(cat "$T/out")")" = b.png ]
+	[ "$(cat "$T/err")" = "" ]
+}
+
+@test "standard output that cannot be written: 71" {
+	run -71 sh -c 'imgq-push a.png >/dev/full'
+	[ "$output" = "imgq-push: fatal: standard output: No space left on device" ]
+}

@@ -183,3 +183,11 @@ consumers	0" ]
 	[ "$output" = "imgq-stat: fatal: REDIS_URL is not set" ]
 	REDIS_URL=redis://a:b:c@ run -78 imgq-stat
 }
+
+@test "Redis down 75, refused credentials 77" {
+	port=$(free_port)
+	IMGQ_REDIS_RETRY=200ms REDIS_URL="redis://127.0.0.1:$port" run -75 imgq-stat depth
+	[ "$output" = "imgq-stat: fatal: unable to connect to 127.0.0.1:$port: Connection refused" ]
+	REDIS_URL="redis://nobody:x@127.0.0.1:$REDIS_PORT" run -77 imgq-stat depth
+	[[ "$output" == "imgq-stat: fatal: 127.0.0.1:$REDIS_PORT: AUTH: Redis refused the credentials: WRONGPASS"* ]]
+}

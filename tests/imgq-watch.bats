@@ -73,3 +73,25 @@ $b done" ]
 	[ "$output" = "imgq-watch: fatal: no such job: 0000000000aaaaaaaaaaaaaaaa" ]
 	REDIS_URL= run -78 imgq-watch -f
 }
+
+@test "a Redis restart: imgq-watch reconnects, warns, and still sees the end" {
+	a=$(imgq-push a.png)
+	imgq-watch "$a" >"$T/out" 2>"$T/err" &
+	w=$!
+	wait_until 5 subscribers 1
+	kill -9 "$(cat "$IMGQ_TEST_REDIS_DIR/redis.pid")"
+	rm -f "$IMGQ_TEST_REDIS_DIR/redis.pid"
+	"$IMGQ_TOP/scripts/redis-local" start "$IMGQ_TEST_REDIS_DIR" >/dev/null
+	wait_until 10 subscribers 1
+	IMGQ_REDIS_RETRY=10s imgq-pop true
+	rc=0
+	wait $w || rc=$?
+	[ "$rc" = 0 ]
+	[ "$(tail -n 1 "$T/out")" = "$a done" ]
+	[ "$(cat "$T/err")" = "imgq-watch: warning: reconnected to Redis; events in between may be missed" ]
+}
+
+@test "refused credentials: 77" {
+	REDIS_URL="redis://nobody:x@127.0.0.1:$REDIS_PORT" run -77 imgq-watch -f
+	[[ "$output" == "imgq-watch: fatal: 127.0.0.1:$REDIS_PORT: AUTH: Redis refused the credentials: WRONGPASS"* ]]
+}

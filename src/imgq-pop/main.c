@@ -5,6 +5,7 @@
 #define _DEFAULT_SOURCE
 
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -46,6 +47,7 @@ struct conf {
 	uint64_t	 lease_ms, time_limit_ms, kill_after_ms, grace_ms;
 	uint64_t	 backoff_ms, backoff_max_ms, retention_ms, redis_retry_ms;
 	char		**cmd;
+	char		*path;		/* of cmd[0], found at start */
 };
 
 /* One run of the command. */
@@ -254,9 +256,20 @@ parse_args(int argc, char **argv, struct conf *c)
 
 /* ----- the child ----- */
 
+/* Frees an environment of job_env: its first n strings are its own. */
+static void
+free_env(char **env, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(env[i]);
+	free(env);
+}
+
 /* The command's environment: ours, with the job's variables set. */
 static char **
-job_env(const struct conf *c, const struct q_job *job)
+job_env(const struct conf *c, const struct q_job *job, size_t *nmine)
 {
 	char **env, name[JOB_FIELD_NAME_MAX + 8], *s, num[24];
 	size_t n, i, k, nl, cap;
@@ -298,14 +311,17 @@ job_env(const struct conf *c, const struct q_job *job)
 			vl = strlen(val);
 		}
 		nl = strlen(nm);
-		if ((s = malloc(nl + vl + 2)) == NULL)
+		if ((s = malloc(nl + vl + 2)) == NULL) {
+			free_env(env, k);
 			return NULL;
+		}
 		memcpy(s, nm, nl);
 		s[nl] = '=';
 		memcpy(s + nl + 1, val, vl);
 		s[nl + 1 + vl] = '\0';
 		env[k++] = s;
 	}
+	*nmine = k;
 	/* Then ours, except what the job sets. */
 	for (i = 0; i < n; i++) {
 		size_t j, el = strcspn(environ[i], "=");
@@ -321,12 +337,20 @@ job_env(const struct conf *c, const struct q_job *job)
 	return env;
 }
 
-static void
-child(char **cmd, char **env, int out, int errfd, int execfd)
+/* The exec error of the last child (vfork: the child shares our memory). */
+static volatile int exec_errno;
+
+/*
+ * In the child of vfork(2): only system calls, no memory of ours changed
+ * but exec_errno, then exec or _exit.  (vfork spares the copy of the page
+ * tables and the copy-on-write faults of fork for each job.)
+ */
+static void __attribute__((noreturn))
+child(const char *path, char **cmd, char **env, int out, int errfd)
 {
 	sigset_t none;
 	struct sigaction sa;
-	int fd, saved;
+	int fd;
 
 	(void)setpgid(0, 0);
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -344,18 +368,81 @@ child(char **cmd, char **env, int out, int errfd, int execfd)
 		(void)dup2(fd, 0);
 		(void)close(fd);
 	}
-	if (dup2(out, 1) == -1 || dup2(errfd, 2) == -1)
-		_exit(EX_OSERR);
+	if (dup2(out, 1) == -1 || dup2(errfd, 2) == -1) {
+		exec_errno = errno;
+		_exit(127);
+	}
 	if (out > 2)
 		(void)close(out);
 	if (errfd > 2)
 		(void)close(errfd);
-	environ = env;
-	execvp(cmd[0], cmd);
-	saved = errno;
-	if (write(execfd, &saved, sizeof(saved)) == -1)
-		_exit(126);
+	execve(path, cmd, env);
+	exec_errno = errno;
 	_exit(127);
+}
+
+/*
+ * Starts the command; returns its pid, or -1.  All signals are blocked
+ * across vfork so that no handler of ours runs in the child.
+ */
+static pid_t
+spawn(const char *path, char **cmd, char **env, int out, int errfd,
+    int *err_out)
+{
+	sigset_t all, old;
+	pid_t pid;
+
+	sigfillset(&all);
+	(void)sigprocmask(SIG_BLOCK, &all, &old);
+	exec_errno = 0;
+	pid = vfork();
+	if (pid == 0)
+		child(path, cmd, env, out, errfd);
+	*err_out = pid == -1 ? errno : exec_errno;
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	return pid;
+}
+
+/*
+ * The command's path, searched in PATH once at start (as execvp would);
+ * NULL with errno set when there is none.
+ */
+static char *
+find_cmd(const char *name)
+{
+	const char *path = env_str("PATH"), *p, *end;
+	char *full;
+	size_t n, nl = strlen(name);
+	int saved = ENOENT;
+
+	if (strchr(name, '/') != NULL)
+		return strdup(name);
+	if (path == NULL)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path;; p = end + 1) {
+		end = strchr(p, ':');
+		n = end != NULL ? (size_t)(end - p) : strlen(p);
+		if ((full = malloc(n + nl + 3)) == NULL)
+			return NULL;
+		if (n == 0)
+			full[0] = '.', n = 1;
+		else
+			memcpy(full, p, n);
+		full[n] = '/';
+		memcpy(full + n + 1, name, nl + 1);
+		if (access(full, X_OK) == 0) {
+			struct stat st;
+
+			if (stat(full, &st) == 0 && S_ISREG(st.st_mode))
+				return full;
+		} else if (errno == EACCES)
+			saved = EACCES;
+		free(full);
+		if (end == NULL)
+			break;
+	}
+	errno = saved;
+	return NULL;
 }
 
 /* ----- the parent's watch over the child ----- */
@@ -454,40 +541,37 @@ static int
 run_job(const struct conf *c, struct q *q, const struct q_job *job,
     struct run *r, struct err *e)
 {
-	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, exp[2] = { -1, -1 };
+	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	struct pollfd pfd[3];
 	uint64_t now, next_beat, limit = 0, kill_at = 0, grace_end = 0;
+	uint64_t exited_at = 0;
 	char **env;
+	size_t nmine = 0;
 	int out_open = 1, err_open = 1, rc, st;
-	ssize_t k;
 
 	memset(r, 0, sizeof(*r));
 	if ((r->out = malloc(OUTPUTS_MAX)) == NULL)
 		return err_set(e, EX_OSERR, "out of memory");
-	if ((env = job_env(c, job)) == NULL)
+	if ((env = job_env(c, job, &nmine)) == NULL) {
+		free(r->out);
+		r->out = NULL;
 		return err_set(e, EX_OSERR, "out of memory");
-	if (pipe(outp) == -1 || pipe(errp) == -1 || pipe(exp) == -1 ||
-	    set_flags(exp[1], 0, FD_CLOEXEC) == -1 ||
+	}
+	if (pipe(outp) == -1 || pipe(errp) == -1 ||
 	    set_flags(outp[0], O_NONBLOCK, FD_CLOEXEC) == -1 ||
 	    set_flags(errp[0], O_NONBLOCK, FD_CLOEXEC) == -1) {
 		err_errno(e, EX_OSERR, errno, "pipe");
 		goto fail;
 	}
 	drain_sigpipe();
-	if ((r->pid = fork()) == -1) {
-		err_errno(e, EX_OSERR, errno, "fork");
+	if ((r->pid = spawn(c->path, c->cmd, env, outp[1], errp[1],
+	    &st)) == -1) {
+		err_errno(e, EX_OSERR, st, "fork");
 		goto fail;
 	}
-	if (r->pid == 0)
-		child(c->cmd, env, outp[1], errp[1], exp[1]);
-	(void)setpgid(r->pid, r->pid);
+	r->exec_errno = st;
 	close(outp[1]);
 	close(errp[1]);
-	close(exp[1]);
-	k = read(exp[0], &r->exec_errno, sizeof(r->exec_errno));
-	close(exp[0]);
-	if (k != (ssize_t)sizeof(r->exec_errno))
-		r->exec_errno = 0;
 	now = sys_now_ms();
 	next_beat = now + c->lease_ms / 3;
 	if (c->time_limit_ms > 0)
@@ -527,8 +611,11 @@ run_job(const struct conf *c, struct q *q, const struct q_job *job,
 		}
 		now = sys_now_ms();
 		if (r->exited) {
-			if (rc == 0)
-				break;	/* pipes held by a grandchild */
+			/* Pipes held open by a grandchild: give it a second. */
+			if (exited_at == 0)
+				exited_at = now;
+			if (rc == 0 || now - exited_at >= 1000)
+				break;
 			continue;
 		}
 		if (now >= next_beat) {
@@ -571,10 +658,7 @@ run_job(const struct conf *c, struct q *q, const struct q_job *job,
 		r->exited = 1;
 	close(outp[0]);
 	close(errp[0]);
-	for (st = 0; env[st] != NULL && strncmp(env[st], "IMGQ_", 5) == 0;
-	    st++)
-		free(env[st]);
-	free(env);
+	free_env(env, nmine);
 	return 0;
 fail:
 	free(r->out);
@@ -584,13 +668,8 @@ fail:
 			close(outp[st]);
 		if (errp[st] != -1)
 			close(errp[st]);
-		if (exp[st] != -1)
-			close(exp[st]);
 	}
-	for (st = 0; env[st] != NULL && strncmp(env[st], "IMGQ_", 5) == 0;
-	    st++)
-		free(env[st]);
-	free(env);
+	free_env(env, nmine);
 	return -1;
 }
 
@@ -747,6 +826,13 @@ main(int argc, char **argv)
 		log_fatal("REDIS_URL is not set");
 		return EX_CONFIG;
 	}
+	if ((c.path = find_cmd(c.cmd[0])) == NULL) {
+		char esc[128];
+
+		log_escape(c.cmd[0], strlen(c.cmd[0]), esc, sizeof(esc));
+		log_fatal("cannot run %s: %s", esc, strerror(errno));
+		return errno == ENOMEM ? EX_OSERR : EX_CONFIG;
+	}
 	if (setup_signals(&e) == -1)
 		die(&e);
 	if ((q = q_open_retry(env_str("REDIS_URL"), c.queue,
@@ -818,5 +904,6 @@ main(int argc, char **argv)
 	if (q_consumer_stop(q, &e) == -1 && ex == 0)
 		log_warn("cannot unregister the consumer: %s", e.msg);
 	q_close(q);
+	free(c.path);
 	return ex;
 }

@@ -156,6 +156,14 @@ flush(struct q *q, const struct conf *c, struct item *it, size_t n,
 	if (q_push_batch(q, req, n, &e) == -1)
 		die(&e);
 	for (i = 0; i < n; i++) {
+		if (req[i].existed) {
+			char esc[128];
+
+			log_escape(it[i].key, strlen(it[i].key), esc,
+			    sizeof(esc));
+			log_info("%s: job %s exists already (idempotency key)",
+			    esc, req[i].id);
+		}
 		printf("%s\n", req[i].id);
 		free(it[i].key);
 		free(it[i].idem);

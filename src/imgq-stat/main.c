@@ -84,6 +84,21 @@ esc_str(const void *s, size_t n)
 	free(buf);
 }
 
+/* A Prometheus label value: backslash, quote and newline escaped. */
+static void
+prom_label(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' || *s == '"')
+			putchar('\\');
+		if (*s == '\n') {
+			fputs("\\n", stdout);
+			continue;
+		}
+		putchar(*s);
+	}
+}
+
 static void
 ms_text(long long ms, char *buf, size_t sz)
 {
@@ -203,10 +218,13 @@ cmd_summary(void)
 		printf("# HELP imgq_consumer_heartbeat_age_seconds Time since "
 		    "a consumer's last heartbeat.\n"
 		    "# TYPE imgq_consumer_heartbeat_age_seconds gauge\n");
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			printf("imgq_consumer_heartbeat_age_seconds{queue=\"%s\","
-			    "consumer=\"%s\"} %lld.%03lld\n", qn, ci[i].name,
-			    ci[i].beat_age_ms / 1000, ci[i].beat_age_ms % 1000);
+			    "consumer=\"", qn);
+			prom_label(ci[i].name);
+			printf("\"} %lld.%03lld\n", ci[i].beat_age_ms / 1000,
+			    ci[i].beat_age_ms % 1000);
+		}
 		break;
 	}
 	free(ci);

@@ -182,25 +182,34 @@ push_pipe(struct q *q, struct q_push_req *reqs, size_t from, size_t to,
 			return -1;
 		}
 		if (r->type == REDIS_REPLY_ERROR) {
-			int t = q_reply_error(r, e);
-
+			(void)q_reply_error(r, e);
 			if (strncmp(r->str, "NOSCRIPT", 8) == 0)
-				t = 1, e->code = EX_TEMPFAIL;
-			freeReplyObject(r);
-			if (t) {
-				/* Drop the rest of the pipeline. */
-				redisFree(q->c);
-				q->c = NULL;
-			}
+				e->code = EX_TEMPFAIL;
+			rc = -1;
+		} else
+			rc = push_result(r, &reqs[i], again, e);
+		freeReplyObject(r);
+		if (rc == -1) {
+			/*
+			 * The replies after this one are still on the way:
+			 * drop the connection rather than read them, so that
+			 * the next command does not get one of them.
+			 */
+			redisFree(q->c);
+			q->c = NULL;
 			return -1;
 		}
-		rc = push_result(r, &reqs[i], again, e);
-		freeReplyObject(r);
-		if (rc == -1)
-			return -1;
 		(*done)++;
 	}
 	return 0;
+}
+
+/* A failure worth retrying: a lost server, not a full one. */
+static int
+transient(const struct err *e)
+{
+	return e->code == EX_TEMPFAIL &&
+	    strstr(e->msg, "out of memory") == NULL;
 }
 
 int
@@ -235,7 +244,7 @@ q_push_batch(struct q *q, struct q_push_req *reqs, size_t n, struct err *e)
 		if (push_pipe(q, reqs, at, n, again, &done, e) == 0)
 			break;
 		at += done;
-		if (e->code != EX_TEMPFAIL || q->c != NULL ||
+		if (e->code != EX_TEMPFAIL || !transient(e) ||
 		    (long long)(sys_now_ms() - start) >= q->retry_ms)
 			return -1;
 		again = 1;

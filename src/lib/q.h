@@ -296,12 +296,17 @@ void	q_sub_close(struct q_sub *);
 int	q_sub_fd(const struct q_sub *);
 
 /*
- * Waits up to timeout_ms (-1: forever) for the next event.  Returns 1 with
- * *line (malloc'd, "ID STATE DETAIL", no newline) and *len, 0 on timeout,
- * 2 when the connection was lost and re-made (events in between may be
- * missed: re-read the state of what you follow), -1 on error.
+ * Waits up to timeout_ms (-1: forever) for the next event.  Returns 1
+ * with *line (malloc'd, NUL-terminated, "ID STATE DETAIL", no newline)
+ * and its length in *len; 0 on timeout; 2 when the connection was lost
+ * and re-made (the channel subscribed again; *line is NULL: events in
+ * between may have been missed, so re-read the state of what you
+ * follow); -1 on error.
  */
 int	q_sub_next(struct q_sub *, char **line, size_t *len, int timeout_ms,
 	    struct err *);
+
+/* How many times the connection was re-made since the last call. */
+int	q_sub_lost(struct q_sub *);
 
 #endif

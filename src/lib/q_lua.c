@@ -146,6 +146,10 @@ static const char start_lua[] = PRELUDE PROMOTE REAP
 "    return {0, -1}\n"
 "  end\n"
 "end\n"
+/* Reaped between BLMOVE and here: the reaper put it back already. */
+"if moved ~= '' and not redis.call('LPOS', cl, moved) then\n"
+"  return {2, moved}\n"
+"end\n"
 "local jk = P .. 'job:' .. id\n"
 "if redis.call('HGET', jk, 'state') ~= 'queued' then\n"
 "  redis.call('LREM', cl, 0, id)\n"

@@ -109,9 +109,19 @@ take(redisReply *r, char **line, size_t *len, struct err *e)
 		return 0;
 	if ((*line = malloc(p->len + 1)) == NULL)
 		return err_set(e, EX_OSERR, "out of memory");
+	/* Events are text; a NUL would end the line early, not overrun. */
 	memcpy(*line, p->str, p->len + 1);
 	*len = p->len;
 	return 1;
+}
+
+int
+q_sub_lost(struct q_sub *s)
+{
+	int n = s->lost;
+
+	s->lost = 0;
+	return n;
 }
 
 int
@@ -135,6 +145,9 @@ q_sub_next(struct q_sub *s, char **line, size_t *len, int timeout_ms,
 				q_backoff_sleep(3);
 				continue;
 			}
+			s->lost++;
+			*line = NULL;
+			*len = 0;
 			return 2;
 		}
 		if (redisGetReplyFromReader(s->c, &rv) != REDIS_OK)

@@ -64,6 +64,8 @@ struct s3_conf {
 	char	proxy[512];	/* "" for none */
 	char	noproxy[512];
 	int	verbose;	/* 1: requests, retries; 2: + signing texts */
+	long long clock_offset_s; /* added to our clock before any answer
+				   corrects it (IMGQ_S3_CLOCK_OFFSET, tests) */
 	/* Diagnostics sink (one line, no newline); NULL for none. */
 	void	(*trace)(void *, const char *);
 	void	*trace_arg;
@@ -79,7 +81,7 @@ struct s3_conf {
  * AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_CA_BUNDLE, https_proxy,
  * HTTPS_PROXY, http_proxy (lower case only), no_proxy, and IMGQ_S3_*
  * (CONNECT_TIMEOUT, TIMEOUT, ATTEMPTS, RETRY_TIME, PART_SIZE, PARTS,
- * PATH_STYLE, UNSIGNED_PAYLOAD, CA_FILE).  Credentials come from the
+ * PATH_STYLE, UNSIGNED_PAYLOAD, CA_FILE, CLOCK_OFFSET).  Credentials come from the
  * chain: environment, shared files (profile), container, instance
  * metadata.  EX_CONFIG when a value is invalid or no credentials are
  * found; a missing bucket is not an error here (s3_new refuses it), so a
@@ -94,7 +96,7 @@ void	s3_conf_defaults(struct s3_conf *);
 struct s3 *s3_new(const struct s3_conf *, struct err *);
 void	s3_free(struct s3 *);
 
-/* The bucket the client works on, and changing it (s3:// arguments). */
+/* The bucket the client works on. */
 const char *s3_bucket(const struct s3 *);
 
 struct s3_put_opts {
@@ -110,7 +112,8 @@ struct s3_put_opts {
  * buffers up to the part size; when the first buffer overflows it starts
  * a multipart upload and sends parts in parallel (parts_in_flight), each
  * kept in memory until acknowledged so a failed part is re-sent alone;
- * memory stays within part size x (parts in flight + 1).  Part sizes grow
+ * the buffer being filled counts as one of the parts in flight, so memory
+ * stays within part size x parts in flight (at least 2).  Part sizes grow
  * as the stream grows so that no upload reaches 10,000 parts.
  * s3_upload_finish sends a single PUT when everything fit in the first
  * buffer, else completes the multipart upload; it frees the upload either

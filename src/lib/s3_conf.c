@@ -191,6 +191,10 @@ knobs(struct s3_conf *c, struct err *e)
 	    == -1)
 		return -1;
 	c->part_size = sz;
+	n = 0;
+	if (env_long("IMGQ_S3_CLOCK_OFFSET", -86400, 86400, &n, e) == -1)
+		return -1;
+	c->clock_offset_s = n;
 	n = c->parts_in_flight;
 	if (env_long("IMGQ_S3_PARTS", 1, 64, &n, e) == -1)
 		return -1;

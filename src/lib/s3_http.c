@@ -107,6 +107,7 @@ s3_new(const struct s3_conf *c, struct err *e)
 	if (s->c.path_style < 0)
 		s->c.path_style = s->c.endpoint[0] != '\0' ||
 		    !dns_safe(s->c.bucket);
+	s->skew_s = c->clock_offset_s;
 	memcpy(s->region, c->region[0] ? c->region : "us-east-1",
 	    sizeof(s->region));
 	s->region[sizeof(s->region) - 1] = '\0';
@@ -754,6 +755,8 @@ settle_status(struct s3_xfer *x, long status)
 	    strcmp(xe.code, "RequestExpired") == 0) && x->date[0] != '\0' &&
 	    s3_http_date(x->date, &server) == 0) {
 		s->skew_s = (long long)(server - time(NULL));
+		if (s->skew_s > -2 && s->skew_s < 2)
+			s->skew_s = 0;
 		x->skew_done = 1;
 		s3_trace(s, 1, "clock offset from the server: %lld s",
 		    s->skew_s);

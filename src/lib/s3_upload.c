@@ -8,6 +8,9 @@
  * so that a failed attempt re-sends that part alone.  Any failure aborts
  * the multipart upload.
  */
+#define _DEFAULT_SOURCE		/* MAP_ANONYMOUS */
+#include <sys/mman.h>
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,12 +23,11 @@
 
 #define MAX_INFLIGHT	64
 #define MAX_META	32
-#define FIRST_ALLOC	(64 << 10)
 
 struct part {
 	int		 num;
 	unsigned char	*buf;
-	size_t		 len;
+	size_t		 len, cap;
 	char		 num_s[16];
 	struct s3_xfer	 x;
 };
@@ -63,6 +65,29 @@ static int
 nomem(struct err *e)
 {
 	return err_set(e, EX_OSERR, "out of memory");
+}
+
+/*
+ * Part buffers are anonymous mappings of the whole part size: only the
+ * pages written become resident (a 100 KiB upload costs 100 KiB), and a
+ * freed buffer goes back to the system at once (no heap fragmentation
+ * over a long stream).
+ */
+static unsigned char *
+buf_alloc(size_t size)
+{
+	void *p;
+
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void
+buf_free(unsigned char *p, size_t size)
+{
+	if (p != NULL)
+		(void)munmap(p, size);
 }
 
 /* The size of part number n: doubles every 1000 parts (unknown size). */
@@ -282,7 +307,7 @@ reap(struct s3_upload *u, struct err *e)
 		}
 next:
 		s3_xfer_clean(&p->x);
-		free(p->buf);
+		buf_free(p->buf, p->cap);
 		free(p);
 		u->inflight[i] = u->inflight[--u->ninflight];
 	}
@@ -311,8 +336,9 @@ submit(struct s3_upload *u, struct err *e)
 {
 	struct part *p;
 
-	while (u->ninflight >= u->s3->c.parts_in_flight ||
-	    u->ninflight >= MAX_INFLIGHT)
+	/* The buffer filled next counts as one of the parts in flight. */
+	while ((u->ninflight >= u->s3->c.parts_in_flight - 1 &&
+	    u->ninflight > 0) || u->ninflight >= MAX_INFLIGHT)
 		if (drive(u, 1000, -1, NULL, e) == -1)
 			return -1;
 	if (u->next_num > S3_MAX_PARTS) {
@@ -330,6 +356,7 @@ submit(struct s3_upload *u, struct err *e)
 	p->num = u->next_num++;
 	p->buf = u->cur;
 	p->len = u->len;
+	p->cap = u->cap;
 	u->cur = NULL;
 	u->len = u->cap = 0;
 	(void)snprintf(p->num_s, sizeof(p->num_s), "%d", p->num);
@@ -351,8 +378,7 @@ s3_upload_write(struct s3_upload *u, const void *data, size_t n,
 {
 	const unsigned char *d = data;
 	uint64_t ps;
-	size_t take, cap;
-	unsigned char *nb;
+	size_t take;
 
 	if (u->failed)
 		return fail(u, &u->ferr, e);
@@ -366,20 +392,14 @@ s3_upload_write(struct s3_upload *u, const void *data, size_t n,
 			ps = part_size(u, u->next_num);
 		}
 		take = n < ps - u->len ? n : (size_t)(ps - u->len);
-		if (u->len + take > u->cap) {
-			cap = u->cap ? u->cap : FIRST_ALLOC;
-			while (cap < u->len + take)
-				cap *= 2;
-			if (cap > ps)
-				cap = (size_t)ps;
-			if ((nb = realloc(u->cur, cap)) == NULL) {
+		if (u->cur == NULL) {
+			if ((u->cur = buf_alloc((size_t)ps)) == NULL) {
 				struct err me;
 
 				nomem(&me);
 				return fail(u, &me, e);
 			}
-			u->cur = nb;
-			u->cap = cap;
+			u->cap = (size_t)ps;
 		}
 		memcpy(u->cur + u->len, d, take);
 		u->len += take;
@@ -555,7 +575,7 @@ s3_upload_abort(struct s3_upload *u)
 		return;
 	for (i = 0; i < u->ninflight; i++) {
 		s3_xfer_clean(&u->inflight[i]->x);
-		free(u->inflight[i]->buf);
+		buf_free(u->inflight[i]->buf, u->inflight[i]->cap);
 		free(u->inflight[i]);
 	}
 	u->ninflight = 0;
@@ -574,7 +594,7 @@ s3_upload_abort(struct s3_upload *u)
 		free(u->meta_val[i]);
 	}
 	free(u->done);
-	free(u->cur);
+	buf_free(u->cur, u->cap);
 	free(u->ctype);
 	free(u->cache);
 	free(u->key);

@@ -104,15 +104,18 @@ main(int argc, char **argv)
 	char tmp[4096];
 	int ch, rc, verbose = 0;
 
+	char **argv0 = argv;
+	int argc0 = argc, pass2 = 0;
+
 	if (sys_sane_fds() == -1)
 		return EX_OSERR;
 	sys_ignore_sigpipe();
 	log_init(argv[0]);
+	/* Options first (so usage errors win), then the environment. */
+	s3_conf_defaults(&c);
+again:
+	verbose = 0;
 	memset(&go, 0, sizeof(go));
-	if (s3_conf_from_env(&c, &e) == -1) {
-		log_fatal("%s", e.msg);
-		return e.code;
-	}
 	while ((ch = getopt(argc, argv, S3_CLI_OPTS "e:r:v")) != -1) {
 		if ((rc = s3_cli_opt(ch, optarg, &c, &e)) == -1)
 			usage(e.msg);
@@ -139,6 +142,17 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc < 1 || argc > 2)
 		usage(NULL);
+	if (!pass2) {
+		pass2 = 1;
+		if (s3_conf_from_env(&c, &e) == -1) {
+			log_fatal("%s", e.msg);
+			return e.code;
+		}
+		argc = argc0;
+		argv = argv0;
+		optind = 1;
+		goto again;
+	}
 	if (s3_cli_target(argv[0], &c, &key, &e) == -1)
 		usage(e.msg);
 	if (*key == '\0')

@@ -73,14 +73,20 @@ main(int argc, char **argv)
 	long long max = 0;
 	int ch, rc, verbose = 0;
 
+	char **argv0 = argv;
+	int argc0 = argc, pass2 = 0;
+
 	if (sys_sane_fds() == -1)
 		return EX_OSERR;
 	sys_ignore_sigpipe();
 	log_init(argv[0]);
-	if (s3_conf_from_env(&c, &e) == -1) {
-		log_fatal("%s", e.msg);
-		return e.code;
-	}
+	/* Options first (so usage errors win), then the environment. */
+	s3_conf_defaults(&c);
+again:
+	verbose = 0;
+	longfmt = 0;
+	delim = NULL;
+	max = 0;
 	while ((ch = getopt(argc, argv, S3_CLI_OPTS "d:ln:v")) != -1) {
 		if ((rc = s3_cli_opt(ch, optarg, &c, &e)) == -1)
 			usage(e.msg);
@@ -110,6 +116,17 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc > 1)
 		usage(NULL);
+	if (!pass2) {
+		pass2 = 1;
+		if (s3_conf_from_env(&c, &e) == -1) {
+			log_fatal("%s", e.msg);
+			return e.code;
+		}
+		argc = argc0;
+		argv = argv0;
+		optind = 1;
+		goto again;
+	}
 	if (argc == 1 && s3_cli_target(argv[0], &c, &prefix, &e) == -1)
 		usage(e.msg);
 	c.verbose = verbose > 1 ? 2 : verbose;

@@ -112,13 +112,20 @@ main(int argc, char **argv)
 	uint64_t sz, total;
 	ssize_t r;
 
+	char **argv0 = argv;
+	int argc0 = argc, pass2 = 0;
+
 	if (sys_sane_fds() == -1)
 		return EX_OSERR;
 	sys_ignore_sigpipe();
 	log_init(argv[0]);
+	/* Options first (so usage errors win), then the environment. */
+	s3_conf_defaults(&c);
+again:
+	verbose = 0;
+	nmeta = 0;
 	memset(&po, 0, sizeof(po));
-	if (s3_conf_from_env(&c, &e) == -1)
-		die(&e);
+	type = cache = NULL;
 	while ((ch = getopt(argc, argv, S3_CLI_OPTS "c:j:m:np:t:v")) != -1) {
 		if ((rc = s3_cli_opt(ch, optarg, &c, &e)) == -1)
 			usage(e.msg);
@@ -137,8 +144,10 @@ main(int argc, char **argv)
 			if ((eq = strchr(optarg, '=')) == NULL ||
 			    nmeta >= MAX_META)
 				usage("-m takes name=value (at most 32)");
-			*eq = '\0';
-			meta[2 * nmeta] = optarg;
+			/* argv stays intact: options are read twice. */
+			if ((meta[2 * nmeta] = strndup(optarg,
+			    (size_t)(eq - optarg))) == NULL)
+				usage("out of memory");
 			meta[2 * nmeta + 1] = eq + 1;
 			nmeta++;
 			break;
@@ -165,6 +174,17 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc < 1 || argc > 2)
 		usage(NULL);
+	if (!pass2) {
+		pass2 = 1;
+		if (s3_conf_from_env(&c, &e) == -1) {
+			log_fatal("%s", e.msg);
+			return e.code;
+		}
+		argc = argc0;
+		argv = argv0;
+		optind = 1;
+		goto again;
+	}
 	meta[2 * nmeta] = NULL;
 	if (s3_cli_target(argv[0], &c, &key, &e) == -1)
 		usage(e.msg);

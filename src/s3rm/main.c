@@ -134,14 +134,17 @@ main(int argc, char **argv)
 	size_t n = 0;
 	int ch, i, rc = 0, verbose = 0;
 
+	char **argv0 = argv;
+	int argc0 = argc, pass2 = 0;
+
 	if (sys_sane_fds() == -1)
 		return EX_OSERR;
 	sys_ignore_sigpipe();
 	log_init(argv[0]);
-	if (s3_conf_from_env(&c, &e) == -1) {
-		log_fatal("%s", e.msg);
-		return e.code;
-	}
+	/* Options first (so usage errors win), then the environment. */
+	s3_conf_defaults(&c);
+again:
+	verbose = 0;
 	while ((ch = getopt(argc, argv, S3_CLI_OPTS "v")) != -1) {
 		if ((rc = s3_cli_opt(ch, optarg, &c, &e)) == -1)
 			usage(e.msg);
@@ -156,14 +159,32 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc < 1)
 		usage(NULL);
+	if (!pass2) {
+		pass2 = 1;
+		if (s3_conf_from_env(&c, &e) == -1) {
+			log_fatal("%s", e.msg);
+			return e.code;
+		}
+		argc = argc0;
+		argv = argv0;
+		optind = 1;
+		goto again;
+	}
 	if (argc == 1 && strcmp(argv[0], "-") == 0) {
 		key = NULL;
 	} else {
 		for (i = 0; i < argc; i++) {
+			struct s3_conf first = c;
+
 			if (s3_cli_target(argv[i], &c, &key, &e) == -1)
 				usage(e.msg);
 			if (*key == '\0')
 				usage("no key given");
+			/* All plain keys, or all s3:// of one bucket. */
+			if (i > 0 && ((strncmp(argv[i], "s3://", 5) == 0) !=
+			    (strncmp(argv[0], "s3://", 5) == 0) ||
+			    strcmp(first.bucket, c.bucket) != 0))
+				usage("keys of one bucket only");
 		}
 	}
 	c.verbose = verbose > 1 ? 2 : verbose;

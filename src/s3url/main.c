@@ -55,13 +55,18 @@ main(int argc, char **argv)
 	time_t t = time(NULL);
 	int ch;
 
+	char **argv0 = argv;
+	int argc0 = argc, pass2 = 0;
+
 	if (sys_sane_fds() == -1)
 		return EX_OSERR;
 	log_init(argv[0]);
-	if (s3_conf_from_env(&c, &e) == -1) {
-		log_fatal("%s", e.msg);
-		return e.code;
-	}
+	/* Options first (so usage errors win), then the environment. */
+	s3_conf_defaults(&c);
+again:
+	method = "GET";
+	expires = 3600;
+	t = time(NULL);
 	while ((ch = getopt(argc, argv, "e:m:t:v")) != -1) {
 		switch (ch) {
 		case 'e':
@@ -88,6 +93,17 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc != 1)
 		usage(NULL);
+	if (!pass2) {
+		pass2 = 1;
+		if (s3_conf_from_env(&c, &e) == -1) {
+			log_fatal("%s", e.msg);
+			return e.code;
+		}
+		argc = argc0;
+		argv = argv0;
+		optind = 1;
+		goto again;
+	}
 	if (s3_cli_target(argv[0], &c, &key, &e) == -1)
 		usage(e.msg);
 	if (*key == '\0')

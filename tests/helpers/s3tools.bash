@@ -5,8 +5,8 @@
 # fp_stop: stops it (also done by s3t_teardown).
 # s3_etag FILE [PART]: the ETag S3 gives FILE stored in one PUT, or in
 #   parts of PART bytes (md5 of the parts' md5s, "-N").
-# peak_rss_kib CMD...: runs CMD (stdin passed on), prints its peak RSS
-#   in KiB on fd 3 ... as "rss KIB" on stdout's last line.
+# tests/helpers/peakrss.py CMD...: runs CMD, prints "rss KIB" (its peak
+#   resident set size) last.
 
 fp_start() {
 	local d=$BATS_FILE_TMPDIR/fp.$RANDOM
@@ -43,11 +43,3 @@ else:
 PYEOF
 }
 
-# Runs CMD with stdin passed on; prints "rss KIB" (the child's peak RSS).
-peak_rss() {
-	"$PY" -c '
-import resource, subprocess, sys
-rc = subprocess.call(sys.argv[1:])
-print("rss %d" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-sys.exit(rc)' "$@"
-}

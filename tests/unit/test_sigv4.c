@@ -362,6 +362,29 @@ doc_chunks(const struct jv *doc, const struct jv *v, const char *name)
 	s3_buf_free(&frame);
 }
 
+/* The POST policy example: the signature is the policy's HMAC. */
+static void
+post_policy(const struct jv *doc)
+{
+	const struct jv *pp = jget(doc, "post_policy_example");
+	struct sigv4_scope sc = { 0, "us-east-1", "s3" };
+	unsigned char key[32];
+	char sig[65], *pol;
+	size_t len = 0;
+
+	pol = fixture("post-policy.b64", &len);
+	if (!ok(pol != NULL && pp != NULL, "POST policy example present"))
+		return;
+	while (len > 0 && (pol[len - 1] == '\n' || pol[len - 1] == '\r'))
+		len--;
+	sc.t = ts("20151229T000000Z");
+	sc.region = jgets(pp, "region");
+	sigv4_signing_key(jgets(doc, "secret_key"), &sc, key);
+	sigv4_hmac_hex(key, pol, len, sig);
+	is_str(sig, jgets(pp, "signature"), "doc post-policy: signature");
+	free(pol);
+}
+
 static void
 doc_vectors(void)
 {
@@ -379,6 +402,7 @@ doc_vectors(void)
 	ok(jval(&doc) == 0, "s3-doc-vectors.json parses");
 	vs = jget(&doc, "vectors");
 	ok(vs != NULL && vs->n >= 7, "s3-doc-vectors.json has its vectors");
+	post_policy(&doc);
 	for (i = 0; vs != NULL && i < vs->n; i++) {
 		name = jgets(&vs->kids[i], "name");
 		if (jgets(&vs->kids[i], "presigned_url") != NULL)

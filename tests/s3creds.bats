@@ -1,0 +1,86 @@
+#!/usr/bin/env bats
+# The credential chain of the S3 tools: environment, shared files,
+# container credentials, instance metadata (IMDSv2), against a double of
+# those endpoints (tests/helpers/credserver.py) and the local S3 service.
+
+load helpers/common
+
+setup_file() {
+	imgq_setup_file
+	s3_start
+	d=$BATS_FILE_TMPDIR/cred
+	mkdir -p "$d"
+	CRED_KEY=$AWS_ACCESS_KEY_ID CRED_SECRET=$AWS_SECRET_ACCESS_KEY CRED_AUTH="Bearer sesame" \
+		"$PY" "$IMGQ_TOP/tests/helpers/credserver.py" "$d/port" "$d/log" </dev/null >/dev/null 2>&1 &
+	echo $! >"$d/pid"
+	wait_until 10 test -s "$d/port"
+	export CRED_URL=http://127.0.0.1:$(cat "$d/port") CRED_LOG=$d/log
+	echo x | s3put cred/k
+}
+
+teardown_file() {
+	kill "$(cat "$BATS_FILE_TMPDIR/cred/pid")" 2>/dev/null || true
+	imgq_teardown_file
+}
+
+# Runs a tool with no credentials in the environment or files.
+bare() {
+	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN \
+		AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null "$@"
+}
+
+@test "container credentials, with the authorization token" {
+	run -0 bare AWS_CONTAINER_CREDENTIALS_FULL_URI="$CRED_URL/creds" \
+		AWS_CONTAINER_AUTHORIZATION_TOKEN="Bearer sesame" s3get cred/k
+	[ "$output" = x ]
+	printf 'Bearer sesame\n' >"$BATS_TEST_TMPDIR/tok"
+	run -0 bare AWS_CONTAINER_CREDENTIALS_FULL_URI="$CRED_URL/creds" \
+		AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE="$BATS_TEST_TMPDIR/tok" s3get cred/k
+	[ "$output" = x ]
+}
+
+@test "container credentials refused: 78, naming the endpoint" {
+	run -78 --separate-stderr bare AWS_CONTAINER_CREDENTIALS_FULL_URI="$CRED_URL/creds" s3get cred/k
+	[ "$stderr" = "s3get: fatal: no credentials: $CRED_URL/creds: HTTP 401" ]
+}
+
+@test "instance metadata with an IMDSv2 token" {
+	: >"$CRED_LOG"
+	run -0 bare AWS_EC2_METADATA_DISABLED=false AWS_EC2_METADATA_SERVICE_ENDPOINT="$CRED_URL" s3get cred/k
+	[ "$output" = x ]
+	[ "$(cat "$CRED_LOG")" = "PUT /latest/api/token 200
+GET /latest/meta-data/iam/security-credentials/ 200
+GET /latest/meta-data/iam/security-credentials/imgq-role 200" ]
+}
+
+@test "AWS_EC2_METADATA_DISABLED ends the chain: 78" {
+	: >"$CRED_LOG"
+	run -78 --separate-stderr bare AWS_EC2_METADATA_DISABLED=true AWS_EC2_METADATA_SERVICE_ENDPOINT="$CRED_URL" s3get cred/k
+	[ "$stderr" = "s3get: fatal: no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile" ]
+	[ ! -s "$CRED_LOG" ]
+}
+
+@test "instance metadata that does not answer: 78 within its short timeout" {
+	port=$(free_port)
+	start=$SECONDS
+	run -78 --separate-stderr bare AWS_EC2_METADATA_DISABLED=false AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:$port s3get cred/k
+	[[ "$stderr" == "s3get: fatal: no credentials: http://127.0.0.1:$port/latest/api/token: "* ]]
+	[ $((SECONDS - start)) -le 3 ]
+}
+
+@test "the config file's profile gives keys and region" {
+	cat >"$BATS_TEST_TMPDIR/config" <<-EOF
+	[profile other]
+	region = us-east-1
+	aws_access_key_id = $AWS_ACCESS_KEY_ID
+	aws_secret_access_key = $AWS_SECRET_ACCESS_KEY
+	EOF
+	run -0 env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_REGION -u AWS_DEFAULT_REGION \
+		AWS_PROFILE=other AWS_CONFIG_FILE="$BATS_TEST_TMPDIR/config" s3get cred/k
+	[ "$output" = x ]
+}
+
+@test "only one of the two key variables: 78" {
+	run -78 --separate-stderr env -u AWS_SECRET_ACCESS_KEY s3get cred/k
+	[ "$stderr" = "s3get: fatal: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together" ]
+}

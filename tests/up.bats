@@ -1,0 +1,57 @@
+#!/usr/bin/env bats
+# The README's run command: from nothing to a serving page, an upload made
+# into variants, and a clean stop on Ctrl-C (SIGINT).
+
+load helpers/common
+
+setup_file() {
+	imgq_setup_file
+}
+
+teardown_file() {
+	# Whatever happened, nothing of this test keeps running: up runs in a
+	# session (and process group) of its own.
+	if [ -n "${UP_PID:-}" ] && kill -0 "$UP_PID" 2>/dev/null; then
+		kill -TERM "$UP_PID"
+		wait_until 60 bash -c "! kill -0 $UP_PID" || kill -KILL -- "-$UP_PID"
+	fi
+	if [ -d "$BATS_FILE_TMPDIR/state" ]; then
+		"$IMGQ_TOP/scripts/s3-local" stop "$BATS_FILE_TMPDIR/state/s3"
+		"$IMGQ_TOP/scripts/redis-local" stop "$BATS_FILE_TMPDIR/state/redis"
+	fi
+}
+
+@test "scripts/up serves the page, makes the variants, and stops everything on Ctrl-C" {
+	state=$BATS_FILE_TMPDIR/state
+	port=$(free_port)
+	# As from a terminal: SIGINT not ignored (a shell ignores it in the
+	# commands it starts in the background), no descriptor of bats' own.
+	IMGQ_REDIS_PORT=$(free_port) IMGQ_S3_PORT=$(free_port) \
+		setsid env --default-signal=INT "$IMGQ_TOP/scripts/up" -s "$state" -p "$port" \
+		>"$BATS_FILE_TMPDIR/up.log" 2>&1 3>&- &
+	export UP_PID=$!
+	wait_until 180 grep -q "imgq is up: http://localhost:$port/" "$BATS_FILE_TMPDIR/up.log"
+	run -0 curl -sS -f "http://localhost:$port/"
+	[[ "$output" == *"<title>"* ]]
+	run -0 curl -sS -f -F "file=@$CORPUS/opencv_baboon.jpg" "http://localhost:$port/upload"
+	id=$(jq -r '.files[0].id' <<<"$output")
+	[ -n "$id" ]
+	job_done() {
+		curl -sS -f "http://localhost:$port/jobs/$id" | jq -e '.state == "done"' >/dev/null
+	}
+	wait_until 120 job_done
+	run -0 curl -sS -f "http://localhost:$port/jobs/$id"
+	[ "$(jq -r '.outputs | join(" ")' <<<"$output")" = "processed/$id/large.jpg processed/$id/thumb.webp" ]
+	# Labelled logs from every source reached the one terminal.
+	grep -q '^web   | imgq-recv: info: job '"$id"' queued' "$BATS_FILE_TMPDIR/up.log"
+	grep -q '^work  | imgq-prefork: info: child 1 started' "$BATS_FILE_TMPDIR/up.log"
+	# Ctrl-C: everything stops, nothing of this state folder keeps running.
+	kill -INT "$UP_PID"
+	wait_until 60 bash -c "! kill -0 $UP_PID"
+	UP_PID=
+	run -1 pgrep -f "$state/"
+	run -1 pgrep -f "imgq-prefork .*127.0.0.1:$port"
+	grep -q '^up    | stopped$' "$BATS_FILE_TMPDIR/up.log"
+	# The data survives for the next start.
+	[ -f "$state/redis/data/appendonlydir/appendonly.aof.1.incr.aof" ]
+}
