@@ -120,6 +120,6 @@ REDIS_URL=redis://127.0.0.1:6379/0" ]
 			"$IMGQ_TOP"/src | sed -E 's/.*\("//; s/"$//'
 		grep -hoE '\$\{?(AWS|IMGQ|REDIS)_[A-Z0-9_]+' \
 			"$IMGQ_TOP"/scripts/imgq-* | sed -E 's/^\$\{?//'
-	} | grep -vxE 'HOME' | sort -u)
+	} | grep -vxE 'HOME|PATH' | sort -u)
 	[ "${#missing[@]}" = 0 ] || { echo "not in imgq.env.example: ${missing[*]}"; false; }
 }
