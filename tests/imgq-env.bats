@@ -75,10 +75,10 @@ two|x' ]
 
 @test "a missing file, a file over 1 MiB and a missing command are configuration errors (78)" {
 	run -78 imgq-env "$BATS_TEST_TMPDIR/none.env" true
-	[ "$output" = "imgq-env: fatal: $BATS_TEST_TMPDIR/none.env: not a readable file" ]
+	[ "$output" = "imgq-env: fatal: $BATS_TEST_TMPDIR/none.env: No such file or directory" ]
 	head -c 1048577 /dev/zero | tr '\0' '#' >"$f"
 	run -78 imgq-env "$f" true
-	[ "$output" = "imgq-env: fatal: $f: larger than 1 MiB" ]
+	[ "$output" = "imgq-env: fatal: $f: larger than 1048576 bytes" ]
 	printf 'A=1\n' >"$f"
 	run -78 imgq-env "$f" no-such-command-here
 	[ "$output" = "imgq-env: fatal: no-such-command-here: command not found" ]
