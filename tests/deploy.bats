@@ -25,6 +25,7 @@ setup_file() {
 		printf 'AWS_BUCKET_NAME=%s\n' "$AWS_BUCKET_NAME"
 		printf 'AWS_EC2_METADATA_DISABLED=true\n'
 		printf 'IMGQ_RECV_WWW=%s\n' "$IMGQ_TOP/share/www"
+		printf 'IMGQ_PRESETS=%s\n' "$IMGQ_TOP/etc/presets"
 	} >"$DD/imgq.env"
 	chmod 644 "$DD/imgq.env"
 	gen etc/imgq-recv.cgi >"$DD/imgq-recv.cgi"
@@ -378,6 +379,32 @@ unit() { # file key
 	wait_until 20 listening "$PORT"
 	upload_ok "http://127.0.0.1:$PORT"
 }
+
+@test "systemd worker pool: the ExecStart of etc/systemd/imgq-workers.service processes the queued jobs" {
+	local p
+	for p in imgq-prefork imgq-pop imgq-work imgq-stat imgq-resize; do
+		[ -x "$IMGQ_BIN/$p" ] || skip "$p is not built here"
+	done
+	# The jobs the upload tests queued: none may stay queued.
+	run -0 rcli llen "{imgq}:queue"
+	[ "$output" -gt 0 ] || skip "no upload test queued a job"
+	local exe ids id
+	exe=$(unit etc/systemd/imgq-workers.service ExecStart)
+	[[ $exe == "$IMGQ_BIN/imgq-prefork "*"-e $DD/imgq.env -- $IMGQ_BIN/imgq-pop -l -- $IMGQ_BIN/imgq-work" ]]
+	ids=$(rcli lrange "{imgq}:queue" 0 -1)
+	# The line has a quoted probe ("imgq-stat depth"), as systemd reads it.
+	eval "start \"\$DD/workers.log\" $exe"
+	for id in $ids; do
+		wait_until 300 job_done "$id" || { tail -5 "$DD/workers.log"; false; }
+	done
+	run -0 rcli hget "{imgq}:job:$id" outputs
+	[ "${lines[0]}" = "processed/$id/large.jpg" ]
+	[ "${lines[1]}" = "processed/$id/thumb.webp" ]
+	run -0 aws_cli s3api head-object --bucket "$AWS_BUCKET_NAME" \
+		--key "processed/$id/thumb.webp" --query ContentType
+}
+
+job_done() { [ "$(rcli hget "{imgq}:job:$1" state)" = done ]; }
 
 @test "systemd-analyze verify accepts every unit file" {
 	need systemd-analyze systemd

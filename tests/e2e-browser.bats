@@ -5,6 +5,8 @@
 # (tests/browser/upload.mjs) uploads three images and one text file through
 # the page; the page must show three finished thumbnails and one plain
 # refusal, and the variants in S3 must have the presets' formats and sizes.
+# A corrupt JPEG is accepted, dead-lettered by the worker and shown as
+# failed; the dashboard lists it with its reason and requeues it.
 
 load helpers/common
 
@@ -33,6 +35,11 @@ setup_file() {
 	s3_start
 	export IMGQ_RECV_WWW=$IMGQ_TOP/share/www
 	export IMGQ_PRESETS=$IMGQ_TOP/etc/presets
+	# The web processes share their counters and recent uploads (the
+	# dashboard's list), as a pool should.
+	export IMGQ_RECV_METRICS_FILE=$BATS_FILE_TMPDIR/metrics
+	# A body limit the large test image exceeds (the others fit).
+	export IMGQ_RECV_MAX_BODY=2M
 	E2E_PORT=$(free_port)
 	export E2E_PORT E2E_URL=http://127.0.0.1:$E2E_PORT/
 	E2E_PIDS=$BATS_FILE_TMPDIR/pids
@@ -70,7 +77,10 @@ setup() {
 
 IMAGES=(opencv_baboon.jpg mate_GreenMeadow.jpg skimage_astronaut.png)
 
-@test "chromium: three images end as thumbnails on the page, a text file is refused" {
+BAD=$MALFORMED/libjpeg-turbo/monkey12.jpg
+BIG=$CORPUS/derived_mosaic_6000x4000.jpg
+
+@test "chromium: three images end as thumbnails on the page, a text file (415) and a large file (413) are refused, a corrupt JPEG fails" {
 	local f args=()
 	for f in "${IMAGES[@]}"; do
 		args+=("$CORPUS/$f")
@@ -78,15 +88,17 @@ IMAGES=(opencv_baboon.jpg mate_GreenMeadow.jpg skimage_astronaut.png)
 	printf 'These are notes, not an image.\n' >"$BATS_FILE_TMPDIR/notes.txt"
 	run node "$BROWSER/upload.mjs" -w 180 \
 		-o "$BATS_FILE_TMPDIR/page.png" \
-		-r "$BATS_FILE_TMPDIR/notes.txt" "$E2E_URL" "${args[@]}"
+		-r "$BATS_FILE_TMPDIR/notes.txt" -r "$BIG" -f "$BAD" "$E2E_URL" "${args[@]}"
 	printf '%s\n' "$output" >"$BATS_FILE_TMPDIR/tap"
 	printf '%s\n' "$output"
 	[ "$status" = 0 ]
-	[ "${lines[0]}" = "1..7" ]
-	[ "$(grep -c '^ok ' "$BATS_FILE_TMPDIR/tap")" = 7 ]
+	[ "${lines[0]}" = "1..9" ]
+	[ "$(grep -c '^ok ' "$BATS_FILE_TMPDIR/tap")" = 9 ]
 	! grep -q '^not ok' "$BATS_FILE_TMPDIR/tap"
 	grep -q "^# refusal notes.txt: Refused (415 " "$BATS_FILE_TMPDIR/tap"
+	grep -q "^# refusal $(basename "$BIG"): Refused (413 " "$BATS_FILE_TMPDIR/tap"
 	[ -s "$BATS_FILE_TMPDIR/page.png" ]
+	touch "$BATS_FILE_TMPDIR/uploaded"
 }
 
 # Expected size of a "fit" variant: the image scaled down (never up) to fit
@@ -112,7 +124,8 @@ info() { # file var: "format W H"
 }
 
 @test "the variants in S3 have the presets' formats and sizes" {
-	[ -f "$BATS_FILE_TMPDIR/tap" ] || skip "the browser test did not run"
+	[ -f "$BATS_FILE_TMPDIR/uploaded" ] ||
+		skip "needs the browser upload (test 1), which failed"
 	local f id key sw sh fmt w h n=0
 	for f in "${IMAGES[@]}"; do
 		id=$(sed -n "s/^# job $f //p" "$BATS_FILE_TMPDIR/tap")
@@ -146,9 +159,47 @@ info() { # file var: "format W H"
 	[ "$n" = 6 ]
 }
 
-@test "nothing of the refused text file was stored" {
-	[ -f "$BATS_FILE_TMPDIR/tap" ] || skip "the browser test did not run"
+@test "nothing of the refused files was stored" {
+	[ -f "$BATS_FILE_TMPDIR/uploaded" ] ||
+		skip "needs the browser upload (test 1), which failed"
 	run -0 aws_cli s3api list-objects-v2 --bucket "$AWS_BUCKET_NAME" \
 		--prefix uploads/ --query 'length(Contents)'
-	[ "$output" = 3 ]
+	# Three images and the corrupt JPEG; not the refused files.
+	[ "$output" = 4 ]
+}
+
+@test "the corrupt JPEG is a dead letter with the decoder's reason" {
+	[ -f "$BATS_FILE_TMPDIR/uploaded" ] ||
+		skip "needs the browser upload (test 1), which failed"
+	local id
+	id=$(sed -n "s/^# job monkey12.jpg //p" "$BATS_FILE_TMPDIR/tap")
+	[[ $id =~ ^[0-9a-z]+$ ]]
+	run -0 rcli hget "{imgq}:job:$id" state
+	[ "$output" = dead ]
+	run -0 rcli hget "{imgq}:job:$id" exit
+	[ "$output" = 65 ]
+	run -0 rcli hget "{imgq}:job:$id" error
+	[ -n "$output" ]
+	local err=$output
+	# The page showed the tool's last words and the queue's reason.
+	run -0 rcli hget "{imgq}:job:$id" stderr
+	local tail=${lines[-1]}
+	[ -n "$tail" ]
+	grep -qF "# failure monkey12.jpg: Failed: $tail — $err" "$BATS_FILE_TMPDIR/tap"
+	run -0 rcli zscore "{imgq}:dead" "$id"
+}
+
+@test "chromium: the dashboard shows the figures, the thumbnails, the dead letter, and requeues it" {
+	[ -f "$BATS_FILE_TMPDIR/uploaded" ] ||
+		skip "needs the browser upload (test 1), which failed"
+	local id
+	id=$(sed -n "s/^# job monkey12.jpg //p" "$BATS_FILE_TMPDIR/tap")
+	run node "$BROWSER/dashboard.mjs" -w 60 \
+		-o "$BATS_FILE_TMPDIR/dashboard.png" "${E2E_URL}dashboard" 3 "$id"
+	printf '%s\n' "$output"
+	[ "$status" = 0 ]
+	[ "${lines[0]}" = "1..6" ]
+	[ "$(printf '%s\n' "$output" | grep -c '^ok ')" = 6 ]
+	# The server requeued it: a new attempt ran (and failed the same way).
+	grep -q "job $id requeued" "$BATS_FILE_TMPDIR/web.log"
 }

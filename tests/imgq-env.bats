@@ -75,10 +75,10 @@ two|x' ]
 
 @test "a missing file, a file over 1 MiB and a missing command are configuration errors (78)" {
 	run -78 imgq-env "$BATS_TEST_TMPDIR/none.env" true
-	[ "$output" = "imgq-env: fatal: $BATS_TEST_TMPDIR/none.env: not a readable file" ]
+	[ "$output" = "imgq-env: fatal: $BATS_TEST_TMPDIR/none.env: No such file or directory" ]
 	head -c 1048577 /dev/zero | tr '\0' '#' >"$f"
 	run -78 imgq-env "$f" true
-	[ "$output" = "imgq-env: fatal: $f: larger than 1 MiB" ]
+	[ "$output" = "imgq-env: fatal: $f: larger than 1048576 bytes" ]
 	printf 'A=1\n' >"$f"
 	run -78 imgq-env "$f" no-such-command-here
 	[ "$output" = "imgq-env: fatal: no-such-command-here: command not found" ]
@@ -105,4 +105,21 @@ AWS_BUCKET_NAME=imgq
 AWS_REGION=us-east-1
 AWS_SECRET_ACCESS_KEY=
 REDIS_URL=redis://127.0.0.1:6379/0" ]
+}
+
+@test "etc/imgq.env.example names every variable the programs read" {
+	local v missing=()
+	# String literals of the C sources (env_*("X"), getenv("X"), paths
+	# named by variable) and the variables of the shell programs.
+	while read -r v; do
+		grep -qw -- "$v" "$IMGQ_TOP/etc/imgq.env.example" || missing+=("$v")
+	done < <({
+		grep -rhoE '"(AWS|IMGQ|REDIS)_[A-Z0-9_]+"' "$IMGQ_TOP"/src |
+			tr -d '"'
+		grep -rhoE '(env_[a-z_]+|getenv)\("[A-Za-z_][A-Za-z0-9_]*"' \
+			"$IMGQ_TOP"/src | sed -E 's/.*\("//; s/"$//'
+		grep -hoE '\$\{?(AWS|IMGQ|REDIS)_[A-Z0-9_]+' \
+			"$IMGQ_TOP"/scripts/imgq-* | sed -E 's/^\$\{?//'
+	} | grep -vxE 'HOME|PATH' | sort -u)
+	[ "${#missing[@]}" = 0 ] || { echo "not in imgq.env.example: ${missing[*]}"; false; }
 }

@@ -331,7 +331,7 @@
 		} catch (e) { /* text */ }
 		if (j && typeof j === 'object') {
 			state = j.state || j.status || '';
-			detail = j.detail || j.error || j.reason || '';
+			detail = j.detail || reasonOf(j);
 		} else {
 			var words = data.trim().split(/\s+/);
 			if (words[0] === it.id)
@@ -439,7 +439,7 @@
 					it.name.textContent = rec.name;
 				var wasDone = it.state === 'done';
 				var wasDead = it.state === 'dead';
-				var reason = rec.error || lastLine(rec.stderr);
+				var reason = reasonOf(rec);
 				if (rec.state === 'done') {
 					if (!wasDone)
 						applyState(it, 'done', '');
@@ -459,6 +459,16 @@
 			if (then)
 				then();
 		});
+	}
+
+	// Why a job failed: the last line its command wrote on standard
+	// error (the tool's own words), with the queue's summary (exit code).
+	function reasonOf(rec) {
+		var tail = lastLine(rec.stderr);
+		var err = rec.error ? String(rec.error) : '';
+		if (tail && err)
+			return tail + ' \u2014 ' + err;
+		return tail || err || rec.reason || '';
 	}
 
 	function lastLine(s) {

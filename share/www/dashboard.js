@@ -210,10 +210,13 @@
 			a.href = jobUrl(d.id);
 			nameBox.appendChild(a);
 			cell(tr, 'File', '', nameBox);
+			// The tool's last words (stderr) when the server
+			// gives them, else the queue's summary.
 			var reason = pick(d, ['error', 'reason']);
 			var tail = pick(d, ['stderr']);
-			var rc = cell(tr, 'Reason', 'reason', String(reason ||
-			    (tail ? String(tail).trim().split('\n').pop() : '') ||
+			tail = tail ? String(tail).trim().split('\n').pop() : '';
+			var rc = cell(tr, 'Reason', 'reason', tail ? tail +
+			    (reason ? ' \u2014 ' + reason : '') : String(reason ||
 			    'no reason recorded'));
 			var code = pick(d, ['exit', 'exit_code']);
 			var sig = pick(d, ['signal']);
@@ -264,7 +267,10 @@
 		x.onload = function () {
 			if (x.status >= 200 && x.status < 300) {
 				button.textContent = 'Requeued';
-				$('updated').textContent = 'Job ' + id + ' requeued.';
+				problem('');
+				$('notice').hidden = false;
+				$('notice').textContent = 'Job ' + id +
+				    ' is back in the queue.';
 				refresh();
 				return;
 			}

@@ -3,11 +3,14 @@
 // input, waits until each one is finished (done with every variant image
 // loaded, or refused, or failed) and checks the outcome; prints TAP.
 //
-//   node upload.mjs [-o SHOT.png] [-w SECONDS] [-r FILE]... URL [FILE...]
+//   node upload.mjs [-o SHOT.png] [-w SECONDS] [-r FILE]... [-f FILE]...
+//       URL [FILE...]
 //
 // FILE: expected to end done with its variants shown as images.
 // -r FILE: expected to be refused with a plain message (415 for a type
 // the server does not accept, 413 for a too large file).
+// -f FILE: expected to be accepted, then to fail in the worker (a corrupt
+// image: dead-lettered), shown as failed with the reason.
 // -o: a full-page screenshot at the end (also written on failure).
 // -w: how long to wait for every file to finish (default 120 s).
 // Exit status: 0 when every check passed, 1 when one failed, 2 on bad usage
@@ -18,12 +21,13 @@ import { tmpdir } from 'node:os';
 import { join, basename } from 'node:path';
 
 const usage = 'usage: upload.mjs [-o SHOT.png] [-w SECONDS] [-r FILE]... ' +
-    'URL [FILE...]';
+    '[-f FILE]... URL [FILE...]';
 const args = process.argv.slice(2);
 let shot = null;
 let waitS = 120;
 const images = [];
 const refused = [];
+const failing = [];
 let url = null;
 for (let i = 0; i < args.length; i++) {
 	const a = args[i];
@@ -33,6 +37,8 @@ for (let i = 0; i < args.length; i++) {
 		waitS = Number(args[++i]);
 	else if (a === '-r' && i + 1 < args.length)
 		refused.push(args[++i]);
+	else if (a === '-f' && i + 1 < args.length)
+		failing.push(args[++i]);
 	else if (a.startsWith('-'))
 		die(usage);
 	else if (url === null)
@@ -40,9 +46,10 @@ for (let i = 0; i < args.length; i++) {
 	else
 		images.push(a);
 }
-if (url === null || !(waitS > 0) || images.length + refused.length === 0)
+const all = [...images, ...refused, ...failing];
+if (url === null || !(waitS > 0) || all.length === 0)
 	die(usage);
-for (const f of [...images, ...refused]) {
+for (const f of all) {
 	if (!existsSync(f))
 		die(`upload.mjs: fatal: ${f}: no such file`);
 }
@@ -67,7 +74,7 @@ const ok = (cond, what, diag) => {
 	}
 };
 
-const total = images.length + refused.length;
+const total = all.length;
 console.log(`1..${3 + total}`);
 
 const profile = mkdtempSync(join(tmpdir(), 'imgq-chromium-'));
@@ -110,7 +117,7 @@ try {
 		throw new Error('Bail out! the page did not load with its ' +
 		    'script');
 
-	await input.setInputFiles([...images, ...refused]);
+	await input.setInputFiles(all);
 
 	// Every item finished: done with every variant image loaded or
 	// broken, refused, or dead.
@@ -185,16 +192,29 @@ try {
 		if (it)
 			console.log(`# refusal ${basename(f)}: ${it.status}`);
 	}
+	for (const f of failing) {
+		const it = byName.get(basename(f));
+		const good = it && it.state === 'dead' && it.job !== '' &&
+		    /^Failed: \S/.test(it.status) && it.variants.length === 0;
+		ok(good, `${basename(f)}: accepted, then shown as failed with ` +
+		    'the reason', it ? `state ${it.state}: ${it.status}` :
+		    'not on the page');
+		if (it) {
+			console.log(`# job ${basename(f)} ${it.job}`);
+			console.log(`# failure ${basename(f)}: ${it.status}`);
+		}
+	}
 	ok(jsErrors.length === 0, 'no script error on the page',
 	    jsErrors.join('\n'));
 	if (shot)
 		await page.screenshot({ path: shot, fullPage: true });
 } catch (e) {
-	if (/^Bail out!/.test(e.message))
+	if (/^Bail out!/.test(e.message)) {
 		console.log(e.message);
-	else
+	} else {
 		console.log(`not ok ${++n} - the browser session: ${e.message}`);
-	failed++;
+		failed++;
+	}
 	code = 1;
 } finally {
 	await ctx.close().catch(() => {});

@@ -1,0 +1,1 @@
+imgq-env_PKGS :=

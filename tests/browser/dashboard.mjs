@@ -1,0 +1,166 @@
+// dashboard.mjs: the dashboard page in Debian's chromium, driven by
+// playwright-core.  Checks the queue figures, the recent jobs with their
+// thumbnails, a dead letter with its reason, and requeues it with the
+// button; prints TAP.
+//
+//   node dashboard.mjs [-o SHOT.png] [-w SECONDS] URL DONE DEAD_ID
+//
+// URL: the dashboard (…/dashboard).  DONE: how many recent jobs must show
+// a loaded thumbnail.  DEAD_ID: the job that must be listed as a dead
+// letter; its Requeue button is pressed and the server must accept it.
+// Exit status: 0 when every check passed, 1 when one failed, 2 on bad
+// usage or when the browser could not be started.
+import { chromium } from 'playwright-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const usage = 'usage: dashboard.mjs [-o SHOT.png] [-w SECONDS] URL DONE ' +
+    'DEAD_ID';
+const args = process.argv.slice(2);
+let shot = null;
+let waitS = 60;
+const rest = [];
+for (let i = 0; i < args.length; i++) {
+	if (args[i] === '-o' && i + 1 < args.length)
+		shot = args[++i];
+	else if (args[i] === '-w' && i + 1 < args.length)
+		waitS = Number(args[++i]);
+	else if (args[i].startsWith('-'))
+		die(usage);
+	else
+		rest.push(args[i]);
+}
+if (rest.length !== 3 || !(waitS > 0) || !/^\d+$/.test(rest[1]) ||
+    !/^[0-9a-z]+$/.test(rest[2]))
+	die(usage);
+const [url, doneArg, deadId] = rest;
+const nDone = Number(doneArg);
+
+function die(msg) {
+	console.error(msg);
+	process.exit(2);
+}
+
+let n = 0;
+let failed = 0;
+const ok = (cond, what, diag) => {
+	n++;
+	if (cond) {
+		console.log(`ok ${n} - ${what}`);
+	} else {
+		failed++;
+		console.log(`not ok ${n} - ${what}`);
+		for (const line of String(diag || '').split('\n'))
+			if (line)
+				console.log(`#   ${line}`);
+	}
+};
+
+console.log('1..6');
+const profile = mkdtempSync(join(tmpdir(), 'imgq-chromium-'));
+let ctx;
+try {
+	ctx = await chromium.launchPersistentContext(profile, {
+		executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+		headless: true,
+		args: ['--headless', '--no-sandbox', '--disable-gpu',
+		    '--disable-quic', '--no-first-run',
+		    '--disable-background-networking',
+		    '--disable-component-update', '--disable-sync'],
+		viewport: { width: 1000, height: 900 },
+	});
+} catch (e) {
+	rmSync(profile, { recursive: true, force: true });
+	die(`dashboard.mjs: fatal: unable to start chromium: ${e.message}`);
+}
+
+const jsErrors = [];
+let code = 0;
+try {
+	const page = ctx.pages()[0] || await ctx.newPage();
+	page.on('pageerror', (e) => jsErrors.push(String(e)));
+	const resp = await page.goto(url, { waitUntil: 'load' });
+	let loaded = true;
+	try {
+		await page.waitForFunction(() => /^Updated /.test(
+		    document.getElementById('updated').textContent),
+		    null, { timeout: waitS * 1000, polling: 200 });
+	} catch (e) {
+		loaded = false;
+	}
+	const problem = await page.locator('#problem').textContent()
+	    .catch(() => '');
+	ok(resp && resp.status() === 200 && loaded,
+	    'the dashboard loads and reads the statistics',
+	    `status ${resp && resp.status()}; ${problem}\n${jsErrors.join('\n')}`);
+	if (!loaded)
+		throw new Error('Bail out! the dashboard did not load its ' +
+		    'statistics');
+
+	const cards = await page.$$eval('.card dd', (dds) =>
+	    dds.map((d) => d.textContent.trim()));
+	ok(cards.length === 6 && cards.every((t) => /^[0-9][0-9,.]*$/.test(t)),
+	    'the six queue figures are numbers', JSON.stringify(cards));
+
+	// The thumbnails of finished jobs, loaded from their presigned URLs.
+	let thumbs = 0;
+	try {
+		await page.waitForFunction((want) => [...document.querySelectorAll(
+		    '#recent img.thumb')].filter((i) => i.complete &&
+		    i.naturalWidth > 0).length >= want, nDone,
+		    { timeout: waitS * 1000, polling: 200 });
+	} catch (e) { /* counted below */ }
+	thumbs = await page.$$eval('#recent img.thumb', (is) =>
+	    is.filter((i) => i.complete && i.naturalWidth > 0).length);
+	ok(thumbs >= nDone, `at least ${nDone} recent jobs show a thumbnail`,
+	    `${thumbs} loaded`);
+
+	const row = page.locator('#dead tr', { hasText: deadId });
+	const reason = await row.locator('td.reason').textContent()
+	    .catch(() => null);
+	ok(reason !== null && reason.trim().length > 0 &&
+	    !/no reason recorded/.test(reason),
+	    `dead letter ${deadId} is listed with its reason`,
+	    `reason: ${reason}`);
+	if (reason !== null)
+		console.log(`# reason ${deadId}: ${reason.trim()}`);
+
+	let requeued = false;
+	let diag = '';
+	try {
+		const [answer] = await Promise.all([
+			page.waitForResponse((r) => r.url().endsWith(
+			    `/api/dead/${deadId}/requeue`), { timeout: 20000 }),
+			row.getByRole('button', { name: /^Requeue/ }).click(),
+		]);
+		diag = `${answer.status()} ${await answer.text()}`;
+		await page.waitForFunction((id) => document.getElementById(
+		    'notice').textContent === `Job ${id} is back in the queue.`,
+		    deadId, { timeout: 20000 });
+		requeued = answer.status() === 200;
+	} catch (e) {
+		diag += ` ${e.message}`;
+	}
+	ok(requeued, `the Requeue button requeues ${deadId}`, diag);
+	ok(jsErrors.length === 0, 'no script error on the page',
+	    jsErrors.join('\n'));
+	if (shot)
+		await page.screenshot({ path: shot, fullPage: true });
+} catch (e) {
+	if (/^Bail out!/.test(e.message)) {
+		console.log(e.message);
+	} else {
+		console.log(`not ok ${++n} - the browser session: ${e.message}`);
+		failed++;
+	}
+	code = 1;
+} finally {
+	await ctx.close().catch(() => {});
+	rmSync(profile, { recursive: true, force: true });
+}
+if (failed > 0) {
+	console.error(`dashboard.mjs: ${failed} of ${n} checks failed`);
+	code = 1;
+}
+process.exit(code);
