@@ -49,7 +49,7 @@ header() { # name: its value in $output
 
 @test "no other file of the folder, and no path outside it, is served" {
 	local p
-	for p in /index.html.bak /dashboard.html /app.js/ /../www/app.js \
+	for p in /index.html.bak /dashboard.htm /app.js/ /../www/app.js \
 		/style.css/../../etc/passwd /www/app.js; do
 		run -66 cgi GET "$p"
 		[ "${lines[0]}" = $'Status: 404 Not Found\r' ]
