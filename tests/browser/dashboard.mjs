@@ -10,10 +10,7 @@
 // letter; its Requeue button is pressed and the server must accept it.
 // Exit status: 0 when every check passed, 1 when one failed, 2 on bad
 // usage or when the browser could not be started.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { die, run, tap } from './lib.mjs';
 
 const usage = 'usage: dashboard.mjs [-o SHOT.png] [-w SECONDS] URL DONE ' +
     'DEAD_ID';
@@ -37,49 +34,10 @@ if (rest.length !== 3 || !(waitS > 0) || !/^\d+$/.test(rest[1]) ||
 const [url, doneArg, deadId] = rest;
 const nDone = Number(doneArg);
 
-function die(msg) {
-	console.error(msg);
-	process.exit(2);
-}
+const ok = tap.ok.bind(tap);
 
-let n = 0;
-let failed = 0;
-const ok = (cond, what, diag) => {
-	n++;
-	if (cond) {
-		console.log(`ok ${n} - ${what}`);
-	} else {
-		failed++;
-		console.log(`not ok ${n} - ${what}`);
-		for (const line of String(diag || '').split('\n'))
-			if (line)
-				console.log(`#   ${line}`);
-	}
-};
-
-console.log('1..6');
-const profile = mkdtempSync(join(tmpdir(), 'imgq-chromium-'));
-let ctx;
-try {
-	ctx = await chromium.launchPersistentContext(profile, {
-		executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-		headless: true,
-		args: ['--headless', '--no-sandbox', '--disable-gpu',
-		    '--disable-quic', '--no-first-run',
-		    '--disable-background-networking',
-		    '--disable-component-update', '--disable-sync'],
-		viewport: { width: 1000, height: 900 },
-	});
-} catch (e) {
-	rmSync(profile, { recursive: true, force: true });
-	die(`dashboard.mjs: fatal: unable to start chromium: ${e.message}`);
-}
-
-const jsErrors = [];
-let code = 0;
-try {
-	const page = ctx.pages()[0] || await ctx.newPage();
-	page.on('pageerror', (e) => jsErrors.push(String(e)));
+tap.plan(6);
+await run('dashboard.mjs', async (page, jsErrors) => {
 	const resp = await page.goto(url, { waitUntil: 'load' });
 	let loaded = true;
 	try {
@@ -147,20 +105,4 @@ try {
 	    jsErrors.join('\n'));
 	if (shot)
 		await page.screenshot({ path: shot, fullPage: true });
-} catch (e) {
-	if (/^Bail out!/.test(e.message)) {
-		console.log(e.message);
-	} else {
-		console.log(`not ok ${++n} - the browser session: ${e.message}`);
-		failed++;
-	}
-	code = 1;
-} finally {
-	await ctx.close().catch(() => {});
-	rmSync(profile, { recursive: true, force: true });
-}
-if (failed > 0) {
-	console.error(`dashboard.mjs: ${failed} of ${n} checks failed`);
-	code = 1;
-}
-process.exit(code);
+});

@@ -15,10 +15,9 @@
 // -w: how long to wait for every file to finish (default 120 s).
 // Exit status: 0 when every check passed, 1 when one failed, 2 on bad usage
 // or when the browser could not be started.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, basename } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
+import { die, run, tap } from './lib.mjs';
 
 const usage = 'usage: upload.mjs [-o SHOT.png] [-w SECONDS] [-r FILE]... ' +
     '[-f FILE]... URL [FILE...]';
@@ -54,51 +53,11 @@ for (const f of all) {
 		die(`upload.mjs: fatal: ${f}: no such file`);
 }
 
-function die(msg) {
-	console.error(msg);
-	process.exit(2);
-}
-
-let n = 0;
-let failed = 0;
-const ok = (cond, what, diag) => {
-	n++;
-	if (cond) {
-		console.log(`ok ${n} - ${what}`);
-	} else {
-		failed++;
-		console.log(`not ok ${n} - ${what}`);
-		for (const line of String(diag || '').split('\n'))
-			if (line)
-				console.log(`#   ${line}`);
-	}
-};
+const ok = tap.ok.bind(tap);
 
 const total = all.length;
-console.log(`1..${3 + total}`);
-
-const profile = mkdtempSync(join(tmpdir(), 'imgq-chromium-'));
-let ctx;
-try {
-	ctx = await chromium.launchPersistentContext(profile, {
-		executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-		headless: true,
-		args: ['--headless', '--no-sandbox', '--disable-gpu',
-		    '--disable-quic', '--no-first-run',
-		    '--disable-background-networking',
-		    '--disable-component-update', '--disable-sync'],
-		viewport: { width: 1000, height: 900 },
-	});
-} catch (e) {
-	rmSync(profile, { recursive: true, force: true });
-	die(`upload.mjs: fatal: unable to start chromium: ${e.message}`);
-}
-
-const jsErrors = [];
-let code = 0;
-try {
-	const page = ctx.pages()[0] || await ctx.newPage();
-	page.on('pageerror', (e) => jsErrors.push(String(e)));
+tap.plan(3 + total);
+await run('upload.mjs', async (page, jsErrors) => {
 	page.on('console', (m) => {
 		// The browser logs a failed request (the expected 415) as a
 		// console error; only the page's own errors count.
@@ -208,20 +167,4 @@ try {
 	    jsErrors.join('\n'));
 	if (shot)
 		await page.screenshot({ path: shot, fullPage: true });
-} catch (e) {
-	if (/^Bail out!/.test(e.message)) {
-		console.log(e.message);
-	} else {
-		console.log(`not ok ${++n} - the browser session: ${e.message}`);
-		failed++;
-	}
-	code = 1;
-} finally {
-	await ctx.close().catch(() => {});
-	rmSync(profile, { recursive: true, force: true });
-}
-if (failed > 0) {
-	console.error(`upload.mjs: ${failed} of ${n} checks failed`);
-	code = 1;
-}
-process.exit(code);
+});
