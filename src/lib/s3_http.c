@@ -935,6 +935,12 @@ s3_drive(struct s3 *s, int timeout_ms, int fd, int *ready, struct err *e)
 }
 
 int
+s3_run(struct s3 *s, int timeout_ms, struct err *e)
+{
+	return s3_drive(s, timeout_ms, -1, NULL, e) == -1 ? -1 : 0;
+}
+
+int
 s3_xfer_start(struct s3_xfer *x, struct err *e)
 {
 	x->t0 = sys_now_ms();
