@@ -132,7 +132,8 @@ put_and_check() {
 
 @test "usage errors: 64" {
 	run -64 --separate-stderr s3put
-	[ "$stderr" = "usage: s3put [-nUv] [-A attempts] [-C cafile] [-c cache-control] [-j parts] [-m name=value] [-p part-size] [-R retry-time] [-T timeout] [-t type] key [file]" ]
+	[ "$stderr" = "usage: s3put [-knUv] [-A attempts] [-C cafile] [-c cache-control] [-j parts] [-m name=value] [-p part-size] [-R retry-time] [-T timeout] [-t type] key [file]
+       s3put [-knUv] [-A attempts] [-C cafile] [-c cache-control] [-j parts] [-m name=value] [-p part-size] [-R retry-time] [-T timeout] [-t type] -d prefix file ..." ]
 	run -64 --separate-stderr s3put -p 1m k /dev/null
 	[ "${stderr%%$'\n'*}" = "s3put: fatal: size 1m is out of range 5242880..5368709120 bytes" ]
 	run -64 --separate-stderr s3put -m 'bad name=x' k /dev/null

@@ -123,6 +123,9 @@ struct s3_put_opts {
  * (the upload owns its buffers; the caller owns its data, which is copied).
  * With create_only, an existing key fails with EX_NEGATIVE (1).
  */
+/* EX_USAGE when the options are not acceptable (bad metadata). */
+int	s3_put_opts_check(const struct s3_put_opts *, struct err *);
+
 struct s3_upload *s3_upload_new(struct s3 *, const char *,
 	    const struct s3_put_opts *, struct err *);
 int	s3_upload_write(struct s3_upload *, const void *, size_t,
@@ -136,6 +139,23 @@ int	s3_upload_write(struct s3_upload *, const void *, size_t,
 int	s3_upload_wait(struct s3_upload *, int, int, struct err *);
 int	s3_upload_finish(struct s3_upload *, char *, size_t, struct err *);
 void	s3_upload_abort(struct s3_upload *);
+
+/*
+ * The same end without waiting, so that several uploads of one client
+ * run side by side on its connections: s3_upload_close says the input is
+ * complete and starts sending the rest (the single PUT, or the last
+ * part); s3_run moves every transfer of the client along; s3_upload_poll
+ * then returns 1 once the object is stored (s3_upload_etag has its ETag),
+ * 0 while it is on its way, -1 when it failed.  Completing a multipart
+ * upload is one short request made inside s3_upload_poll.  The caller
+ * frees the upload with s3_upload_abort (which aborts a multipart upload
+ * not yet completed, and cancels a single PUT still in flight, whose
+ * outcome is then unknown).
+ */
+int	s3_upload_close(struct s3_upload *, struct err *);
+int	s3_upload_poll(struct s3_upload *, struct err *);
+const char *s3_upload_etag(const struct s3_upload *);
+int	s3_run(struct s3 *, int, struct err *);
 
 /* What the upload has taken so far and how it is being sent. */
 uint64_t s3_upload_bytes(const struct s3_upload *);

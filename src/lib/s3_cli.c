@@ -2,12 +2,121 @@
  * s3_cli.c: shared parts of the S3 programs (see s3_cli.h).
  */
 #include <ctype.h>
+#include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "env.h"
 #include "exitcode.h"
+#include "log.h"
 #include "s3_cli.h"
+#include "sys.h"
+
+int
+s3_cli_init(struct s3_cli *cli, const char *argv0, const char *usage,
+    int flags)
+{
+	memset(cli, 0, sizeof(*cli));
+	if (sys_sane_fds() == -1)
+		return EX_OSERR;
+	if (flags & S3_CLI_NET)
+		sys_ignore_sigpipe();
+	log_init(argv0);
+	cli->usage = usage;
+	cli->flags = flags;
+	s3_conf_defaults(&cli->c);
+	cli->over = cli->c;
+	return 0;
+}
+
+int
+s3_cli_getopt(struct s3_cli *cli, int argc, char *const *argv,
+    const char *own)
+{
+	char opts[64];
+	const char *common;
+	struct err e;
+	int ch, n;
+
+	common = cli->flags & S3_CLI_NET ? S3_CLI_OPTS : "";
+	n = snprintf(opts, sizeof(opts), "%sv%s", common, own);
+	if (n < 0 || (size_t)n >= sizeof(opts))
+		return '?';
+	while ((ch = getopt(argc, argv, opts)) != -1) {
+		if (ch == 'v') {
+			cli->verbose++;
+			continue;
+		}
+		if (ch == '?' || ch == ':' || strchr(common, ch) == NULL)
+			return ch;
+		if (s3_cli_opt(ch, optarg, &cli->over, &e) == -1) {
+			log_fatal("%s", e.msg);
+			return '?';
+		}
+		cli->set |= 1U << (strchr(S3_CLI_OPTS, ch) - S3_CLI_OPTS);
+	}
+	return -1;
+}
+
+int
+s3_cli_usage(const struct s3_cli *cli, const char *why)
+{
+	if (why != NULL)
+		log_fatal("%s", why);
+	(void)fprintf(stderr, "%s\n", cli->usage);
+	return EX_USAGE;
+}
+
+static void
+trace(void *arg, const char *line)
+{
+	(void)arg;
+	log_info("%s", line);
+}
+
+#define GIVEN(cli, ch) ((cli)->set & \
+	(1U << (strchr(S3_CLI_OPTS, ch) - S3_CLI_OPTS)))
+
+int
+s3_cli_conf(struct s3_cli *cli)
+{
+	struct s3_conf *c = &cli->c;
+	struct err e;
+
+	if (s3_conf_from_env(c, &e) == -1)
+		return s3_cli_fatal(&e);
+	if (GIVEN(cli, 'A'))
+		c->attempts = cli->over.attempts;
+	if (GIVEN(cli, 'C'))
+		memcpy(c->ca_file, cli->over.ca_file, sizeof(c->ca_file));
+	if (GIVEN(cli, 'R'))
+		c->retry_time_ms = cli->over.retry_time_ms;
+	if (GIVEN(cli, 'T'))
+		c->stall_timeout_ms = cli->over.stall_timeout_ms;
+	if (GIVEN(cli, 'U'))
+		c->unsigned_payload = 1;
+	c->verbose = cli->verbose > 1 ? 2 : cli->verbose;
+	c->trace = trace;
+	return 0;
+}
+
+int
+s3_cli_client(struct s3_cli *cli, struct s3 **s)
+{
+	struct err e;
+
+	if ((*s = s3_new(&cli->c, &e)) == NULL)
+		return s3_cli_fatal(&e);
+	return 0;
+}
+
+int
+s3_cli_fatal(const struct err *e)
+{
+	log_fatal("%s", e->msg);
+	return e->code ? e->code : EX_SOFTWARE;
+}
 
 int
 s3_cli_target(const char *arg, struct s3_conf *c, const char **key,

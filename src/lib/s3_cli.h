@@ -1,7 +1,12 @@
 /*
  * s3_cli.h: what the five S3 programs share (s3put, s3get, s3ls, s3rm,
- * s3url): s3:// arguments, the common options, and the escaping of keys
- * as lines.  No printing here; main.c does that.
+ * s3url): their front (start-up, the common options, usage, the
+ * configuration, fatal messages), s3:// arguments, and the escaping of
+ * keys as lines.
+ *
+ * The front is main.c's shared half: unlike the rest of src/lib it
+ * writes messages to standard error (through log.h), but it still never
+ * exits and reads the environment only through s3_conf_from_env.
  */
 #ifndef IMGQ_S3_CLI_H
 #define IMGQ_S3_CLI_H
@@ -12,6 +17,50 @@
 
 /* The letters of the common options (for getopt strings). */
 #define S3_CLI_OPTS	"A:C:R:T:U"
+
+/* s3_cli_init flags. */
+#define S3_CLI_NET	1	/* the common options; SIGPIPE ignored */
+
+struct s3_cli {
+	const char	*usage;		/* the usage text, "usage: ..." */
+	int		 flags;
+	int		 verbose;	/* times -v was given */
+	struct s3_conf	 c;		/* the configuration (s3_cli_conf) */
+	struct s3_conf	 over;		/* the common options given */
+	unsigned	 set;		/* which ones (bits of S3_CLI_OPTS) */
+};
+
+/*
+ * A program's start: sane descriptors 0 to 2, SIGPIPE ignored (with
+ * S3_CLI_NET), log_init, the built-in defaults.  Returns 0, or the exit
+ * code (EX_OSERR).
+ */
+int	s3_cli_init(struct s3_cli *, const char *, const char *, int);
+
+/*
+ * getopt(3) over the program's own option letters (own) plus -v and,
+ * with S3_CLI_NET, the common options, which it takes itself (to be laid
+ * over the environment by s3_cli_conf).  Returns the next option of the
+ * program's own, -1 at the end, '?' for a bad option or value (the
+ * reason already written); optind and optarg as getopt sets them.
+ */
+int	s3_cli_getopt(struct s3_cli *, int, char *const *, const char *);
+
+/* Writes "prog: fatal: why" (why may be NULL) and the usage; EX_USAGE. */
+int	s3_cli_usage(const struct s3_cli *, const char *);
+
+/*
+ * The configuration: the environment (s3_conf_from_env), then the
+ * common options given, then -v with a trace to standard error.  0, or
+ * the exit code with the reason written.
+ */
+int	s3_cli_conf(struct s3_cli *);
+
+/* The client of that configuration: 0, or the exit code (written). */
+int	s3_cli_client(struct s3_cli *, struct s3 **);
+
+/* Writes "prog: fatal: message" and returns the error's exit code. */
+int	s3_cli_fatal(const struct err *);
 
 /*
  * "s3://bucket/key" sets c->bucket and points *key past the bucket's

@@ -59,6 +59,9 @@ struct s3_upload {
 	int		 next_num;
 	int		 failed;
 	struct err	 ferr;
+	enum { UP_FILLING, UP_PUT, UP_PUT_PLAIN, UP_PARTS, UP_DONE } phase;
+	struct s3_xfer	 px;		/* the single PUT */
+	char		 etag[S3_ETAG_MAX];
 };
 
 static int
@@ -118,6 +121,21 @@ meta_ok(const char *name, const char *val)
 	return strlen(val) <= 2048;
 }
 
+int
+s3_put_opts_check(const struct s3_put_opts *o, struct err *e)
+{
+	size_t i;
+
+	for (i = 0; o->meta != NULL && o->meta[i] != NULL; i += 2)
+		if (o->meta[i + 1] == NULL || i / 2 >= MAX_META ||
+		    !meta_ok(o->meta[i], o->meta[i + 1]))
+			return err_set(e, EX_USAGE, "bad metadata '%s' "
+			    "(names: letters, digits, - and _; values: "
+			    "printable ASCII; at most %d)", o->meta[i],
+			    MAX_META);
+	return 0;
+}
+
 struct s3_upload *
 s3_upload_new(struct s3 *s, const char *key, const struct s3_put_opts *o,
     struct err *e)
@@ -151,15 +169,11 @@ s3_upload_new(struct s3 *s, const char *key, const struct s3_put_opts *o,
 	    (o->cache_control != NULL &&
 	    (u->cache = strdup(o->cache_control)) == NULL))
 		goto mem;
+	if (s3_put_opts_check(o, e) == -1) {
+		s3_upload_abort(u);
+		return NULL;
+	}
 	for (i = 0; o->meta != NULL && o->meta[i] != NULL; i += 2) {
-		if (o->meta[i + 1] == NULL || u->nmeta >= MAX_META ||
-		    !meta_ok(o->meta[i], o->meta[i + 1])) {
-			err_set(e, EX_USAGE, "bad metadata '%s' (names: "
-			    "letters, digits, - and _; values: printable "
-			    "ASCII; at most %d)", o->meta[i], MAX_META);
-			s3_upload_abort(u);
-			return NULL;
-		}
 		if ((u->meta_hdr[u->nmeta] = malloc(strlen(o->meta[i]) + 12))
 		    == NULL || (u->meta_val[u->nmeta] =
 		    strdup(o->meta[i + 1])) == NULL) {
@@ -482,74 +496,130 @@ complete(struct s3_upload *u, char *etag, size_t etaglen, struct err *e)
 	return 0;
 }
 
+/* Starts the single PUT (conditional: If-None-Match: *). */
 static int
-single_put(struct s3_upload *u, char *etag, size_t etaglen, struct err *e)
+put_start(struct s3_upload *u, int conditional, struct err *e)
 {
-	struct s3_xfer x;
+	struct s3_xfer *x = &u->px;
 	struct err pe;
-	int rc;
 
-	s3_xfer_init(&x, u->s3, "PUT", u->key);
-	x.has_body = 1;
-	x.body = u->cur != NULL ? u->cur : (const unsigned char *)"";
-	x.body_len = u->len;
-	object_headers(u, &x);
-	if (u->create_only)
-		s3_xfer_header(&x, "if-none-match", "*");
-	rc = s3_xfer_run(&x, &pe);
-	if (rc == -1 && u->create_only && x.status == 501) {
+	s3_xfer_init(x, u->s3, "PUT", u->key);
+	x->has_body = 1;
+	x->body = u->cur != NULL ? u->cur : (const unsigned char *)"";
+	x->body_len = u->len;
+	object_headers(u, x);
+	if (conditional)
+		s3_xfer_header(x, "if-none-match", "*");
+	u->phase = conditional ? UP_PUT : UP_PUT_PLAIN;
+	if (s3_xfer_start(x, &pe) == -1) {
+		s3_xfer_clean(x);
+		return fail(u, &pe, e);
+	}
+	return 0;
+}
+
+int
+s3_upload_close(struct s3_upload *u, struct err *e)
+{
+	if (u->failed)
+		return fail(u, &u->ferr, e);
+	if (u->phase != UP_FILLING)
+		return 0;
+	if (!u->multipart)
+		return put_start(u, u->create_only, e);
+	if (u->len > 0 && submit(u, e) == -1)
+		return -1;
+	u->phase = UP_PARTS;
+	return 0;
+}
+
+/* The single PUT is done: settle it. */
+static int
+put_settle(struct s3_upload *u, struct err *e)
+{
+	struct s3_xfer *x = &u->px;
+	struct err pe = x->err;
+	long status = x->status;
+	int rc = x->rc;
+
+	if (rc == 0)
+		strip_quotes(x->etag, u->etag, sizeof(u->etag));
+	s3_xfer_clean(x);
+	if (rc == 0) {
+		u->phase = UP_DONE;
+		return 1;
+	}
+	if (u->phase == UP_PUT && status == 501) {
 		/*
 		 * No conditional PUT here (Swift's S3 API): check, then
 		 * put; not atomic, as the manual says.
 		 */
-		s3_xfer_clean(&x);
 		if (s3_head(u->s3, u->key, NULL, &pe) == 0) {
 			err_set(&pe, EX_NEGATIVE, "412");
 			return fail_exists(u, &pe, e);
 		}
 		if (pe.code != EX_NOINPUT)
 			return fail(u, &pe, e);
-		s3_xfer_init(&x, u->s3, "PUT", u->key);
-		x.has_body = 1;
-		x.body = u->cur != NULL ? u->cur : (const unsigned char *)"";
-		x.body_len = u->len;
-		object_headers(u, &x);
-		rc = s3_xfer_run(&x, &pe);
+		return put_start(u, 0, e);
 	}
-	if (rc == 0 && etag != NULL && etaglen > 0)
-		strip_quotes(x.etag, etag, etaglen);
-	s3_xfer_clean(&x);
-	if (rc == -1)
-		return pe.code == EX_NEGATIVE ? fail_exists(u, &pe, e) :
-		    fail(u, &pe, e);
-	return 0;
+	return pe.code == EX_NEGATIVE ? fail_exists(u, &pe, e) :
+	    fail(u, &pe, e);
+}
+
+int
+s3_upload_poll(struct s3_upload *u, struct err *e)
+{
+	struct err pe;
+
+	if (u->failed)
+		return fail(u, &u->ferr, e);
+	switch (u->phase) {
+	case UP_DONE:
+		return 1;
+	case UP_PUT:
+	case UP_PUT_PLAIN:
+		return u->px.state == XS_DONE ? put_settle(u, e) : 0;
+	case UP_PARTS:
+		if (reap(u, e) == -1)
+			return -1;
+		if (u->ninflight > 0)
+			return 0;
+		if (complete(u, u->etag, sizeof(u->etag), e) == -1)
+			return -1;
+		u->multipart = 0;	/* nothing to abort */
+		u->phase = UP_DONE;
+		return 1;
+	default:
+		err_set(&pe, EX_SOFTWARE, "s3_upload_poll before "
+		    "s3_upload_close");
+		return fail(u, &pe, e);
+	}
+}
+
+const char *
+s3_upload_etag(const struct s3_upload *u)
+{
+	return u->etag;
 }
 
 int
 s3_upload_finish(struct s3_upload *u, char *etag, size_t etaglen,
     struct err *e)
 {
-	int rc = -1;
+	int rc;
 
-	if (u->failed) {
-		fail(u, &u->ferr, e);
-		goto out;
-	}
-	if (!u->multipart) {
-		rc = single_put(u, etag, etaglen, e);
-		goto out;
-	}
-	if (u->len > 0 && submit(u, e) == -1)
-		goto out;
-	while (u->ninflight > 0)
-		if (drive(u, 1000, -1, NULL, e) == -1)
-			goto out;
-	rc = complete(u, etag, etaglen, e);
-	if (rc == 0)
-		u->multipart = 0;	/* nothing to abort */
-out:
+	if (s3_upload_close(u, e) == -1)
+		rc = -1;
+	else
+		while ((rc = s3_upload_poll(u, e)) == 0)
+			if (drive(u, 1000, -1, NULL, e) == -1) {
+				rc = -1;
+				break;
+			}
+	if (rc == 1 && etag != NULL && etaglen > 0)
+		strip_quotes(u->etag, etag, etaglen);
 	s3_upload_abort(u);
-	return rc;
+	return rc == 1 ? 0 : -1;
 }
 
 uint64_t
@@ -573,6 +643,8 @@ s3_upload_abort(struct s3_upload *u)
 
 	if (u == NULL)
 		return;
+	if (u->phase == UP_PUT || u->phase == UP_PUT_PLAIN)
+		s3_xfer_clean(&u->px);
 	for (i = 0; i < u->ninflight; i++) {
 		s3_xfer_clean(&u->inflight[i]->x);
 		buf_free(u->inflight[i]->buf, u->inflight[i]->cap);

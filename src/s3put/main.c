@@ -1,272 +1,261 @@
 /*
- * s3put: store a file, or standard input, as an S3 object.
+ * s3put: store a file, or standard input, as an S3 object; or, with -d,
+ * several files under one prefix, side by side and all or nothing.
  *
  * Streams through s3_upload: one PUT when the data fits in the first
  * part, a multipart upload with parts in parallel beyond (memory bounded
  * by part size x (parts in flight + 1)).  The content type is sniffed
- * with libmagic from the first bytes unless -t names it.
+ * from the first bytes unless -t names it.  The uploads themselves are
+ * put.c's.
  */
-#include <sys/stat.h>
-
-#include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <magic.h>
-
 #include "env.h"
 #include "exitcode.h"
 #include "log.h"
+#include "put.h"
 #include "s3.h"
 #include "s3_cli.h"
-#include "sys.h"
 
-#define USAGE "usage: s3put [-nUv] [-A attempts] [-C cafile] " \
-	"[-c cache-control] [-j parts] [-m name=value] [-p part-size] " \
-	"[-R retry-time] [-T timeout] [-t type] key [file]"
-#define READ_SIZE	(1 << 20)
-#define SNIFF_SIZE	(64 << 10)
+#define OPTS_USAGE "[-knUv] [-A attempts] [-C cafile] [-c cache-control] " \
+	"[-j parts] [-m name=value] [-p part-size] [-R retry-time] " \
+	"[-T timeout] [-t type]"
+#define USAGE "usage: s3put " OPTS_USAGE " key [file]\n" \
+	"       s3put " OPTS_USAGE " -d prefix file ..."
 #define MAX_META	32
+#define MAX_FILES	1000	/* one DeleteObjects undoes them all */
 
-static void
-trace(void *arg, const char *line)
+struct opts {
+	struct put_opts	 put;
+	const char	*meta[2 * MAX_META + 1];
+	char		*names[MAX_META];
+	int		 nmeta;
+	const char	*prefix;	/* -d */
+	int		 print_keys;	/* -k */
+	long long	 parts;		/* -j, 0: from the configuration */
+	uint64_t	 part_size;	/* -p, 0: likewise */
+};
+
+/* One option of s3put's own: 0, or the exit code. */
+static int
+option(struct s3_cli *cli, struct opts *o, int ch, char *arg)
 {
-	(void)arg;
-	log_info("%s", line);
-}
-
-static void
-usage(const char *why)
-{
-	if (why != NULL)
-		log_fatal("%s", why);
-	(void)fprintf(stderr, "%s\n", USAGE);
-	exit(EX_USAGE);
-}
-
-static void
-die(const struct err *e)
-{
-	log_fatal("%s", e->msg);
-	exit(e->code ? e->code : EX_SOFTWARE);
-}
-
-/* Reads until buf is full or the input ends; -1 on error. */
-static ssize_t
-read_full(int fd, unsigned char *buf, size_t size)
-{
-	size_t got = 0;
-	ssize_t r;
-
-	while (got < size) {
-		r = read(fd, buf + got, size - got);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			return -1;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
-}
-
-static char *
-sniff(const unsigned char *buf, size_t len)
-{
-	const char *t;
-	char *out = NULL;
-	magic_t m;
-
-	if (len == 0)
-		return NULL;
-	if ((m = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS)) ==
-	    NULL)
-		return NULL;
-	if (magic_load(m, NULL) == 0 && (t = magic_buffer(m, buf, len)) !=
-	    NULL)
-		out = strdup(t);
-	magic_close(m);
-	return out;
-}
-
-int
-main(int argc, char **argv)
-{
-	struct s3_conf c;
-	struct s3_put_opts po;
-	struct s3_upload *up;
-	struct s3 *s;
 	struct err e;
-	struct stat st;
-	const char *meta[2 * MAX_META + 1], *key, *file = NULL;
-	char *type = NULL, *cache = NULL, *sniffed = NULL, *eq;
-	char etag[S3_ETAG_MAX], kesc[2048];
-	unsigned char *buf;
-	int ch, fd = 0, verbose = 0, nmeta = 0, is_pipe, rc;
-	long long n;
-	uint64_t sz, total;
-	ssize_t r;
+	char *eq;
 
-	char **argv0 = argv;
-	int argc0 = argc, pass2 = 0;
+	switch (ch) {
+	case 'c':
+		o->put.po.cache_control = arg;
+		return 0;
+	case 'd':
+		o->prefix = arg;
+		return 0;
+	case 'j':
+		if (parse_long(arg, 1, 64, &o->parts, &e) == -1)
+			return s3_cli_usage(cli, e.msg);
+		return 0;
+	case 'k':
+		o->print_keys = 1;
+		return 0;
+	case 'm':
+		if ((eq = strchr(arg, '=')) == NULL || o->nmeta >= MAX_META)
+			return s3_cli_usage(cli, "-m takes name=value (at "
+			    "most 32)");
+		if ((o->names[o->nmeta] = strndup(arg, (size_t)(eq - arg))) ==
+		    NULL)
+			return s3_cli_usage(cli, "out of memory");
+		o->meta[2 * o->nmeta] = o->names[o->nmeta];
+		o->meta[2 * o->nmeta + 1] = eq + 1;
+		o->nmeta++;
+		return 0;
+	case 'n':
+		o->put.po.create_only = 1;
+		return 0;
+	case 'p':
+		if (parse_size(arg, S3_MIN_PART, S3_MAX_PART, &o->part_size,
+		    &e) == -1)
+			return s3_cli_usage(cli, e.msg);
+		return 0;
+	case 't':
+		o->put.po.content_type = arg;
+		return 0;
+	default:
+		return s3_cli_usage(cli, NULL);
+	}
+}
 
-	if (sys_sane_fds() == -1)
-		return EX_OSERR;
-	sys_ignore_sigpipe();
-	log_init(argv[0]);
-	/* Options first (so usage errors win), then the environment. */
-	s3_conf_defaults(&c);
-again:
-	verbose = 0;
-	nmeta = 0;
-	memset(&po, 0, sizeof(po));
-	type = cache = NULL;
-	while ((ch = getopt(argc, argv, S3_CLI_OPTS "c:j:m:np:t:v")) != -1) {
-		if ((rc = s3_cli_opt(ch, optarg, &c, &e)) == -1)
-			usage(e.msg);
-		if (rc == 1)
+/* What -k will print must fit on a line. */
+static int
+key_ok(const char *key, int print_keys, struct err *e)
+{
+	const unsigned char *p;
+	struct s3_buf b = { 0 };
+
+	if (strlen(key) > 1024)
+		return err_set(e, EX_USAGE, "a key is 1 to 1024 bytes");
+	for (p = (const unsigned char *)key; print_keys && *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f) {
+			s3_cli_escape(&b, key);
+			err_set(e, EX_DATAERR, "key '%s' has a control "
+			    "character (-k prints keys as lines)",
+			    s3_buf_str(&b));
+			s3_buf_free(&b);
+			return -1;
+		}
+	return 0;
+}
+
+/* The file's base name: after the last '/', trailing ones ignored. */
+static int
+base_name(const char *path, const char **b, size_t *n)
+{
+	size_t len = strlen(path);
+
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	*n = len;
+	while (len > 0 && path[len - 1] != '/')
+		len--;
+	*b = path + len;
+	*n -= len;
+	return *n == 0 || (*n == 1 && **b == '/') ? -1 : 0;
+}
+
+/* The keys of -d: prefix + base name, no two alike; 0 or exit code. */
+static int
+plan_keys(struct s3_cli *cli, const char *prefix, char **argv, int argc,
+    struct put_file *f)
+{
+	const char *b;
+	size_t n, pl = strlen(prefix);
+	char why[300];
+	int i, j;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-") == 0)
+			return s3_cli_usage(cli, "-d stores files, not "
+			    "standard input");
+		if (base_name(argv[i], &b, &n) == -1) {
+			(void)snprintf(why, sizeof(why), "no file name in "
+			    "'%.200s'", argv[i]);
+			return s3_cli_usage(cli, why);
+		}
+		if ((f[i].key = malloc(pl + n + 1)) == NULL)
+			return s3_cli_usage(cli, "out of memory");
+		memcpy(f[i].key, prefix, pl);
+		memcpy(f[i].key + pl, b, n);
+		f[i].key[pl + n] = '\0';
+		for (j = 0; j < i; j++)
+			if (strcmp(f[j].key + pl, f[i].key + pl) == 0) {
+				(void)snprintf(why, sizeof(why), "two files "
+				    "named '%.200s'", f[i].key + pl);
+				return s3_cli_usage(cli, why);
+			}
+	}
+	return 0;
+}
+
+static int
+report(struct s3 *s, const struct opts *o, const struct put_file *f,
+    int n)
+{
+	struct s3_buf kb = { 0 };
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (o->print_keys) {
+			(void)printf("%s\n", f[i].key);
 			continue;
-		switch (ch) {
-		case 'c':
-			cache = optarg;
-			break;
-		case 'j':
-			if (parse_long(optarg, 1, 64, &n, &e) == -1)
-				usage(e.msg);
-			c.parts_in_flight = (int)n;
-			break;
-		case 'm':
-			if ((eq = strchr(optarg, '=')) == NULL ||
-			    nmeta >= MAX_META)
-				usage("-m takes name=value (at most 32)");
-			/* argv stays intact: options are read twice. */
-			if ((meta[2 * nmeta] = strndup(optarg,
-			    (size_t)(eq - optarg))) == NULL)
-				usage("out of memory");
-			meta[2 * nmeta + 1] = eq + 1;
-			nmeta++;
-			break;
-		case 'n':
-			po.create_only = 1;
-			break;
-		case 'p':
-			if (parse_size(optarg, S3_MIN_PART, S3_MAX_PART, &sz,
-			    &e) == -1)
-				usage(e.msg);
-			c.part_size = sz;
-			break;
-		case 't':
-			type = optarg;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		default:
-			usage(NULL);
 		}
+		s3_buf_reset(&kb);
+		s3_cli_escape(&kb, f[i].key);
+		(void)printf("s3://%s/%s %llu %s\n", s3_bucket(s),
+		    s3_buf_str(&kb), (unsigned long long)f[i].total,
+		    f[i].etag);
 	}
-	argc -= optind;
-	argv += optind;
-	if (argc < 1 || argc > 2)
-		usage(NULL);
-	if (!pass2) {
-		pass2 = 1;
-		if (s3_conf_from_env(&c, &e) == -1) {
-			log_fatal("%s", e.msg);
-			return e.code;
-		}
-		argc = argc0;
-		argv = argv0;
-		optind = 1;
-		goto again;
-	}
-	meta[2 * nmeta] = NULL;
-	if (s3_cli_target(argv[0], &c, &key, &e) == -1)
-		usage(e.msg);
-	if (*key == '\0')
-		usage("no key given");
-	if (argc == 2 && strcmp(argv[1], "-") != 0) {
-		file = argv[1];
-		if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1) {
-			err_errno(&e, EX_NOINPUT, errno, "%s", file);
-			die(&e);
-		}
-	}
-	if (fstat(fd, &st) == -1) {
-		err_errno(&e, EX_OSERR, errno, "fstat");
-		die(&e);
-	}
-	if (S_ISDIR(st.st_mode)) {
-		err_set(&e, EX_NOINPUT, "%s: is a directory",
-		    file ? file : "standard input");
-		die(&e);
-	}
-	is_pipe = !S_ISREG(st.st_mode);
-	if (!is_pipe)
-		po.size_hint = (uint64_t)st.st_size;
-	c.verbose = verbose > 1 ? 2 : verbose;
-	c.trace = trace;
-	if ((s = s3_new(&c, &e)) == NULL)
-		die(&e);
-	if ((buf = malloc(READ_SIZE)) == NULL) {
-		err_set(&e, EX_OSERR, "out of memory");
-		die(&e);
-	}
-	/* The first bytes, for the content type. */
-	if ((r = read_full(fd, buf, SNIFF_SIZE)) == -1) {
-		err_errno(&e, EX_OSERR, errno, "read %s",
-		    file ? file : "standard input");
-		die(&e);
-	}
-	if (type == NULL)
-		type = sniffed = sniff(buf, (size_t)r);
-	po.content_type = type;
-	po.cache_control = cache;
-	po.meta = nmeta > 0 ? meta : NULL;
-	if ((up = s3_upload_new(s, key, &po, &e)) == NULL)
-		die(&e);
-	while (r > 0) {
-		if (s3_upload_write(up, buf, (size_t)r, &e) == -1)
-			goto fail;
-		/* Keep parts moving while the input is slow. */
-		if (is_pipe && s3_upload_wait(up, fd, -1, &e) == -1)
-			goto fail;
-		do {
-			r = read(fd, buf, READ_SIZE);
-		} while (r == -1 && errno == EINTR);
-		if (r == -1) {
-			err_errno(&e, EX_OSERR, errno, "read %s",
-			    file ? file : "standard input");
-			goto fail;
-		}
-	}
-	total = s3_upload_bytes(up);
-	if (s3_upload_finish(up, etag, sizeof(etag), &e) == -1)
-		die(&e);
-	if (verbose > 0) {
-		struct s3_buf kb = { 0 };
-
-		s3_cli_escape(&kb, key);
-		(void)snprintf(kesc, sizeof(kesc), "%s", s3_buf_str(&kb));
-		s3_buf_free(&kb);
-		(void)printf("s3://%s/%s %llu %s\n", s3_bucket(s), kesc,
-		    (unsigned long long)total, etag);
-	}
-	free(sniffed);
-	free(buf);
-	s3_free(s);
+	s3_buf_free(&kb);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		log_fatal("write to standard output failed");
 		return EX_OSERR;
 	}
 	return EX_OK;
-fail:
-	s3_upload_abort(up);
-	die(&e);
-	return EX_SOFTWARE;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct opts o;
+	struct s3_cli cli;
+	struct put_file *f;
+	struct s3 *s;
+	struct err e;
+	const char *key;
+	int ch, i, n, rc;
+
+	if ((rc = s3_cli_init(&cli, argv[0], USAGE, S3_CLI_NET)) != 0)
+		return rc;
+	while ((ch = s3_cli_getopt(&cli, argc, argv, "c:d:j:km:np:t:")) !=
+	    -1)
+		if ((rc = option(&cli, &o, ch, optarg)) != 0)
+			return rc;
+	argc -= optind;
+	argv += optind;
+	if (o.prefix != NULL ? argc < 1 : argc < 1 || argc > 2)
+		return s3_cli_usage(&cli, NULL);
+	if (argc > MAX_FILES)
+		return s3_cli_usage(&cli, "at most 1000 files at once");
+	if ((rc = s3_cli_conf(&cli)) != 0)
+		return rc;
+	if (o.parts > 0)
+		cli.c.parts_in_flight = (int)o.parts;
+	if (o.part_size > 0)
+		cli.c.part_size = o.part_size;
+	if (s3_cli_target(o.prefix ? o.prefix : argv[0], &cli.c, &key, &e)
+	    == -1)
+		return s3_cli_usage(&cli, e.msg);
+	n = o.prefix ? argc : 1;
+	if ((f = calloc((size_t)n, sizeof(*f))) == NULL) {
+		err_set(&e, EX_OSERR, "out of memory");
+		return s3_cli_fatal(&e);
+	}
+	if (o.prefix == NULL) {
+		if (*key == '\0')
+			return s3_cli_usage(&cli, "no key given");
+		if ((f[0].key = strdup(key)) == NULL)
+			return s3_cli_usage(&cli, "out of memory");
+	} else if ((rc = plan_keys(&cli, key, argv, argc, f)) != 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		char *k = f[i].key;
+
+		if (key_ok(k, o.print_keys, &e) == -1)
+			return s3_cli_fatal(&e);
+		if (put_open(&f[i], o.prefix ? argv[i] : argc == 2 ?
+		    argv[1] : NULL, &e) == -1)
+			return s3_cli_fatal(&e);
+		f[i].key = k;
+	}
+	if ((rc = s3_cli_client(&cli, &s)) != 0)
+		return rc;
+	o.meta[2 * o.nmeta] = NULL;
+	o.put.po.meta = o.nmeta > 0 ? o.meta : NULL;
+	if (s3_put_opts_check(&o.put.po, &e) == -1) {
+		s3_free(s);
+		return s3_cli_fatal(&e);
+	}
+	o.put.parallel = cli.c.parts_in_flight;
+	o.put.verbose = cli.verbose;
+	if ((rc = put_all(s, f, n, &o.put)) == EX_OK &&
+	    (cli.verbose > 0 || o.print_keys))
+		rc = report(s, &o, f, n);
+	for (i = 0; i < n; i++)
+		free(f[i].key);
+	free(f);
+	for (i = 0; i < o.nmeta; i++)
+		free(o.names[i]);
+	s3_free(s);
+	return rc;
 }
