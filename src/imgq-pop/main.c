@@ -21,6 +21,7 @@
 #include "env.h"
 #include "err.h"
 #include "exitcode.h"
+#include "job_scratch.h"
 #include "log.h"
 #include "q.h"
 #include "sys.h"
@@ -267,20 +268,24 @@ free_env(char **env, size_t n)
 	free(env);
 }
 
-/* The command's environment: ours, with the job's variables set. */
+/*
+ * The command's environment: ours, with the job's variables set, and the
+ * scratch folder as IMGQ_TMPDIR and TMPDIR.
+ */
 static char **
-job_env(const struct conf *c, const struct q_job *job, size_t *nmine)
+job_env(const struct conf *c, const struct q_job *job, const char *tmp,
+    size_t *nmine)
 {
 	char **env, name[JOB_FIELD_NAME_MAX + 8], *s, num[24];
 	size_t n, i, k, nl, cap;
 
 	for (n = 0; environ[n] != NULL; n++)
 		;
-	cap = n + job->nfields + 4;
+	cap = n + job->nfields + 6;
 	if ((env = calloc(cap, sizeof(*env))) == NULL)
 		return NULL;
 	k = 0;
-	for (i = 0; i < job->nfields + 3; i++) {
+	for (i = 0; i < job->nfields + 5; i++) {
 		const char *nm, *val;
 		size_t vl;
 
@@ -305,10 +310,13 @@ job_env(const struct conf *c, const struct q_job *job, size_t *nmine)
 		} else if (i == job->nfields + 1) {
 			(void)snprintf(num, sizeof(num), "%lld", job->attempt);
 			nm = "IMGQ_ATTEMPT", val = num, vl = strlen(num);
-		} else {
+		} else if (i == job->nfields + 2) {
 			nm = "IMGQ_QUEUE";
 			val = c->queue ? c->queue : Q_DEFAULT_QUEUE;
 			vl = strlen(val);
+		} else {
+			nm = i == job->nfields + 3 ? "IMGQ_TMPDIR" : "TMPDIR";
+			val = tmp, vl = strlen(tmp);
 		}
 		nl = strlen(nm);
 		if ((s = malloc(nl + vl + 2)) == NULL) {
@@ -533,13 +541,25 @@ min_deadline(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
+/* Removes the run's scratch folder; a failure is only a warning. */
+static void
+drop_scratch(struct job_scratch *sc, const struct q_job *job)
+{
+	struct err e;
+
+	err_clear(&e);
+	if (job_scratch_remove(sc, &e) == -1)
+		log_warn("job %s: %s (the next imgq-pop to start removes it)",
+		    job->id, e.msg);
+}
+
 /*
  * Runs the command for the job and watches it: heartbeats, time limit,
  * graceful stop.  Returns -1 only when the command could not be started.
  */
 static int
-run_job(const struct conf *c, struct q *q, const struct q_job *job,
-    struct run *r, struct err *e)
+run_job(const struct conf *c, struct q *q, struct job_scratch *sc,
+    const struct q_job *job, struct run *r, struct err *e)
 {
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	struct pollfd pfd[3];
@@ -552,9 +572,15 @@ run_job(const struct conf *c, struct q *q, const struct q_job *job,
 	memset(r, 0, sizeof(*r));
 	if ((r->out = malloc(OUTPUTS_MAX)) == NULL)
 		return err_set(e, EX_OSERR, "out of memory");
-	if ((env = job_env(c, job, &nmine)) == NULL) {
+	if (job_scratch_make(sc, e) == -1) {
 		free(r->out);
 		r->out = NULL;
+		return -1;
+	}
+	if ((env = job_env(c, job, sc->path, &nmine)) == NULL) {
+		free(r->out);
+		r->out = NULL;
+		drop_scratch(sc, job);
 		return err_set(e, EX_OSERR, "out of memory");
 	}
 	if (pipe(outp) == -1 || pipe(errp) == -1 ||
@@ -659,6 +685,7 @@ run_job(const struct conf *c, struct q *q, const struct q_job *job,
 	close(outp[0]);
 	close(errp[0]);
 	free_env(env, nmine);
+	drop_scratch(sc, job);
 	return 0;
 fail:
 	free(r->out);
@@ -670,6 +697,7 @@ fail:
 			close(errp[st]);
 	}
 	free_env(env, nmine);
+	drop_scratch(sc, job);
 	return -1;
 }
 
@@ -790,6 +818,26 @@ settle(const struct conf *c, struct q *q, const struct q_job *job,
 	return exit_with;
 }
 
+/*
+ * Opens the base of the scratch folders (TMPDIR, or /tmp) and removes the
+ * folders that imgq-pop runs killed with -9 left there.
+ */
+static void
+scratch_start(struct job_scratch *sc)
+{
+	struct err e;
+	long long n = 0;
+
+	err_clear(&e);
+	if (job_scratch_open(sc, env_str("TMPDIR"), &e) == -1)
+		die(&e);
+	if (job_scratch_sweep(sc, &n, &e) == -1)
+		log_warn("%s", e.msg);
+	if (n > 0)
+		log_info("removed %lld scratch folder%s left by imgq-pop runs "
+		    "that were killed", n, n == 1 ? "" : "s");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -798,6 +846,7 @@ main(int argc, char **argv)
 	struct q *q;
 	struct q_job job;
 	struct run r;
+	struct job_scratch sc;
 	uint64_t t0;
 	long long done = 0, left;
 	int rc, ex = 0;
@@ -833,6 +882,7 @@ main(int argc, char **argv)
 		log_fatal("cannot run %s: %s", esc, strerror(errno));
 		return errno == ENOMEM ? EX_OSERR : EX_CONFIG;
 	}
+	scratch_start(&sc);
 	if (setup_signals(&e) == -1)
 		die(&e);
 	if ((q = q_open_retry(env_str("REDIS_URL"), c.queue,
@@ -880,7 +930,7 @@ main(int argc, char **argv)
 			break;
 		}
 		log_info("job %s: attempt %lld", job.id, job.attempt);
-		if (run_job(&c, q, &job, &r, &e) == -1) {
+		if (run_job(&c, q, &sc, &job, &r, &e) == -1) {
 			/* Could not start it: hand it back, exit. */
 			log_fatal("job %s: %s", job.id, e.msg);
 			memset(&r, 0, sizeof(r));
@@ -904,6 +954,7 @@ main(int argc, char **argv)
 	if (q_consumer_stop(q, &e) == -1 && ex == 0)
 		log_warn("cannot unregister the consumer: %s", e.msg);
 	q_close(q);
+	job_scratch_close(&sc);
 	free(c.path);
 	return ex;
 }
