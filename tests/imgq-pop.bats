@@ -270,10 +270,10 @@ processed/x/small.jpg" ]
 
 @test "no descriptors left for the command's pipes: 71, the job goes back" {
 	id=$(imgq-push a.png)
-	# Room for the scratch base, the self-pipe, the Redis socket and the
-	# scratch folder, not for more.
+	# Room for the scratch base, /dev/null, the self-pipe, the Redis
+	# socket and the scratch folder, not for more.
 	run -71 sh -c 'free=0 l=0
-	    while [ $free -lt 5 ]; do
+	    while [ $free -lt 6 ]; do
 		[ -e /proc/$$/fd/$l ] || free=$((free + 1)); l=$((l + 1))
 	    done
 	    ulimit -n $l; exec imgq-pop true'

@@ -2,7 +2,7 @@
  * imgq-pop: reserve a job reliably, run a command with the job in its
  * environment, and settle the job by the command's exit status.
  */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE	/* pipe2 */
 
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -348,6 +348,9 @@ job_env(const struct conf *c, const struct q_job *job, const char *tmp,
 /* The exec error of the last child (vfork: the child shares our memory). */
 static volatile int exec_errno;
 
+/* The command's standard input, opened once (close-on-exec). */
+static int devnull_fd = -1;
+
 /*
  * In the child of vfork(2): only system calls, no memory of ours changed
  * but exec_errno, then exec or _exit.  (vfork spares the copy of the page
@@ -358,7 +361,6 @@ child(const char *path, char **cmd, char **env, int out, int errfd)
 {
 	sigset_t none;
 	struct sigaction sa;
-	int fd;
 
 	(void)setpgid(0, 0);
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -372,18 +374,12 @@ child(const char *path, char **cmd, char **env, int out, int errfd)
 	(void)sigaction(SIGPIPE, &sa, NULL);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	if ((fd = open("/dev/null", O_RDONLY)) != -1 && fd != 0) {
-		(void)dup2(fd, 0);
-		(void)close(fd);
-	}
-	if (dup2(out, 1) == -1 || dup2(errfd, 2) == -1) {
+	/* The originals are close-on-exec; dup2 clears it on 0 to 2. */
+	if (dup2(devnull_fd, 0) == -1 || dup2(out, 1) == -1 ||
+	    dup2(errfd, 2) == -1) {
 		exec_errno = errno;
 		_exit(127);
 	}
-	if (out > 2)
-		(void)close(out);
-	if (errfd > 2)
-		(void)close(errfd);
 	execve(path, cmd, env);
 	exec_errno = errno;
 	_exit(127);
@@ -583,9 +579,11 @@ run_job(const struct conf *c, struct q *q, struct job_scratch *sc,
 		drop_scratch(sc, job);
 		return err_set(e, EX_OSERR, "out of memory");
 	}
-	if (pipe(outp) == -1 || pipe(errp) == -1 ||
-	    set_flags(outp[0], O_NONBLOCK, FD_CLOEXEC) == -1 ||
-	    set_flags(errp[0], O_NONBLOCK, FD_CLOEXEC) == -1) {
+	/* The child's ends become its 1 and 2 by dup2, which clears
+	 * close-on-exec; our ends read without blocking. */
+	if (pipe2(outp, O_CLOEXEC) == -1 || pipe2(errp, O_CLOEXEC) == -1 ||
+	    fcntl(outp[0], F_SETFL, O_NONBLOCK) == -1 ||
+	    fcntl(errp[0], F_SETFL, O_NONBLOCK) == -1) {
 		err_errno(e, EX_OSERR, errno, "pipe");
 		goto fail;
 	}
@@ -596,6 +594,8 @@ run_job(const struct conf *c, struct q *q, struct job_scratch *sc,
 		goto fail;
 	}
 	r->exec_errno = st;
+	/* The last run's folder, off the critical path: see job_scratch.h. */
+	job_scratch_release(sc);
 	close(outp[1]);
 	close(errp[1]);
 	now = sys_now_ms();
@@ -604,7 +604,7 @@ run_job(const struct conf *c, struct q *q, struct job_scratch *sc,
 		limit = now + c->time_limit_ms;
 	while (!r->exited || out_open || err_open) {
 		uint64_t dl;
-		int n = 0, to;
+		int n = 0, to, iout = -1, ierr = -1;
 
 		if (stopping && grace_end == 0 && !r->exited) {
 			grace_end = sys_now_ms() + c->grace_ms;
@@ -619,18 +619,28 @@ run_job(const struct conf *c, struct q *q, struct job_scratch *sc,
 		now = sys_now_ms();
 		to = dl == 0 ? -1 : dl > now ? (int)(dl - now) : 0;
 		pfd[n].fd = sigpipe_fd[0], pfd[n++].events = POLLIN;
-		if (out_open)
+		if (out_open) {
+			iout = n;
 			pfd[n].fd = outp[0], pfd[n++].events = POLLIN;
-		if (err_open)
+		}
+		if (err_open) {
+			ierr = n;
 			pfd[n].fd = errp[0], pfd[n++].events = POLLIN;
+		}
 		rc = poll(pfd, (nfds_t)n, to);
 		if (rc == -1 && errno != EINTR)
 			break;
-		if (out_open && pump(outp[0], r, 1) == 0)
-			out_open = 0;
-		if (err_open && pump(errp[0], r, 0) == 0)
-			err_open = 0;
-		drain_sigpipe();
+		if (rc > 0) {
+			/* Only what is ready: each read is a system call. */
+			if (iout >= 0 && pfd[iout].revents != 0 &&
+			    pump(outp[0], r, 1) == 0)
+				out_open = 0;
+			if (ierr >= 0 && pfd[ierr].revents != 0 &&
+			    pump(errp[0], r, 0) == 0)
+				err_open = 0;
+			if (pfd[0].revents != 0)
+				drain_sigpipe();
+		}
 		if (!r->exited && waitpid(r->pid, &st, WNOHANG) == r->pid) {
 			r->status = st;
 			r->exited = 1;
@@ -883,6 +893,10 @@ main(int argc, char **argv)
 		return errno == ENOMEM ? EX_OSERR : EX_CONFIG;
 	}
 	scratch_start(&sc);
+	if ((devnull_fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
+		err_errno(&e, EX_OSERR, errno, "/dev/null");
+		die(&e);
+	}
 	if (setup_signals(&e) == -1)
 		die(&e);
 	if ((q = q_open_retry(env_str("REDIS_URL"), c.queue,

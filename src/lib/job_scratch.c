@@ -202,6 +202,7 @@ job_scratch_open(struct job_scratch *s, const char *dir, struct err *e)
 
 	s->base = -1;
 	s->fd = -1;
+	s->gone = -1;
 	s->path[0] = '\0';
 	s->base_len = 0;
 	if (dir == NULL || dir[0] == '\0')
@@ -356,9 +357,12 @@ job_scratch_remove(struct job_scratch *s, struct err *e)
 	if (still_there(s, s->fd, name_of(s)))
 		rc = remove_locked(s, s->fd, name_of(s), e);
 	/* Gone or renamed by the command: nothing of ours to remove. */
-	if (rc == -1)
+	job_scratch_release(s);
+	if (rc == -1) {
 		err_prefix(e, "scratch folder %s", s->path);
-	(void)close(s->fd);
+		(void)close(s->fd);
+	} else
+		s->gone = s->fd;
 	s->fd = -1;
 	s->path[s->base_len] = '\0';
 	return rc;
@@ -423,8 +427,17 @@ job_scratch_sweep(struct job_scratch *s, long long *n, struct err *e)
 }
 
 void
+job_scratch_release(struct job_scratch *s)
+{
+	if (s->gone != -1)
+		(void)close(s->gone);
+	s->gone = -1;
+}
+
+void
 job_scratch_close(struct job_scratch *s)
 {
+	job_scratch_release(s);
 	if (s->fd != -1)
 		(void)close(s->fd);
 	if (s->base != -1)

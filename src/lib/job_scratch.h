@@ -33,6 +33,7 @@ struct job_scratch {
 	int	base;			/* the base folder, -1: not open */
 	dev_t	base_dev;
 	int	fd;			/* the current folder (locked), or -1 */
+	int	gone;			/* the last one removed, or -1 */
 	char	path[PATH_MAX];		/* its absolute path, while fd != -1 */
 	size_t	base_len;		/* the base's part of path, with '/' */
 };
@@ -47,10 +48,16 @@ int	job_scratch_open(struct job_scratch *, const char *dir, struct err *);
 int	job_scratch_make(struct job_scratch *, struct err *);
 
 /*
- * Removes the current folder with all it holds, then unlocks it.  On
- * failure the folder is unlocked all the same (a later sweep retries).
+ * Removes the current folder with all it holds.  On failure the folder is
+ * unlocked (a later sweep retries).  On success its descriptor is kept
+ * until job_scratch_release (or the next remove, or close): the last
+ * close of a removed folder frees its inode, which on ext4 costs more
+ * than all the rest, so a caller can do it off its critical path (while
+ * the next command runs).  The folder has no name by then: no sweep can
+ * see it, and nothing of it is visible.
  */
 int	job_scratch_remove(struct job_scratch *, struct err *);
+void	job_scratch_release(struct job_scratch *);
 
 /*
  * Removes the folders of the base left by runs that are gone (their lock
