@@ -289,3 +289,16 @@ processed/x/small.jpg" ]
 	[ "$(state "$id")" = queued ]
 	[ "$(rcli zcard "{$IMGQ_QUEUE}:consumers")" = 0 ]
 }
+
+@test "a consumer with more jobs to take settles one and reserves the next in one call" {
+	for i in 1 2 3 4 5; do imgq-push "$i.png"; done >/dev/null
+	rcli config resetstat >/dev/null
+	run -0 imgq-pop -n 5 sh -c 'echo "$IMGQ_SRC"'
+	[ "$output" = "" ]
+	# 1 start, 4 settle-and-start, 1 settle, 1 consumer stop.
+	[ "$(rcli info commandstats | sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\),.*/\1/p')" = 7 ]
+	run -0 imgq-stat -o tsv
+	[[ "$output" == *"done	5"* ]]
+	[ "$(rcli zcard "{$IMGQ_QUEUE}:done")" = 5 ]
+	[ "$(imgq-stat depth)" = 0 ]
+}

@@ -743,11 +743,12 @@ whole_lines(const char *s, size_t n)
 
 /*
  * Settles the job from the run; returns the exit code imgq-pop should end
- * with after it (0: go on).
+ * with after it (0: go on).  With next, the next job is reserved in the
+ * same round trip when one is ready (*got_next 1), unless this one halts.
  */
 static int
 settle(const struct conf *c, struct q *q, const struct q_job *job,
-    struct run *r)
+    struct run *r, struct q_job *next, int *got_next)
 {
 	struct q_settle s;
 	struct err e;
@@ -809,7 +810,18 @@ settle(const struct conf *c, struct q *q, const struct q_job *job,
 	}
 	s.stderr_len = err_lines(r, tail);
 	s.stderr_tail = tail;
-	rc = q_settle(q, job, &s, state, sizeof(state), &e);
+	if (got_next != NULL)
+		*got_next = 0;
+	if (next != NULL && s.how != Q_HALT) {
+		int got = q_settle_next(q, job, &s, state, sizeof(state), &rc,
+		    next, &e);
+
+		if (got == -1)
+			rc = -1;
+		else
+			*got_next = got;
+	} else
+		rc = q_settle(q, job, &s, state, sizeof(state), &e);
 	if (rc == -1) {
 		log_error("job %s: cannot settle: %s", job->id, e.msg);
 		return e.code;
@@ -854,12 +866,12 @@ main(int argc, char **argv)
 	struct conf c = { 0 };
 	struct err e;
 	struct q *q;
-	struct q_job job;
+	struct q_job job, next;
 	struct run r;
 	struct job_scratch sc;
 	uint64_t t0;
 	long long done = 0, left;
-	int rc, ex = 0;
+	int rc, ex = 0, have_next = 0, more;
 
 	if (sys_sane_fds() == -1)
 		return EX_OSERR;
@@ -908,7 +920,8 @@ main(int argc, char **argv)
 		die(&e);
 	t0 = sys_now_ms();
 	for (;;) {
-		if (stopping)
+		/* A job reserved with the last settle is handed back below. */
+		if (stopping && !have_next)
 			break;
 		left = -1;
 		if (c.wait_ms >= 0) {
@@ -917,9 +930,15 @@ main(int argc, char **argv)
 				left = 0;
 		}
 		drain_sigpipe();
-		if (stopping)
+		if (stopping && !have_next)
 			break;
-		rc = q_reserve(q, left, sigpipe_fd[0], &job, &e);
+		if (have_next) {
+			/* Reserved with the last settle. */
+			job = next;
+			have_next = 0;
+			rc = 1;
+		} else
+			rc = q_reserve(q, left, sigpipe_fd[0], &job, &e);
 		if (rc == -1) {
 			log_fatal("%s", e.msg);
 			ex = e.code;
@@ -939,7 +958,7 @@ main(int argc, char **argv)
 		if (stopping) {
 			memset(&r, 0, sizeof(r));
 			r.handed_back = 1;
-			ex = settle(&c, q, &job, &r);
+			ex = settle(&c, q, &job, &r, NULL, NULL);
 			q_job_free(&job);
 			break;
 		}
@@ -949,16 +968,25 @@ main(int argc, char **argv)
 			log_fatal("job %s: %s", job.id, e.msg);
 			memset(&r, 0, sizeof(r));
 			r.handed_back = 1;
-			(void)settle(&c, q, &job, &r);
+			(void)settle(&c, q, &job, &r, NULL, NULL);
 			q_job_free(&job);
 			ex = e.code;
 			break;
 		}
-		ex = settle(&c, q, &job, &r);
+		/* Another job after this one: take it in the same trip. */
+		more = !stopping && (c.loop || done + 1 < (c.count > 0 ?
+		    c.count : 1));
+		ex = settle(&c, q, &job, &r, more ? &next : NULL, &have_next);
 		free(r.out);
 		q_job_free(&job);
-		if (ex != 0)
+		if (ex != 0) {
+			if (have_next) {
+				/* Cannot happen (a halt is settled alone). */
+				q_job_free(&next);
+				have_next = 0;
+			}
 			break;
+		}
 		done++;
 		t0 = sys_now_ms();	/* -w is the idle time between jobs */
 		if (!c.loop && done >= (c.count > 0 ? c.count : 1))
