@@ -270,9 +270,10 @@ processed/x/small.jpg" ]
 
 @test "no descriptors left for the command's pipes: 71, the job goes back" {
 	id=$(imgq-push a.png)
-	# Room for the self-pipe and the Redis socket, not for more.
+	# Room for the scratch base, /dev/null, the self-pipe, the Redis
+	# socket and the scratch folder, not for more.
 	run -71 sh -c 'free=0 l=0
-	    while [ $free -lt 3 ]; do
+	    while [ $free -lt 6 ]; do
 		[ -e /proc/$$/fd/$l ] || free=$((free + 1)); l=$((l + 1))
 	    done
 	    ulimit -n $l; exec imgq-pop true'
@@ -287,4 +288,17 @@ processed/x/small.jpg" ]
 	[ "$output" = "imgq-pop: fatal: cannot run no-such-worker-command: No such file or directory" ]
 	[ "$(state "$id")" = queued ]
 	[ "$(rcli zcard "{$IMGQ_QUEUE}:consumers")" = 0 ]
+}
+
+@test "a consumer with more jobs to take settles one and reserves the next in one call" {
+	for i in 1 2 3 4 5; do imgq-push "$i.png"; done >/dev/null
+	rcli config resetstat >/dev/null
+	run -0 imgq-pop -n 5 sh -c 'echo "$IMGQ_SRC"'
+	[ "$output" = "" ]
+	# 1 start, 4 settle-and-start, 1 settle, 1 consumer stop.
+	[ "$(rcli info commandstats | sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\),.*/\1/p')" = 7 ]
+	run -0 imgq-stat -o tsv
+	[[ "$output" == *"done	5"* ]]
+	[ "$(rcli zcard "{$IMGQ_QUEUE}:done")" = 5 ]
+	[ "$(imgq-stat depth)" = 0 ]
 }

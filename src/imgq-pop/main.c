@@ -2,7 +2,7 @@
  * imgq-pop: reserve a job reliably, run a command with the job in its
  * environment, and settle the job by the command's exit status.
  */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE	/* pipe2 */
 
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -21,6 +21,7 @@
 #include "env.h"
 #include "err.h"
 #include "exitcode.h"
+#include "job_scratch.h"
 #include "log.h"
 #include "q.h"
 #include "sys.h"
@@ -267,20 +268,24 @@ free_env(char **env, size_t n)
 	free(env);
 }
 
-/* The command's environment: ours, with the job's variables set. */
+/*
+ * The command's environment: ours, with the job's variables set, and the
+ * scratch folder as IMGQ_TMPDIR and TMPDIR.
+ */
 static char **
-job_env(const struct conf *c, const struct q_job *job, size_t *nmine)
+job_env(const struct conf *c, const struct q_job *job, const char *tmp,
+    size_t *nmine)
 {
 	char **env, name[JOB_FIELD_NAME_MAX + 8], *s, num[24];
 	size_t n, i, k, nl, cap;
 
 	for (n = 0; environ[n] != NULL; n++)
 		;
-	cap = n + job->nfields + 4;
+	cap = n + job->nfields + 6;
 	if ((env = calloc(cap, sizeof(*env))) == NULL)
 		return NULL;
 	k = 0;
-	for (i = 0; i < job->nfields + 3; i++) {
+	for (i = 0; i < job->nfields + 5; i++) {
 		const char *nm, *val;
 		size_t vl;
 
@@ -305,10 +310,13 @@ job_env(const struct conf *c, const struct q_job *job, size_t *nmine)
 		} else if (i == job->nfields + 1) {
 			(void)snprintf(num, sizeof(num), "%lld", job->attempt);
 			nm = "IMGQ_ATTEMPT", val = num, vl = strlen(num);
-		} else {
+		} else if (i == job->nfields + 2) {
 			nm = "IMGQ_QUEUE";
 			val = c->queue ? c->queue : Q_DEFAULT_QUEUE;
 			vl = strlen(val);
+		} else {
+			nm = i == job->nfields + 3 ? "IMGQ_TMPDIR" : "TMPDIR";
+			val = tmp, vl = strlen(tmp);
 		}
 		nl = strlen(nm);
 		if ((s = malloc(nl + vl + 2)) == NULL) {
@@ -340,6 +348,9 @@ job_env(const struct conf *c, const struct q_job *job, size_t *nmine)
 /* The exec error of the last child (vfork: the child shares our memory). */
 static volatile int exec_errno;
 
+/* The command's standard input, opened once (close-on-exec). */
+static int devnull_fd = -1;
+
 /*
  * In the child of vfork(2): only system calls, no memory of ours changed
  * but exec_errno, then exec or _exit.  (vfork spares the copy of the page
@@ -350,7 +361,6 @@ child(const char *path, char **cmd, char **env, int out, int errfd)
 {
 	sigset_t none;
 	struct sigaction sa;
-	int fd;
 
 	(void)setpgid(0, 0);
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -364,18 +374,12 @@ child(const char *path, char **cmd, char **env, int out, int errfd)
 	(void)sigaction(SIGPIPE, &sa, NULL);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	if ((fd = open("/dev/null", O_RDONLY)) != -1 && fd != 0) {
-		(void)dup2(fd, 0);
-		(void)close(fd);
-	}
-	if (dup2(out, 1) == -1 || dup2(errfd, 2) == -1) {
+	/* The originals are close-on-exec; dup2 clears it on 0 to 2. */
+	if (dup2(devnull_fd, 0) == -1 || dup2(out, 1) == -1 ||
+	    dup2(errfd, 2) == -1) {
 		exec_errno = errno;
 		_exit(127);
 	}
-	if (out > 2)
-		(void)close(out);
-	if (errfd > 2)
-		(void)close(errfd);
 	execve(path, cmd, env);
 	exec_errno = errno;
 	_exit(127);
@@ -533,13 +537,25 @@ min_deadline(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
+/* Removes the run's scratch folder; a failure is only a warning. */
+static void
+drop_scratch(struct job_scratch *sc, const struct q_job *job)
+{
+	struct err e;
+
+	err_clear(&e);
+	if (job_scratch_remove(sc, &e) == -1)
+		log_warn("job %s: %s (the next imgq-pop to start removes it)",
+		    job->id, e.msg);
+}
+
 /*
  * Runs the command for the job and watches it: heartbeats, time limit,
  * graceful stop.  Returns -1 only when the command could not be started.
  */
 static int
-run_job(const struct conf *c, struct q *q, const struct q_job *job,
-    struct run *r, struct err *e)
+run_job(const struct conf *c, struct q *q, struct job_scratch *sc,
+    const struct q_job *job, struct run *r, struct err *e)
 {
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	struct pollfd pfd[3];
@@ -552,14 +568,22 @@ run_job(const struct conf *c, struct q *q, const struct q_job *job,
 	memset(r, 0, sizeof(*r));
 	if ((r->out = malloc(OUTPUTS_MAX)) == NULL)
 		return err_set(e, EX_OSERR, "out of memory");
-	if ((env = job_env(c, job, &nmine)) == NULL) {
+	if (job_scratch_make(sc, e) == -1) {
 		free(r->out);
 		r->out = NULL;
+		return -1;
+	}
+	if ((env = job_env(c, job, sc->path, &nmine)) == NULL) {
+		free(r->out);
+		r->out = NULL;
+		drop_scratch(sc, job);
 		return err_set(e, EX_OSERR, "out of memory");
 	}
-	if (pipe(outp) == -1 || pipe(errp) == -1 ||
-	    set_flags(outp[0], O_NONBLOCK, FD_CLOEXEC) == -1 ||
-	    set_flags(errp[0], O_NONBLOCK, FD_CLOEXEC) == -1) {
+	/* The child's ends become its 1 and 2 by dup2, which clears
+	 * close-on-exec; our ends read without blocking. */
+	if (pipe2(outp, O_CLOEXEC) == -1 || pipe2(errp, O_CLOEXEC) == -1 ||
+	    fcntl(outp[0], F_SETFL, O_NONBLOCK) == -1 ||
+	    fcntl(errp[0], F_SETFL, O_NONBLOCK) == -1) {
 		err_errno(e, EX_OSERR, errno, "pipe");
 		goto fail;
 	}
@@ -570,6 +594,8 @@ run_job(const struct conf *c, struct q *q, const struct q_job *job,
 		goto fail;
 	}
 	r->exec_errno = st;
+	/* The last run's folder, off the critical path: see job_scratch.h. */
+	job_scratch_release(sc);
 	close(outp[1]);
 	close(errp[1]);
 	now = sys_now_ms();
@@ -578,7 +604,7 @@ run_job(const struct conf *c, struct q *q, const struct q_job *job,
 		limit = now + c->time_limit_ms;
 	while (!r->exited || out_open || err_open) {
 		uint64_t dl;
-		int n = 0, to;
+		int n = 0, to, iout = -1, ierr = -1;
 
 		if (stopping && grace_end == 0 && !r->exited) {
 			grace_end = sys_now_ms() + c->grace_ms;
@@ -593,18 +619,28 @@ run_job(const struct conf *c, struct q *q, const struct q_job *job,
 		now = sys_now_ms();
 		to = dl == 0 ? -1 : dl > now ? (int)(dl - now) : 0;
 		pfd[n].fd = sigpipe_fd[0], pfd[n++].events = POLLIN;
-		if (out_open)
+		if (out_open) {
+			iout = n;
 			pfd[n].fd = outp[0], pfd[n++].events = POLLIN;
-		if (err_open)
+		}
+		if (err_open) {
+			ierr = n;
 			pfd[n].fd = errp[0], pfd[n++].events = POLLIN;
+		}
 		rc = poll(pfd, (nfds_t)n, to);
 		if (rc == -1 && errno != EINTR)
 			break;
-		if (out_open && pump(outp[0], r, 1) == 0)
-			out_open = 0;
-		if (err_open && pump(errp[0], r, 0) == 0)
-			err_open = 0;
-		drain_sigpipe();
+		if (rc > 0) {
+			/* Only what is ready: each read is a system call. */
+			if (iout >= 0 && pfd[iout].revents != 0 &&
+			    pump(outp[0], r, 1) == 0)
+				out_open = 0;
+			if (ierr >= 0 && pfd[ierr].revents != 0 &&
+			    pump(errp[0], r, 0) == 0)
+				err_open = 0;
+			if (pfd[0].revents != 0)
+				drain_sigpipe();
+		}
 		if (!r->exited && waitpid(r->pid, &st, WNOHANG) == r->pid) {
 			r->status = st;
 			r->exited = 1;
@@ -659,6 +695,7 @@ run_job(const struct conf *c, struct q *q, const struct q_job *job,
 	close(outp[0]);
 	close(errp[0]);
 	free_env(env, nmine);
+	drop_scratch(sc, job);
 	return 0;
 fail:
 	free(r->out);
@@ -670,6 +707,7 @@ fail:
 			close(errp[st]);
 	}
 	free_env(env, nmine);
+	drop_scratch(sc, job);
 	return -1;
 }
 
@@ -705,11 +743,12 @@ whole_lines(const char *s, size_t n)
 
 /*
  * Settles the job from the run; returns the exit code imgq-pop should end
- * with after it (0: go on).
+ * with after it (0: go on).  With next, the next job is reserved in the
+ * same round trip when one is ready (*got_next 1), unless this one halts.
  */
 static int
 settle(const struct conf *c, struct q *q, const struct q_job *job,
-    struct run *r)
+    struct run *r, struct q_job *next, int *got_next)
 {
 	struct q_settle s;
 	struct err e;
@@ -771,7 +810,18 @@ settle(const struct conf *c, struct q *q, const struct q_job *job,
 	}
 	s.stderr_len = err_lines(r, tail);
 	s.stderr_tail = tail;
-	rc = q_settle(q, job, &s, state, sizeof(state), &e);
+	if (got_next != NULL)
+		*got_next = 0;
+	if (next != NULL && s.how != Q_HALT) {
+		int got = q_settle_next(q, job, &s, state, sizeof(state), &rc,
+		    next, &e);
+
+		if (got == -1)
+			rc = -1;
+		else
+			*got_next = got;
+	} else
+		rc = q_settle(q, job, &s, state, sizeof(state), &e);
 	if (rc == -1) {
 		log_error("job %s: cannot settle: %s", job->id, e.msg);
 		return e.code;
@@ -790,17 +840,38 @@ settle(const struct conf *c, struct q *q, const struct q_job *job,
 	return exit_with;
 }
 
+/*
+ * Opens the base of the scratch folders (TMPDIR, or /tmp) and removes the
+ * folders that imgq-pop runs killed with -9 left there.
+ */
+static void
+scratch_start(struct job_scratch *sc)
+{
+	struct err e;
+	long long n = 0;
+
+	err_clear(&e);
+	if (job_scratch_open(sc, env_str("TMPDIR"), &e) == -1)
+		die(&e);
+	if (job_scratch_sweep(sc, &n, &e) == -1)
+		log_warn("%s", e.msg);
+	if (n > 0)
+		log_info("removed %lld scratch folder%s left by imgq-pop runs "
+		    "that were killed", n, n == 1 ? "" : "s");
+}
+
 int
 main(int argc, char **argv)
 {
 	struct conf c = { 0 };
 	struct err e;
 	struct q *q;
-	struct q_job job;
+	struct q_job job, next;
 	struct run r;
+	struct job_scratch sc;
 	uint64_t t0;
 	long long done = 0, left;
-	int rc, ex = 0;
+	int rc, ex = 0, have_next = 0, more;
 
 	if (sys_sane_fds() == -1)
 		return EX_OSERR;
@@ -833,6 +904,11 @@ main(int argc, char **argv)
 		log_fatal("cannot run %s: %s", esc, strerror(errno));
 		return errno == ENOMEM ? EX_OSERR : EX_CONFIG;
 	}
+	scratch_start(&sc);
+	if ((devnull_fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
+		err_errno(&e, EX_OSERR, errno, "/dev/null");
+		die(&e);
+	}
 	if (setup_signals(&e) == -1)
 		die(&e);
 	if ((q = q_open_retry(env_str("REDIS_URL"), c.queue,
@@ -844,7 +920,8 @@ main(int argc, char **argv)
 		die(&e);
 	t0 = sys_now_ms();
 	for (;;) {
-		if (stopping)
+		/* A job reserved with the last settle is handed back below. */
+		if (stopping && !have_next)
 			break;
 		left = -1;
 		if (c.wait_ms >= 0) {
@@ -853,9 +930,15 @@ main(int argc, char **argv)
 				left = 0;
 		}
 		drain_sigpipe();
-		if (stopping)
+		if (stopping && !have_next)
 			break;
-		rc = q_reserve(q, left, sigpipe_fd[0], &job, &e);
+		if (have_next) {
+			/* Reserved with the last settle. */
+			job = next;
+			have_next = 0;
+			rc = 1;
+		} else
+			rc = q_reserve(q, left, sigpipe_fd[0], &job, &e);
 		if (rc == -1) {
 			log_fatal("%s", e.msg);
 			ex = e.code;
@@ -875,26 +958,35 @@ main(int argc, char **argv)
 		if (stopping) {
 			memset(&r, 0, sizeof(r));
 			r.handed_back = 1;
-			ex = settle(&c, q, &job, &r);
+			ex = settle(&c, q, &job, &r, NULL, NULL);
 			q_job_free(&job);
 			break;
 		}
 		log_info("job %s: attempt %lld", job.id, job.attempt);
-		if (run_job(&c, q, &job, &r, &e) == -1) {
+		if (run_job(&c, q, &sc, &job, &r, &e) == -1) {
 			/* Could not start it: hand it back, exit. */
 			log_fatal("job %s: %s", job.id, e.msg);
 			memset(&r, 0, sizeof(r));
 			r.handed_back = 1;
-			(void)settle(&c, q, &job, &r);
+			(void)settle(&c, q, &job, &r, NULL, NULL);
 			q_job_free(&job);
 			ex = e.code;
 			break;
 		}
-		ex = settle(&c, q, &job, &r);
+		/* Another job after this one: take it in the same trip. */
+		more = !stopping && (c.loop || done + 1 < (c.count > 0 ?
+		    c.count : 1));
+		ex = settle(&c, q, &job, &r, more ? &next : NULL, &have_next);
 		free(r.out);
 		q_job_free(&job);
-		if (ex != 0)
+		if (ex != 0) {
+			if (have_next) {
+				/* Cannot happen (a halt is settled alone). */
+				q_job_free(&next);
+				have_next = 0;
+			}
 			break;
+		}
 		done++;
 		t0 = sys_now_ms();	/* -w is the idle time between jobs */
 		if (!c.loop && done >= (c.count > 0 ? c.count : 1))
@@ -904,6 +996,7 @@ main(int argc, char **argv)
 	if (q_consumer_stop(q, &e) == -1 && ex == 0)
 		log_warn("cannot unregister the consumer: %s", e.msg);
 	q_close(q);
+	job_scratch_close(&sc);
 	free(c.path);
 	return ex;
 }

@@ -125,7 +125,7 @@ in_list(const char *const *list, const char *s, size_t n)
 static const char *const reserved[] = {
 	"id", "state", "attempts", "run", "consumer", "queued", "started",
 	"finished", "due", "delay", "exit", "signal", "error", "stderr",
-	"outputs", "settled", "idem", "job_id", "attempt", NULL
+	"outputs", "settled", "idem", "job_id", "attempt", "tmpdir", NULL
 };
 
 static const char *const numeric[] = {

@@ -314,7 +314,10 @@ numarg(char *buf, size_t sz, long long v, size_t *len)
 	return 0;
 }
 
-/* Fills job from a start reply {1, id, run, attempt, record}. */
+/*
+ * Fills job from a start reply {1, id, run, attempt, record}; the fields
+ * point into the reply, which the caller hands to job->priv.
+ */
 static int
 take_job(redisReply *r, struct q_job *job, struct err *e)
 {
@@ -352,8 +355,43 @@ take_job(redisReply *r, struct q_job *job, struct err *e)
 		job->fields[i].val = rec->element[2 * i + 1]->str;
 		job->fields[i].len = rec->element[2 * i + 1]->len;
 	}
-	job->priv = r;
 	return 0;
+}
+
+/*
+ * Reads a start reply r, part of top: 1 job (top now belongs to the job),
+ * 0 empty (*next_ms), 2 skip, -1 error; but for 1, top is freed.
+ */
+static int
+start_reply(redisReply *top, redisReply *r, struct q_job *job,
+    long long *next_ms, struct err *e)
+{
+	int rc;
+
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
+	    r->element[0]->type != REDIS_REPLY_INTEGER) {
+		freeReplyObject(top);
+		return bad_reply(e, "reserve");
+	}
+	switch (r->element[0]->integer) {
+	case 0:
+		*next_ms = r->element[1]->type == REDIS_REPLY_INTEGER ?
+		    r->element[1]->integer : -1;
+		rc = 0;
+		break;
+	case 1:
+		if (take_job(r, job, e) == -1) {
+			rc = -1;
+			break;
+		}
+		job->priv = top;
+		return 1;
+	default:
+		rc = 2;
+		break;
+	}
+	freeReplyObject(top);
+	return rc;
 }
 
 /* Runs the start script; 1 job, 0 empty (*next_ms), 2 skip. */
@@ -375,27 +413,7 @@ start(struct q *q, const char *moved, struct q_job *job,
 	argv[3] = moved, lens[3] = strlen(moved);
 	if (q_eval(q, QS_START, 4, argv, lens, &r, 0, e) == -1)
 		return -1;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
-	    r->element[0]->type != REDIS_REPLY_INTEGER) {
-		freeReplyObject(r);
-		return bad_reply(e, "reserve");
-	}
-	switch (r->element[0]->integer) {
-	case 0:
-		*next_ms = r->element[1]->type == REDIS_REPLY_INTEGER ?
-		    r->element[1]->integer : -1;
-		freeReplyObject(r);
-		return 0;
-	case 1:
-		if (take_job(r, job, e) == -1) {
-			freeReplyObject(r);
-			return -1;
-		}
-		return 1;
-	default:
-		freeReplyObject(r);
-		return 2;
-	}
+	return start_reply(r, r, job, next_ms, e);
 }
 
 /*
@@ -606,65 +624,76 @@ q_beat(struct q *q, struct err *e)
 	return v == 1;
 }
 
-int
-q_settle(struct q *q, const struct q_job *job, const struct q_settle *s,
-    char *state, size_t statesz, struct err *e)
+/* Buffers of the numbers in a settle's arguments. */
+struct settle_nums {
+	char	maxatt[24], delay[24], ret[24], code[24], sig[24];
+};
+
+/*
+ * The settle arguments after the consumer: id, run, how, max attempts,
+ * delay, retention, name, value...  Returns how many (at most 15).
+ */
+static int
+settle_args(struct q *q, const struct q_job *job, const struct q_settle *s,
+    const char **argv, size_t *lens, struct settle_nums *b, struct err *e)
 {
 	static const char *const hows[] = { "done", "retry", "dead", "halt" };
-	const char *argv[18];
-	size_t lens[18];
-	char maxatt[24], delay[24], ret[24], code[24], sig[24];
-	redisReply *r;
-	int n = 0, rc;
+	int n = 0;
 
-	argv[n] = q->consumer, lens[n++] = strlen(q->consumer);
 	argv[n] = job->id, lens[n++] = strlen(job->id);
 	argv[n] = job->run, lens[n++] = strlen(job->run);
 	argv[n] = hows[s->how], lens[n++] = strlen(hows[s->how]);
-	if (numarg(maxatt, sizeof(maxatt), q->max_attempts, &lens[n]) == -1)
+	if (numarg(b->maxatt, sizeof(b->maxatt), q->max_attempts,
+	    &lens[n]) == -1 ||
+	    numarg(b->delay, sizeof(b->delay), s->delay_ms, &lens[n + 1]) ==
+	    -1 ||
+	    numarg(b->ret, sizeof(b->ret), q->retention_ms, &lens[n + 2]) ==
+	    -1)
 		return err_set(e, EX_SOFTWARE, "bad number");
-	argv[n++] = maxatt;
-	if (numarg(delay, sizeof(delay), s->delay_ms, &lens[n]) == -1)
-		return err_set(e, EX_SOFTWARE, "bad number");
-	argv[n++] = delay;
-	if (numarg(ret, sizeof(ret), q->retention_ms, &lens[n]) == -1)
-		return err_set(e, EX_SOFTWARE, "bad number");
-	argv[n++] = ret;
-	if (s->how != Q_HALT) {
-		if (s->exit_code >= 0) {
-			if (numarg(code, sizeof(code), s->exit_code,
-			    &lens[n + 1]) == -1)
-				return err_set(e, EX_SOFTWARE, "bad number");
-			argv[n] = "exit", lens[n++] = 4;
-			argv[n++] = code;
-		}
-		if (s->signo > 0) {
-			if (numarg(sig, sizeof(sig), s->signo, &lens[n + 1]) ==
-			    -1)
-				return err_set(e, EX_SOFTWARE, "bad number");
-			argv[n] = "signal", lens[n++] = 6;
-			argv[n++] = sig;
-		}
-		if (s->error != NULL) {
-			argv[n] = "error", lens[n++] = 5;
-			argv[n] = s->error, lens[n++] = strlen(s->error);
-		}
-		if (s->outputs != NULL && s->outputs_len > 0) {
-			argv[n] = "outputs", lens[n++] = 7;
-			argv[n] = s->outputs, lens[n++] = s->outputs_len;
-		}
-		if (s->stderr_tail != NULL && s->stderr_len > 0) {
-			argv[n] = "stderr", lens[n++] = 6;
-			argv[n] = s->stderr_tail, lens[n++] = s->stderr_len;
-		}
+	argv[n++] = b->maxatt;
+	argv[n++] = b->delay;
+	argv[n++] = b->ret;
+	if (s->how == Q_HALT)
+		return n;
+	if (s->exit_code >= 0) {
+		if (numarg(b->code, sizeof(b->code), s->exit_code,
+		    &lens[n + 1]) == -1)
+			return err_set(e, EX_SOFTWARE, "bad number");
+		argv[n] = "exit", lens[n++] = 4;
+		argv[n++] = b->code;
 	}
-	if (q_eval(q, QS_SETTLE, n, argv, lens, &r, 0, e) == -1)
-		return -1;
+	if (s->signo > 0) {
+		if (numarg(b->sig, sizeof(b->sig), s->signo, &lens[n + 1]) ==
+		    -1)
+			return err_set(e, EX_SOFTWARE, "bad number");
+		argv[n] = "signal", lens[n++] = 6;
+		argv[n++] = b->sig;
+	}
+	if (s->error != NULL) {
+		argv[n] = "error", lens[n++] = 5;
+		argv[n] = s->error, lens[n++] = strlen(s->error);
+	}
+	if (s->outputs != NULL && s->outputs_len > 0) {
+		argv[n] = "outputs", lens[n++] = 7;
+		argv[n] = s->outputs, lens[n++] = s->outputs_len;
+	}
+	if (s->stderr_tail != NULL && s->stderr_len > 0) {
+		argv[n] = "stderr", lens[n++] = 6;
+		argv[n] = s->stderr_tail, lens[n++] = s->stderr_len;
+	}
+	return n;
+}
+
+/* Reads a settle reply: 1 applied, 0 fenced off, -1 bad. */
+static int
+settle_reply(const redisReply *r, char *state, size_t statesz,
+    struct err *e)
+{
+	int rc;
+
 	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
-	    r->element[0]->type != REDIS_REPLY_INTEGER) {
-		freeReplyObject(r);
+	    r->element[0]->type != REDIS_REPLY_INTEGER)
 		return bad_reply(e, "settle");
-	}
 	rc = r->element[0]->integer == 1;
 	if (state != NULL && statesz > 0) {
 		state[0] = '\0';
@@ -672,8 +701,60 @@ q_settle(struct q *q, const struct q_job *job, const struct q_settle *s,
 		    r->element[1]->type == REDIS_REPLY_STRING)
 			(void)snprintf(state, statesz, "%s", r->element[1]->str);
 	}
+	return rc;
+}
+
+int
+q_settle(struct q *q, const struct q_job *job, const struct q_settle *s,
+    char *state, size_t statesz, struct err *e)
+{
+	struct settle_nums b;
+	const char *argv[16];
+	size_t lens[16];
+	redisReply *r;
+	int n, rc;
+
+	argv[0] = q->consumer, lens[0] = strlen(q->consumer);
+	if ((n = settle_args(q, job, s, argv + 1, lens + 1, &b, e)) == -1)
+		return -1;
+	if (q_eval(q, QS_SETTLE, n + 1, argv, lens, &r, 0, e) == -1)
+		return -1;
+	rc = settle_reply(r, state, statesz, e);
 	freeReplyObject(r);
 	return rc;
+}
+
+int
+q_settle_next(struct q *q, const struct q_job *job, const struct q_settle *s,
+    char *state, size_t statesz, int *settled, struct q_job *next,
+    struct err *e)
+{
+	struct settle_nums b;
+	const char *argv[17];
+	size_t lens[17];
+	char lease[24];
+	long long next_ms;
+	redisReply *r;
+	int n;
+
+	if (s->how == Q_HALT)
+		return err_set(e, EX_SOFTWARE, "q_settle_next: halt");
+	argv[0] = q->consumer, lens[0] = strlen(q->consumer);
+	if (numarg(lease, sizeof(lease), q->lease_ms, &lens[1]) == -1)
+		return err_set(e, EX_SOFTWARE, "bad lease");
+	argv[1] = lease;
+	if ((n = settle_args(q, job, s, argv + 2, lens + 2, &b, e)) == -1)
+		return -1;
+	if (q_eval(q, QS_NEXT, n + 2, argv, lens, &r, 0, e) == -1)
+		return -1;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    (*settled = settle_reply(r->element[0], state, statesz, e)) ==
+	    -1) {
+		freeReplyObject(r);
+		return bad_reply(e, "settle");
+	}
+	n = start_reply(r, r->element[1], next, &next_ms, e);
+	return n == 2 ? 0 : n;
 }
 
 int

@@ -212,6 +212,16 @@ int	q_settle(struct q *, const struct q_job *, const struct q_settle *,
 	    char *final_state, size_t, struct err *);
 
 /*
+ * Settles a job (not with Q_HALT) and reserves the next one, in one round
+ * trip: as q_settle, with *settled getting its 1 or 0, then as q_reserve
+ * without waiting.  Returns 1 with *next filled, 0 when no job was ready
+ * (then wait with q_reserve).
+ */
+int	q_settle_next(struct q *, const struct q_job *,
+	    const struct q_settle *, char *final_state, size_t, int *settled,
+	    struct q_job *next, struct err *);
+
+/*
  * Stops consuming: jobs this consumer still holds go back to the head of
  * the queue (attempt not counted) and the consumer is forgotten.
  */

@@ -153,9 +153,25 @@ load_scripts(struct q *q, struct err *e)
 	int i;
 
 	for (i = 0; i < Q_NSCRIPTS; i++) {
-		argv[2] = q_scripts[i];
-		lens[2] = strlen(q_scripts[i]);
-		if (simple(q->c, 3, argv, lens, "SCRIPT LOAD", &r, e) == -1)
+		const char *const *part;
+		char *text;
+		size_t len = 0;
+		int rc;
+
+		for (part = q_scripts[i]; *part != NULL; part++)
+			len += strlen(*part);
+		if ((text = malloc(len + 1)) == NULL)
+			return err_set(e, EX_OSERR, "out of memory");
+		len = 0;
+		for (part = q_scripts[i]; *part != NULL; part++) {
+			memcpy(text + len, *part, strlen(*part));
+			len += strlen(*part);
+		}
+		argv[2] = text;
+		lens[2] = len;
+		rc = simple(q->c, 3, argv, lens, "SCRIPT LOAD", &r, e);
+		free(text);
+		if (rc == -1)
 			return -1;
 		if (r->type != REDIS_REPLY_STRING || r->len != 40) {
 			freeReplyObject(r);

@@ -10,9 +10,10 @@
 
 enum {
 	QS_PUSH, QS_START, QS_BEAT, QS_SETTLE, QS_STOP, QS_REAP, QS_REQUEUE,
-	QS_PURGE, QS_STATS, QS_CONSUMERS, Q_NSCRIPTS
+	QS_PURGE, QS_STATS, QS_CONSUMERS, QS_NEXT, Q_NSCRIPTS
 };
-extern const char *const q_scripts[Q_NSCRIPTS];
+/* Each script in parts (C99 limits a string's length), NULL-terminated. */
+extern const char *const *const q_scripts[Q_NSCRIPTS];
 
 struct q {
 	redisContext	*c;

@@ -85,7 +85,8 @@
 "end\n"
 
 /* ARGV: P, id, idem key or '', idem ttl ms, name, value, ... */
-static const char push_lua[] = PRELUDE
+static const char *const push_lua[] = {
+PRELUDE
 "local id, idem, ttl = ARGV[2], ARGV[3], ARGV[4]\n"
 "local now = now_ms()\n"
 "if idem ~= '' then\n"
@@ -106,130 +107,171 @@ static const char push_lua[] = PRELUDE
 "end\n"
 "redis.call('LPUSH', P .. 'queue', id)\n"
 "ev(id, 'queued', '')\n"
-"return {id, 0}\n";
+"return {id, 0}\n",
+	NULL
+};
 
 /*
- * ARGV: P, consumer, lease ms, max attempts, id already moved by BLMOVE
- * or ''.  Returns {0, ms to the next due retry or -1} when the queue is
- * empty, {2, id} for an entry to skip, {1, id, run, attempt, record}.
+ * start(consumer, lease ms, max attempts, id already moved by BLMOVE or
+ * ''): {0, ms to the next due retry or -1} when the queue is empty,
+ * {2, id} for an entry to skip, {1, id, run, attempt, record}.
  */
-static const char start_lua[] = PRELUDE PROMOTE REAP
-"local C, lease, maxatt, moved = ARGV[2], tonumber(ARGV[3]),\n"
-"  tonumber(ARGV[4]), ARGV[5]\n"
-"local now = now_ms()\n"
-"local cl = P .. 'c:' .. C\n"
-"redis.call('ZADD', P .. 'consumers', now + lease, C)\n"
-"redis.call('HSET', P .. 'beats', C, now)\n"
-"promote(now)\n"
-"reap(now, maxatt, 20)\n"
+#define START \
+"local function start(C, lease, maxatt, moved)\n" \
+"local now = now_ms()\n" \
+"local cl = P .. 'c:' .. C\n" \
+"redis.call('ZADD', P .. 'consumers', now + lease, C)\n" \
+"redis.call('HSET', P .. 'beats', C, now)\n" \
+"promote(now)\n" \
+"reap(now, maxatt, 20)\n" \
 /* Between jobs this consumer holds nothing: what is left in its list
- * (a reply lost on the way) goes back. */
-"for _, x in ipairs(redis.call('LRANGE', cl, 0, -1)) do\n"
-"  if x ~= moved then\n"
-"    redis.call('LREM', cl, 0, x)\n"
-"    local jk = P .. 'job:' .. x\n"
-"    local st = redis.call('HGET', jk, 'state')\n"
-"    if st == 'active' and redis.call('HGET', jk, 'consumer') == C then\n"
-"      redis.call('HSET', jk, 'state', 'queued')\n"
-"      redis.call('HDEL', jk, 'consumer')\n"
-"      st = 'queued'\n"
-"    end\n"
-"    if st == 'queued' then redis.call('RPUSH', P .. 'queue', x) end\n"
-"  end\n"
+ * (a reply lost on the way) goes back. */ \
+"for _, x in ipairs(redis.call('LRANGE', cl, 0, -1)) do\n" \
+"  if x ~= moved then\n" \
+"    redis.call('LREM', cl, 0, x)\n" \
+"    local jk = P .. 'job:' .. x\n" \
+"    local st = redis.call('HGET', jk, 'state')\n" \
+"    if st == 'active' and redis.call('HGET', jk, 'consumer') == C then\n" \
+"      redis.call('HSET', jk, 'state', 'queued')\n" \
+"      redis.call('HDEL', jk, 'consumer')\n" \
+"      st = 'queued'\n" \
+"    end\n" \
+"    if st == 'queued' then redis.call('RPUSH', P .. 'queue', x) end\n" \
+"  end\n" \
+"end\n" \
+"local id = moved\n" \
+"if id == '' then\n" \
+"  id = redis.call('LMOVE', P .. 'queue', cl, 'RIGHT', 'LEFT')\n" \
+"  if not id then\n" \
+"    local nx = redis.call('ZRANGE', P .. 'delayed', 0, 0, 'WITHSCORES')\n" \
+"    if nx[2] then return {0, tonumber(nx[2]) - now} end\n" \
+"    return {0, -1}\n" \
+"  end\n" \
+"end\n" \
+/* Reaped between BLMOVE and here: the reaper put it back already. */ \
+"if moved ~= '' and not redis.call('LPOS', cl, moved) then\n" \
+"  return {2, moved}\n" \
+"end\n" \
+"local jk = P .. 'job:' .. id\n" \
+"if redis.call('HGET', jk, 'state') ~= 'queued' then\n" \
+"  redis.call('LREM', cl, 0, id)\n" \
+"  return {2, id}\n" \
+"end\n" \
+"local run = redis.call('HINCRBY', jk, 'run', 1)\n" \
+"local att = redis.call('HINCRBY', jk, 'attempts', 1)\n" \
+"redis.call('HSET', jk, 'state', 'active', 'consumer', C, 'started', now)\n" \
+"ev(id, 'active', 'attempt ' .. att .. ' on ' .. C)\n" \
+"return {1, id, run, att, redis.call('HGETALL', jk)}\n" \
 "end\n"
-"local id = moved\n"
-"if id == '' then\n"
-"  id = redis.call('LMOVE', P .. 'queue', cl, 'RIGHT', 'LEFT')\n"
-"  if not id then\n"
-"    local nx = redis.call('ZRANGE', P .. 'delayed', 0, 0, 'WITHSCORES')\n"
-"    if nx[2] then return {0, tonumber(nx[2]) - now} end\n"
-"    return {0, -1}\n"
-"  end\n"
-"end\n"
-/* Reaped between BLMOVE and here: the reaper put it back already. */
-"if moved ~= '' and not redis.call('LPOS', cl, moved) then\n"
-"  return {2, moved}\n"
-"end\n"
-"local jk = P .. 'job:' .. id\n"
-"if redis.call('HGET', jk, 'state') ~= 'queued' then\n"
-"  redis.call('LREM', cl, 0, id)\n"
-"  return {2, id}\n"
-"end\n"
-"local run = redis.call('HINCRBY', jk, 'run', 1)\n"
-"local att = redis.call('HINCRBY', jk, 'attempts', 1)\n"
-"redis.call('HSET', jk, 'state', 'active', 'consumer', C, 'started', now)\n"
-"ev(id, 'active', 'attempt ' .. att .. ' on ' .. C)\n"
-"return {1, id, run, att, redis.call('HGETALL', jk)}\n";
+
+/* ARGV: P, consumer, lease ms, max attempts, moved id or ''. */
+static const char *const start_lua[] = {
+PRELUDE PROMOTE REAP START
+"return start(ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5])\n",
+	NULL
+};
 
 /* ARGV: P, consumer, lease ms.  1: renewed, 0: this consumer was reaped. */
-static const char beat_lua[] = PRELUDE
+static const char *const beat_lua[] = {
+PRELUDE
 "local C, lease = ARGV[2], tonumber(ARGV[3])\n"
 "if not redis.call('ZSCORE', P .. 'consumers', C) then return 0 end\n"
 "local now = now_ms()\n"
 "redis.call('ZADD', P .. 'consumers', now + lease, C)\n"
 "redis.call('HSET', P .. 'beats', C, now)\n"
-"return 1\n";
+"return 1\n",
+	NULL
+};
 
 /*
- * ARGV: P, consumer, id, run, how (done, retry, dead, halt), max
- * attempts, delay ms, retention ms, name, value, ...
- * Returns {1, final state} when applied, {0} when fenced off.
+ * settle(consumer, id, run, how (done, retry, dead, halt), max attempts,
+ * delay ms, retention ms, index in ARGV of the name, value pairs):
+ * {1, final state} when applied, {0} when fenced off.
  */
-static const char settle_lua[] = PRELUDE
-"local C, id, run, how = ARGV[2], ARGV[3], ARGV[4], ARGV[5]\n"
-"local maxatt, delay, ret = tonumber(ARGV[6]), tonumber(ARGV[7]),\n"
-"  tonumber(ARGV[8])\n"
-"local jk = P .. 'job:' .. id\n"
-"local cl = P .. 'c:' .. C\n"
-"if redis.call('HGET', jk, 'run') ~= run then return {0} end\n"
-"if redis.call('HGET', jk, 'settled') == run then\n"
-"  return {1, redis.call('HGET', jk, 'state')}\n"
+#define SETTLE \
+"local function settle(C, id, run, how, maxatt, delay, ret, first)\n" \
+"local jk = P .. 'job:' .. id\n" \
+"local cl = P .. 'c:' .. C\n" \
+"if redis.call('HGET', jk, 'run') ~= run then return {0} end\n" \
+"if redis.call('HGET', jk, 'settled') == run then\n" \
+"  return {1, redis.call('HGET', jk, 'state')}\n" \
+"end\n" \
+"if redis.call('HGET', jk, 'state') ~= 'active' or\n" \
+"    redis.call('HGET', jk, 'consumer') ~= C then return {0} end\n" \
+"if redis.call('LREM', cl, 0, id) == 0 then return {0} end\n" \
+"local now = now_ms()\n" \
+"redis.call('HSET', jk, 'settled', run)\n" \
+"if how == 'halt' then\n" \
+"  redis.call('HINCRBY', jk, 'attempts', -1)\n" \
+"  redis.call('HSET', jk, 'state', 'queued')\n" \
+"  redis.call('HDEL', jk, 'consumer', 'started')\n" \
+"  redis.call('RPUSH', P .. 'queue', id)\n" \
+"  ev(id, 'queued', 'handed back')\n" \
+"  return {1, 'queued'}\n" \
+"end\n" \
+"redis.call('HDEL', jk, 'exit', 'signal', 'error', 'stderr', 'outputs',\n" \
+"  'consumer', 'due', 'delay')\n" \
+"if #ARGV > first then\n" \
+"  redis.call('HSET', jk, unpack(ARGV, first, #ARGV))\n" \
+"end\n" \
+"redis.call('HSET', jk, 'finished', now)\n" \
+"local err = redis.call('HGET', jk, 'error') or ''\n" \
+"if how == 'retry' then\n" \
+"  local att = tonumber(redis.call('HGET', jk, 'attempts') or '0')\n" \
+"  if att < maxatt then\n" \
+"    redis.call('HSET', jk, 'state', 'retry', 'due', now + delay,\n" \
+"      'delay', delay)\n" \
+"    redis.call('ZADD', P .. 'delayed', now + delay, id)\n" \
+"    ev(id, 'retry', 'attempt ' .. att .. ', next in ' .. delay ..\n" \
+"      ' ms: ' .. err)\n" \
+"    return {1, 'retry'}\n" \
+"  end\n" \
+"  err = err .. ' (attempt limit ' .. maxatt .. ' reached)'\n" \
+"  redis.call('HSET', jk, 'error', err)\n" \
+"  how = 'dead'\n" \
+"end\n" \
+"if how == 'dead' then\n" \
+"  to_dead(jk, id, now, err)\n" \
+"  return {1, 'dead'}\n" \
+"end\n" \
+"redis.call('HSET', jk, 'state', 'done')\n" \
+"redis.call('ZADD', P .. 'done', now, id)\n" \
+"redis.call('ZREMRANGEBYSCORE', P .. 'done', '-inf', now - ret)\n" \
+"redis.call('PEXPIRE', jk, ret)\n" \
+"ev(id, 'done', '')\n" \
+"return {1, 'done'}\n" \
 "end\n"
-"if redis.call('HGET', jk, 'state') ~= 'active' or\n"
-"    redis.call('HGET', jk, 'consumer') ~= C then return {0} end\n"
-"if redis.call('LREM', cl, 0, id) == 0 then return {0} end\n"
-"local now = now_ms()\n"
-"redis.call('HSET', jk, 'settled', run)\n"
-"if how == 'halt' then\n"
-"  redis.call('HINCRBY', jk, 'attempts', -1)\n"
-"  redis.call('HSET', jk, 'state', 'queued')\n"
-"  redis.call('HDEL', jk, 'consumer', 'started')\n"
-"  redis.call('RPUSH', P .. 'queue', id)\n"
-"  ev(id, 'queued', 'handed back')\n"
-"  return {1, 'queued'}\n"
-"end\n"
-"redis.call('HDEL', jk, 'exit', 'signal', 'error', 'stderr', 'outputs',\n"
-"  'consumer', 'due', 'delay')\n"
-"if #ARGV >= 10 then redis.call('HSET', jk, unpack(ARGV, 9, #ARGV)) end\n"
-"redis.call('HSET', jk, 'finished', now)\n"
-"local err = redis.call('HGET', jk, 'error') or ''\n"
-"if how == 'retry' then\n"
-"  local att = tonumber(redis.call('HGET', jk, 'attempts') or '0')\n"
-"  if att < maxatt then\n"
-"    redis.call('HSET', jk, 'state', 'retry', 'due', now + delay,\n"
-"      'delay', delay)\n"
-"    redis.call('ZADD', P .. 'delayed', now + delay, id)\n"
-"    ev(id, 'retry', 'attempt ' .. att .. ', next in ' .. delay ..\n"
-"      ' ms: ' .. err)\n"
-"    return {1, 'retry'}\n"
-"  end\n"
-"  err = err .. ' (attempt limit ' .. maxatt .. ' reached)'\n"
-"  redis.call('HSET', jk, 'error', err)\n"
-"  how = 'dead'\n"
-"end\n"
-"if how == 'dead' then\n"
-"  to_dead(jk, id, now, err)\n"
-"  return {1, 'dead'}\n"
-"end\n"
-"redis.call('HSET', jk, 'state', 'done')\n"
-"redis.call('ZADD', P .. 'done', now, id)\n"
-"redis.call('ZREMRANGEBYSCORE', P .. 'done', '-inf', now - ret)\n"
-"redis.call('PEXPIRE', jk, ret)\n"
-"ev(id, 'done', '')\n"
-"return {1, 'done'}\n";
+
+/*
+ * ARGV: P, consumer, id, run, how, max attempts, delay ms, retention ms,
+ * name, value, ...
+ */
+static const char *const settle_lua[] = {
+PRELUDE SETTLE
+"return settle(ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]),\n"
+"  tonumber(ARGV[7]), tonumber(ARGV[8]), 9)\n",
+	NULL
+};
+
+/*
+ * Settles a job and reserves the next one, in one round trip.  ARGV: P,
+ * consumer, lease ms, id, run, how, max attempts, delay ms, retention ms,
+ * name, value, ...  Returns {settle's reply, start's reply}.
+ */
+static const char *const next_lua[] = {
+PRELUDE PROMOTE REAP,
+	SETTLE,
+	START,
+"local C, maxatt = ARGV[2], tonumber(ARGV[7])\n"
+"local s = settle(C, ARGV[4], ARGV[5], ARGV[6], maxatt, tonumber(ARGV[8]),\n"
+"  tonumber(ARGV[9]), 10)\n"
+"return {s, start(C, tonumber(ARGV[3]), maxatt, '')}\n",
+	NULL
+};
 
 /* ARGV: P, consumer.  Hands back what the consumer holds, forgets it. */
-static const char stop_lua[] = PRELUDE
+static const char *const stop_lua[] = {
+PRELUDE
 "local C = ARGV[2]\n"
 "local cl = P .. 'c:' .. C\n"
 "local n = 0\n"
@@ -251,16 +293,22 @@ static const char stop_lua[] = PRELUDE
 "redis.call('DEL', cl)\n"
 "redis.call('ZREM', P .. 'consumers', C)\n"
 "redis.call('HDEL', P .. 'beats', C)\n"
-"return n\n";
+"return n\n",
+	NULL
+};
 
 /* ARGV: P, max attempts.  Returns the jobs recovered. */
-static const char reap_lua[] = PRELUDE PROMOTE REAP
+static const char *const reap_lua[] = {
+PRELUDE PROMOTE REAP
 "local now = now_ms()\n"
 "promote(now)\n"
-"return reap(now, tonumber(ARGV[2]), 10000)\n";
+"return reap(now, tonumber(ARGV[2]), 10000)\n",
+	NULL
+};
 
 /* ARGV: P, id.  1 requeued, 0 not dead or done, -1 no such job. */
-static const char requeue_lua[] = PRELUDE
+static const char *const requeue_lua[] = {
+PRELUDE
 "local id = ARGV[2]\n"
 "local jk = P .. 'job:' .. id\n"
 "local st = redis.call('HGET', jk, 'state')\n"
@@ -275,10 +323,13 @@ static const char requeue_lua[] = PRELUDE
 "  'started')\n"
 "redis.call('LPUSH', P .. 'queue', id)\n"
 "ev(id, 'queued', 'requeued')\n"
-"return 1\n";
+"return 1\n",
+	NULL
+};
 
 /* ARGV: P.  Deletes up to 500 dead jobs; returns how many. */
-static const char purge_lua[] = PRELUDE
+static const char *const purge_lua[] = {
+PRELUDE
 "local ids = redis.call('ZRANGE', P .. 'dead', 0, 499)\n"
 "for _, id in ipairs(ids) do\n"
 "  local jk = P .. 'job:' .. id\n"
@@ -287,13 +338,16 @@ static const char purge_lua[] = PRELUDE
 "  redis.call('DEL', jk)\n"
 "  redis.call('ZREM', P .. 'dead', id)\n"
 "end\n"
-"return #ids\n";
+"return #ids\n",
+	NULL
+};
 
 /*
  * ARGV: P, retention ms.  {queued, delayed, dead, done, consumers,
  * active, done in the last minute, now}.
  */
-static const char stats_lua[] = PRELUDE
+static const char *const stats_lua[] = {
+PRELUDE
 "local now = now_ms()\n"
 "local active = 0\n"
 "for _, c in ipairs(redis.call('ZRANGE', P .. 'consumers', 0, -1)) do\n"
@@ -303,10 +357,13 @@ static const char stats_lua[] = PRELUDE
 "  redis.call('ZCARD', P .. 'delayed'), redis.call('ZCARD', P .. 'dead'),\n"
 "  redis.call('ZCOUNT', P .. 'done', now - tonumber(ARGV[2]), '+inf'),\n"
 "  redis.call('ZCARD', P .. 'consumers'), active,\n"
-"  redis.call('ZCOUNT', P .. 'done', now - 60000, '+inf'), now}\n";
+"  redis.call('ZCOUNT', P .. 'done', now - 60000, '+inf'), now}\n",
+	NULL
+};
 
 /* ARGV: P.  {name, last beat, deadline, jobs held, ...}, now last. */
-static const char consumers_lua[] = PRELUDE
+static const char *const consumers_lua[] = {
+PRELUDE
 "local out = {}\n"
 "local cs = redis.call('ZRANGE', P .. 'consumers', 0, -1, 'WITHSCORES')\n"
 "for i = 1, #cs, 2 do\n"
@@ -317,9 +374,11 @@ static const char consumers_lua[] = PRELUDE
 "  out[#out + 1] = redis.call('LLEN', P .. 'c:' .. c)\n"
 "end\n"
 "out[#out + 1] = now_ms()\n"
-"return out\n";
+"return out\n",
+	NULL
+};
 
-const char *const q_scripts[Q_NSCRIPTS] = {
+const char *const *const q_scripts[Q_NSCRIPTS] = {
 	[QS_PUSH] = push_lua,
 	[QS_START] = start_lua,
 	[QS_BEAT] = beat_lua,
@@ -330,4 +389,5 @@ const char *const q_scripts[Q_NSCRIPTS] = {
 	[QS_PURGE] = purge_lua,
 	[QS_STATS] = stats_lua,
 	[QS_CONSUMERS] = consumers_lua,
+	[QS_NEXT] = next_lua,
 };
