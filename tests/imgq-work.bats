@@ -119,6 +119,28 @@ processed/w1/thumb.webp" ]
 	[ "$output" = "imgq-work: fatal: no presets file (set IMGQ_PRESETS)" ]
 }
 
+@test "no temporary file is left behind, under imgq-pop or alone, done or failed" {
+	upload "$CORPUS/opencv_baboon.jpg" w7
+	head -c 20000 "$CORPUS/opencv_baboon.jpg" >"$BATS_TEST_TMPDIR/cut.jpg"
+	upload "$BATS_TEST_TMPDIR/cut.jpg" w8
+	export TMPDIR=$BATS_TEST_TMPDIR/scratch
+	mkdir "$TMPDIR"
+	ok=$(imgq-push uploads/w7.jpg)
+	bad=$(imgq-push uploads/w8.jpg)
+	run -0 imgq-pop -n 2 -w 10s -- imgq-work
+	[ "$(field "$ok" state)" = done ]
+	[ "$(field "$bad" state)" = dead ]
+	[ "$(ls -A "$TMPDIR")" = "" ]
+	# Alone, with a folder of its own.
+	IMGQ_JOB_ID=w7 IMGQ_SRC=uploads/w7.jpg run -0 imgq-work
+	[ "$output" = "processed/w7/large.jpg
+processed/w7/thumb.webp" ]
+	[ "$(ls -A "$TMPDIR")" = "" ]
+	IMGQ_JOB_ID=w8 IMGQ_SRC=uploads/w8.jpg run -65 imgq-work
+	[[ "$output" == "imgq-resize: fatal: "* ]]
+	[ "$(ls -A "$TMPDIR")" = "" ]
+}
+
 @test "imgq-work -n names the output folder of a source" {
 	run -0 imgq-work -n <<<"uploads/01abc.jpg
 photos/x y.jpg"
