@@ -358,12 +358,18 @@ job_scratch_make(struct job_scratch *s, struct err *e)
 	return (s->fd = make_one(s, name, e)) == -1 ? -1 : 0;
 }
 
-/* Empties the locked folder fd, called name in base, and removes it. */
+/*
+ * Empties the locked folder fd, called name in base, and removes it; mode
+ * is its mode (the command may have taken our rights away).
+ */
 static int
 remove_locked(const struct job_scratch *s, int fd, const char *name,
-    struct err *e)
+    mode_t mode, struct err *e)
 {
 	int tries;
+
+	if ((mode & S_IRWXU) != S_IRWXU)
+		(void)fchmod(fd, S_IRWXU);
 
 	/*
 	 * Mostly empty: one system call.  Else empty it and try again (a
@@ -391,7 +397,7 @@ job_scratch_remove(struct job_scratch *s, struct err *e)
 	if (s->fd == -1)
 		return 0;
 	if (still_there(s, s->fd, name_of(s), &sst))
-		rc = remove_locked(s, s->fd, name_of(s), e);
+		rc = remove_locked(s, s->fd, name_of(s), sst.st_mode, e);
 	/* Gone or renamed by the command: nothing of ours to remove. */
 	job_scratch_release(s);
 	if (rc == -1) {
@@ -451,7 +457,7 @@ job_scratch_sweep(struct job_scratch *s, long long *n, struct err *e)
 			continue;	/* not ours, in use, or gone */
 		}
 		err_clear(&fe);
-		if (remove_locked(s, fd, de->d_name, &fe) == 0)
+		if (remove_locked(s, fd, de->d_name, st.st_mode, &fe) == 0)
 			(*n)++;
 		else if (rc == 0) {
 			rc = -1;
@@ -480,7 +486,7 @@ job_scratch_close(struct job_scratch *s)
 	if (s->spare != -1) {
 		/* Nobody used it; if somebody put something in, empty it. */
 		err_clear(&e);
-		(void)remove_locked(s, s->spare, s->spare_name, &e);
+		(void)remove_locked(s, s->spare, s->spare_name, S_IRWXU, &e);
 		(void)close(s->spare);
 		s->spare = -1;
 	}
