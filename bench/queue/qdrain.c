@@ -31,10 +31,11 @@ static int
 drain(const char *url, const char *queue, long n)
 {
 	struct q_settle s;
-	struct q_job job;
+	struct q_job job, next;
 	struct err e;
 	struct q *q;
 	long i;
+	int got, settled;
 
 	err_clear(&e);
 	if ((q = q_open(url, queue, &e)) == NULL ||
@@ -45,17 +46,27 @@ drain(const char *url, const char *queue, long n)
 	memset(&s, 0, sizeof(s));
 	s.how = Q_DONE;
 	s.exit_code = 0;
-	for (i = 0; i < n; i++) {
-		if (q_reserve(q, 5000, -1, &job, &e) != 1 ||
-		    q_settle(q, &job, &s, NULL, 0, &e) != 1) {
-			fprintf(stderr, "qdrain: job %ld: %s\n", i, e.msg);
-			return 1;
-		}
+	/* As imgq-pop: the next job comes with the settle of the last. */
+	for (i = 0, got = 0; i < n; i++) {
+		if (!got && q_reserve(q, 5000, -1, &job, &e) != 1)
+			goto fail;
+		if (i + 1 < n) {
+			got = q_settle_next(q, &job, &s, NULL, 0, &settled,
+			    &next, &e);
+			if (got == -1 || settled != 1)
+				goto fail;
+		} else if (q_settle(q, &job, &s, NULL, 0, &e) != 1)
+			goto fail;
 		q_job_free(&job);
+		if (got)
+			job = next;
 	}
 	(void)q_consumer_stop(q, &e);
 	q_close(q);
 	return 0;
+fail:
+	fprintf(stderr, "qdrain: job %ld: %s\n", i, e.msg);
+	return 1;
 }
 
 int
