@@ -110,6 +110,8 @@ record() {
 	p=$!
 	wait_until 5 test -e "$T/started"
 	dir=$(cat "$T/dir")
+	# Its folder, and the next job's, made while the command runs.
+	wait_until 5 sh -c "[ \$(ls -A '$TMPDIR' | wc -l) = 2 ]"
 	kill -9 $p
 	wait $p || true
 	[ -d "$dir/a/b" ]
@@ -118,7 +120,7 @@ record() {
 	chown nobody "$TMPDIR/imgq-pop.OtherUser123" 2>/dev/null || rmdir "$TMPDIR/imgq-pop.OtherUser123"
 	ln -s "$T" "$TMPDIR/imgq-pop.LinkLinkLink"
 	run -1 imgq-pop -v -w 100ms true
-	[ "${lines[0]}" = "imgq-pop: info: removed 1 scratch folder left by imgq-pop runs that were killed" ]
+	[ "${lines[0]}" = "imgq-pop: info: removed 2 scratch folders left by imgq-pop runs that were killed" ]
 	[ ! -e "$dir" ]
 	[ -L "$TMPDIR/imgq-pop.LinkLinkLink" ]
 	[ -e "$T/started" ]

@@ -561,6 +561,7 @@ run_job(const struct conf *c, struct q *q, struct job_scratch *sc,
 	struct pollfd pfd[3];
 	uint64_t now, next_beat, limit = 0, kill_at = 0, grace_end = 0;
 	uint64_t exited_at = 0;
+	struct err pe;
 	char **env;
 	size_t nmine = 0;
 	int out_open = 1, err_open = 1, rc, st;
@@ -594,8 +595,15 @@ run_job(const struct conf *c, struct q *q, struct job_scratch *sc,
 		goto fail;
 	}
 	r->exec_errno = st;
-	/* The last run's folder, off the critical path: see job_scratch.h. */
+	/*
+	 * While the command runs (on the other core, if there is one): free
+	 * the last run's folder and make the next one, both off the path
+	 * from a job's arrival to its command's start.  A failure here is
+	 * met again, and reported, by the next job_scratch_make.
+	 */
 	job_scratch_release(sc);
+	err_clear(&pe);
+	(void)job_scratch_prepare(sc, &pe);
 	close(outp[1]);
 	close(errp[1]);
 	now = sys_now_ms();
@@ -918,6 +926,9 @@ main(int argc, char **argv)
 	if (q_consumer(q, c.consumer, (long long)c.lease_ms, (int)c.attempts,
 	    &e) == -1)
 		die(&e);
+	/* The first job's folder, made while we wait (see run_job). */
+	(void)job_scratch_prepare(&sc, &e);
+	err_clear(&e);
 	t0 = sys_now_ms();
 	for (;;) {
 		/* A job reserved with the last settle is handed back below. */

@@ -203,7 +203,9 @@ job_scratch_open(struct job_scratch *s, const char *dir, struct err *e)
 	s->base = -1;
 	s->fd = -1;
 	s->gone = -1;
+	s->spare = -1;
 	s->path[0] = '\0';
+	s->spare_name[0] = '\0';
 	s->base_len = 0;
 	if (dir == NULL || dir[0] == '\0')
 		dir = "/tmp";
@@ -242,33 +244,36 @@ name_of(const struct job_scratch *s)
 	return s->path + s->base_len;
 }
 
-/* 1 when fd is still the folder called name in base (not removed). */
+/*
+ * 1 when fd is still the folder called name in base (not removed); *st
+ * gets its status.
+ */
 static int
-still_there(const struct job_scratch *s, int fd, const char *name)
+still_there(const struct job_scratch *s, int fd, const char *name,
+    struct stat *st)
 {
-	struct stat a, b;
+	struct stat b;
 
-	if (fstat(fd, &a) == -1 || a.st_nlink == 0 ||
+	if (fstat(fd, st) == -1 || st->st_nlink == 0 ||
 	    fstatat(s->base, name, &b, AT_SYMLINK_NOFOLLOW) == -1)
 		return 0;
-	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	return st->st_dev == b.st_dev && st->st_ino == b.st_ino;
 }
 
-int
-job_scratch_make(struct job_scratch *s, struct err *e)
+/*
+ * Makes and locks a folder; name (JOB_SCRATCH_NAME_SIZE) gets its name.
+ * Returns its descriptor, or -1.
+ */
+static int
+make_one(struct job_scratch *s, char *name, struct err *e)
 {
 	static const char set[] = "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 	unsigned char rnd[NAME_RANDOM];
-	char *name;
+	struct stat st;
 	size_t i;
 	int tries, fd;
 
-	if (s->base == -1)
-		return err_set(e, EX_SOFTWARE, "scratch: base not open");
-	if (s->fd != -1)
-		return err_set(e, EX_SOFTWARE, "scratch: folder in use");
-	name = s->path + s->base_len;
 	for (tries = 0; tries < MAKE_TRIES; tries++) {
 		if (sys_random(rnd, sizeof(rnd), e) == -1)
 			return -1;
@@ -299,12 +304,13 @@ job_scratch_make(struct job_scratch *s, struct err *e)
 			(void)close(fd);
 			continue;
 		}
-		if (!still_there(s, fd, name)) {
+		if (!still_there(s, fd, name, &st)) {
 			(void)close(fd);
 			continue;
 		}
 		/* Exactly 0700, whatever the umask. */
-		if (fchmod(fd, S_IRWXU) == -1) {
+		if ((st.st_mode & 07777) != S_IRWXU &&
+		    fchmod(fd, S_IRWXU) == -1) {
 			int saved = errno;
 
 			(void)unlinkat(s->base, name, AT_REMOVEDIR);
@@ -312,8 +318,7 @@ job_scratch_make(struct job_scratch *s, struct err *e)
 			errno = saved;
 			goto fail;
 		}
-		s->fd = fd;
-		return 0;
+		return fd;
 	}
 	errno = EEXIST;
 fail:
@@ -323,12 +328,48 @@ fail:
 	return -1;
 }
 
-/* Empties the locked folder fd, called name in base, and removes it. */
+int
+job_scratch_prepare(struct job_scratch *s, struct err *e)
+{
+	if (s->base == -1)
+		return err_set(e, EX_SOFTWARE, "scratch: base not open");
+	if (s->spare != -1)
+		return 0;
+	return (s->spare = make_one(s, s->spare_name, e)) == -1 ? -1 : 0;
+}
+
+int
+job_scratch_make(struct job_scratch *s, struct err *e)
+{
+	char *name;
+
+	if (s->base == -1)
+		return err_set(e, EX_SOFTWARE, "scratch: base not open");
+	if (s->fd != -1)
+		return err_set(e, EX_SOFTWARE, "scratch: folder in use");
+	name = s->path + s->base_len;
+	if (s->spare != -1) {
+		memcpy(name, s->spare_name, sizeof(s->spare_name));
+		s->fd = s->spare;
+		s->spare = -1;
+		s->spare_name[0] = '\0';
+		return 0;
+	}
+	return (s->fd = make_one(s, name, e)) == -1 ? -1 : 0;
+}
+
+/*
+ * Empties the locked folder fd, called name in base, and removes it; mode
+ * is its mode (the command may have taken our rights away).
+ */
 static int
 remove_locked(const struct job_scratch *s, int fd, const char *name,
-    struct err *e)
+    mode_t mode, struct err *e)
 {
 	int tries;
+
+	if ((mode & S_IRWXU) != S_IRWXU)
+		(void)fchmod(fd, S_IRWXU);
 
 	/*
 	 * Mostly empty: one system call.  Else empty it and try again (a
@@ -350,12 +391,13 @@ remove_locked(const struct job_scratch *s, int fd, const char *name,
 int
 job_scratch_remove(struct job_scratch *s, struct err *e)
 {
+	struct stat sst;
 	int rc = 0;
 
 	if (s->fd == -1)
 		return 0;
-	if (still_there(s, s->fd, name_of(s)))
-		rc = remove_locked(s, s->fd, name_of(s), e);
+	if (still_there(s, s->fd, name_of(s), &sst))
+		rc = remove_locked(s, s->fd, name_of(s), sst.st_mode, e);
 	/* Gone or renamed by the command: nothing of ours to remove. */
 	job_scratch_release(s);
 	if (rc == -1) {
@@ -402,19 +444,20 @@ job_scratch_sweep(struct job_scratch *s, long long *n, struct err *e)
 		if (!is_ours(de->d_name) || (de->d_type != DT_DIR &&
 		    de->d_type != DT_UNKNOWN))
 			continue;
-		if (s->fd != -1 && strcmp(de->d_name, name_of(s)) == 0)
+		if ((s->fd != -1 && strcmp(de->d_name, name_of(s)) == 0) ||
+		    (s->spare != -1 && strcmp(de->d_name, s->spare_name) == 0))
 			continue;
 		if ((fd = openat(s->base, de->d_name, DIR_FLAGS)) == -1)
 			continue;	/* a link, or gone */
 		if (fstat(fd, &st) == -1 || st.st_uid != geteuid() ||
 		    st.st_dev != s->base_dev ||
 		    flock(fd, LOCK_EX | LOCK_NB) == -1 ||
-		    !still_there(s, fd, de->d_name)) {
+		    !still_there(s, fd, de->d_name, &st)) {
 			(void)close(fd);
 			continue;	/* not ours, in use, or gone */
 		}
 		err_clear(&fe);
-		if (remove_locked(s, fd, de->d_name, &fe) == 0)
+		if (remove_locked(s, fd, de->d_name, st.st_mode, &fe) == 0)
 			(*n)++;
 		else if (rc == 0) {
 			rc = -1;
@@ -437,7 +480,16 @@ job_scratch_release(struct job_scratch *s)
 void
 job_scratch_close(struct job_scratch *s)
 {
+	struct err e;
+
 	job_scratch_release(s);
+	if (s->spare != -1) {
+		/* Nobody used it; if somebody put something in, empty it. */
+		err_clear(&e);
+		(void)remove_locked(s, s->spare, s->spare_name, S_IRWXU, &e);
+		(void)close(s->spare);
+		s->spare = -1;
+	}
 	if (s->fd != -1)
 		(void)close(s->fd);
 	if (s->base != -1)

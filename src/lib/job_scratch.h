@@ -28,12 +28,16 @@
 
 #define JOB_SCRATCH_PREFIX	"imgq-pop."
 #define JOB_SCRATCH_DEPTH	128	/* levels of sub-folders removed */
+/* A folder's name: the prefix, 12 random characters, NUL. */
+#define JOB_SCRATCH_NAME_SIZE	(sizeof(JOB_SCRATCH_PREFIX) + 12)
 
 struct job_scratch {
 	int	base;			/* the base folder, -1: not open */
 	dev_t	base_dev;
 	int	fd;			/* the current folder (locked), or -1 */
 	int	gone;			/* the last one removed, or -1 */
+	int	spare;			/* made ahead (locked), or -1 */
+	char	spare_name[JOB_SCRATCH_NAME_SIZE];
 	char	path[PATH_MAX];		/* its absolute path, while fd != -1 */
 	size_t	base_len;		/* the base's part of path, with '/' */
 };
@@ -44,8 +48,18 @@ struct job_scratch {
  */
 int	job_scratch_open(struct job_scratch *, const char *dir, struct err *);
 
-/* Makes and locks a new folder; s->path is its path. */
+/*
+ * Makes and locks a new folder (or takes the one made ahead); s->path is
+ * its path.
+ */
 int	job_scratch_make(struct job_scratch *, struct err *);
+
+/*
+ * Makes the next folder ahead of time (once; then make takes it), so
+ * that a caller can do the work while it waits or while a command runs.
+ * It is empty, locked and not yet given to anyone; close removes it.
+ */
+int	job_scratch_prepare(struct job_scratch *, struct err *);
 
 /*
  * Removes the current folder with all it holds.  On failure the folder is
@@ -66,7 +80,10 @@ void	job_scratch_release(struct job_scratch *);
  */
 int	job_scratch_sweep(struct job_scratch *, long long *n, struct err *);
 
-/* Unlocks and forgets the current folder (if any) and closes the base. */
+/*
+ * Removes the folder made ahead (if any), unlocks and forgets the current
+ * one (if any), and closes the base.
+ */
 void	job_scratch_close(struct job_scratch *);
 
 /*

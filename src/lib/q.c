@@ -417,40 +417,24 @@ start(struct q *q, const char *moved, struct q_job *job,
 }
 
 /*
- * BLMOVE for up to ms, watching cancel_fd.  1: *id filled, 0: timeout,
- * 3: cancelled, -1: error (EX_TEMPFAIL when the connection broke).
+ * Reads the next reply within the deadline, watching cancel_fd.  0 with
+ * *out, 3 when cancelled, -1 when the connection broke or timed out (the
+ * connection is dropped in both cases).
  */
 static int
-blmove(struct q *q, long long ms, int cancel_fd, char *id, struct err *e)
+read_reply(struct q *q, uint64_t deadline, int cancel_fd, redisReply **out,
+    struct err *e)
 {
-	const char *argv[6] = { "BLMOVE", q->queue_key, q->clist, "RIGHT",
-	    "LEFT", NULL };
-	size_t lens[6];
-	char secs[32];
 	struct pollfd pfd[2];
-	uint64_t deadline;
-	redisReply *r = NULL;
 	void *rv;
-	int done = 0, n, rc;
+	int n, rc;
 
-	n = snprintf(secs, sizeof(secs), "%lld.%03lld", ms / 1000, ms % 1000);
-	if (n < 0 || (size_t)n >= sizeof(secs))
-		return err_set(e, EX_SOFTWARE, "bad wait");
-	argv[5] = secs;
-	for (n = 0; n < 6; n++)
-		lens[n] = strlen(argv[n]);
-	if (redisAppendCommandArgv(q->c, 6, argv, lens) != REDIS_OK)
-		return err_set(e, EX_OSERR, "out of memory");
-	while (!done)
-		if (redisBufferWrite(q->c, &done) != REDIS_OK)
-			goto lost;
-	deadline = sys_now_ms() + (uint64_t)ms + 10000;
 	for (;;) {
 		if (redisGetReplyFromReader(q->c, &rv) != REDIS_OK)
 			goto lost;
 		if (rv != NULL) {
-			r = rv;
-			break;
+			*out = rv;
+			return 0;
 		}
 		pfd[0].fd = q->c->fd, pfd[0].events = POLLIN;
 		pfd[1].fd = cancel_fd, pfd[1].events = POLLIN;
@@ -464,8 +448,9 @@ blmove(struct q *q, long long ms, int cancel_fd, char *id, struct err *e)
 		if (rc == -1 && errno != EINTR)
 			goto lost;
 		if (rc > 0 && cancel_fd >= 0 && pfd[1].revents) {
-			/* The BLMOVE may still land: the next start puts
-			 * back what this list holds. */
+			/* What was sent may still land: the next start puts
+			 * back what this consumer's list holds, and stopping
+			 * hands it back. */
 			redisFree(q->c);
 			q->c = NULL;
 			return 3;
@@ -474,27 +459,6 @@ blmove(struct q *q, long long ms, int cancel_fd, char *id, struct err *e)
 		    redisBufferRead(q->c) != REDIS_OK)
 			goto lost;
 	}
-	if (r->type == REDIS_REPLY_NIL) {
-		freeReplyObject(r);
-		return 0;
-	}
-	if (r->type == REDIS_REPLY_ERROR) {
-		rc = q_reply_error(r, e);
-		freeReplyObject(r);
-		if (rc) {
-			redisFree(q->c);
-			q->c = NULL;
-		}
-		return -1;
-	}
-	if (r->type != REDIS_REPLY_STRING || r->len != JOB_ID_LEN) {
-		freeReplyObject(r);
-		return bad_reply(e, "BLMOVE");
-	}
-	memcpy(id, r->str, JOB_ID_LEN);
-	id[JOB_ID_LEN] = '\0';
-	freeReplyObject(r);
-	return 1;
 lost:
 	err_set(e, EX_TEMPFAIL, "lost the connection to Redis: %s",
 	    q->c->errstr[0] ? q->c->errstr : strerror(errno));
@@ -503,26 +467,103 @@ lost:
 	return -1;
 }
 
+/*
+ * Waits up to ms for a job with BLMOVE and, pipelined behind it, runs the
+ * start script on what it moved: the server runs the script as soon as
+ * BLMOVE returns, so a job that arrives costs one round trip, not two.
+ * Returns as start (1 job, 0 none (*next_ms), 2 skip), 3 when cancelled,
+ * -1 on error (EX_TEMPFAIL when the connection broke; it is dropped).
+ */
+static int
+blmove_start(struct q *q, long long ms, int cancel_fd, struct q_job *job,
+    long long *next_ms, struct err *e)
+{
+	const char *bv[6] = { "BLMOVE", q->queue_key, q->clist, "RIGHT",
+	    "LEFT", NULL };
+	const char *sv[9];
+	size_t bl[6], sl[9];
+	char secs[32], lease[24], maxatt[24];
+	redisReply *rb = NULL, *rs = NULL;
+	uint64_t deadline;
+	int done = 0, n, rc;
+
+	n = snprintf(secs, sizeof(secs), "%lld.%03lld", ms / 1000, ms % 1000);
+	if (n < 0 || (size_t)n >= sizeof(secs) ||
+	    numarg(lease, sizeof(lease), q->lease_ms, &sl[6]) == -1 ||
+	    numarg(maxatt, sizeof(maxatt), q->max_attempts, &sl[7]) == -1)
+		return err_set(e, EX_SOFTWARE, "bad wait");
+	bv[5] = secs;
+	for (n = 0; n < 6; n++)
+		bl[n] = strlen(bv[n]);
+	sv[0] = "EVALSHA", sv[1] = q->sha[QS_START], sv[2] = "1";
+	sv[3] = q->queue_key, sv[4] = q->prefix, sv[5] = q->consumer;
+	sv[6] = lease, sv[7] = maxatt, sv[8] = "*";
+	for (n = 0; n < 9; n++)
+		if (n != 6 && n != 7)
+			sl[n] = strlen(sv[n]);
+	if (redisAppendCommandArgv(q->c, 6, bv, bl) != REDIS_OK ||
+	    redisAppendCommandArgv(q->c, 9, sv, sl) != REDIS_OK) {
+		redisFree(q->c);	/* drops what was appended */
+		q->c = NULL;
+		return err_set(e, EX_OSERR, "out of memory");
+	}
+	while (!done)
+		if (redisBufferWrite(q->c, &done) != REDIS_OK) {
+			err_set(e, EX_TEMPFAIL, "lost the connection to Redis: "
+			    "%s", q->c->errstr);
+			redisFree(q->c);
+			q->c = NULL;
+			return -1;
+		}
+	deadline = sys_now_ms() + (uint64_t)ms + 10000;
+	if ((rc = read_reply(q, deadline, cancel_fd, &rb, e)) != 0)
+		return rc;
+	if ((rc = read_reply(q, deadline, cancel_fd, &rs, e)) != 0) {
+		freeReplyObject(rb);
+		return rc;
+	}
+	/* What BLMOVE moved, the script has seen: only errors matter. */
+	if (rb->type == REDIS_REPLY_ERROR || rs->type == REDIS_REPLY_ERROR) {
+		const redisReply *er = rb->type == REDIS_REPLY_ERROR ? rb : rs;
+
+		rc = q_reply_error(er, e);
+		if (rc || strncmp(er->str, "NOSCRIPT", 8) == 0) {
+			/* Reconnect (and reload the scripts) and retry. */
+			e->code = EX_TEMPFAIL;
+			redisFree(q->c);
+			q->c = NULL;
+		}
+		freeReplyObject(rb);
+		freeReplyObject(rs);
+		return -1;
+	}
+	freeReplyObject(rb);
+	return start_reply(rs, rs, job, next_ms, e);
+}
+
 int
 q_reserve(struct q *q, long long wait_ms, int cancel_fd, struct q_job *job,
     struct err *e)
 {
 	uint64_t t0 = sys_now_ms(), lost_at = 0;
-	long long left, next, slice;
-	char id[JOB_ID_LEN + 1];
-	int rc, tries = 0;
+	long long left, next = -1, slice;
+	int rc, tries = 0, need_start = 1;
 
 	if (q->consumer[0] == '\0' && q_consumer(q, NULL, q->lease_ms,
 	    q->max_attempts, e) == -1)
 		return -1;
 	for (;;) {
-		rc = start(q, "", job, &next, e);
-		if (rc == 1)
-			return 1;
-		if (rc == -1)
-			return -1;
-		if (rc == 2)
-			continue;
+		if (need_start || q->c == NULL) {
+			/* start reconnects within the bound */
+			rc = start(q, "", job, &next, e);
+			if (rc == 1)
+				return 1;
+			if (rc == -1)
+				return -1;
+			if (rc == 2)
+				continue;
+			need_start = 0;
+		}
 		left = wait_ms < 0 ? -1 : wait_ms -
 		    (long long)(sys_now_ms() - t0);
 		if (wait_ms >= 0 && left <= 0)
@@ -540,9 +581,7 @@ q_reserve(struct q *q, long long wait_ms, int cancel_fd, struct q_job *job,
 			slice = left;
 		if (slice < 1)
 			slice = 1;
-		if (q->c == NULL)
-			continue;	/* start reconnects */
-		rc = blmove(q, slice, cancel_fd, id, e);
+		rc = blmove_start(q, slice, cancel_fd, job, &next, e);
 		if (rc == 3)
 			return 0;
 		if (rc == -1) {
@@ -553,17 +592,16 @@ q_reserve(struct q *q, long long wait_ms, int cancel_fd, struct q_job *job,
 			if ((long long)(sys_now_ms() - lost_at) >= q->retry_ms)
 				return -1;
 			q_backoff_sleep(tries++);
+			need_start = 1;
 			continue;
 		}
 		lost_at = 0;
 		tries = 0;
-		if (rc == 0)
-			continue;
-		rc = start(q, id, job, &next, e);
 		if (rc == 1)
 			return 1;
-		if (rc == -1)
-			return -1;
+		/* 0: none yet (the script renewed the lease); 2: skip. */
+		if (rc == 2)
+			need_start = 1;
 	}
 }
 

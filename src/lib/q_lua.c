@@ -112,7 +112,8 @@ PRELUDE
 };
 
 /*
- * start(consumer, lease ms, max attempts, id already moved by BLMOVE or
+ * start(consumer, lease ms, max attempts, id already moved by BLMOVE, '*'
+ * for the head of the consumer's list (BLMOVE pipelined before), or
  * ''): {0, ms to the next due retry or -1} when the queue is empty,
  * {2, id} for an entry to skip, {1, id, run, attempt, record}.
  */
@@ -120,6 +121,15 @@ PRELUDE
 "local function start(C, lease, maxatt, moved)\n" \
 "local now = now_ms()\n" \
 "local cl = P .. 'c:' .. C\n" \
+/* '*': what a BLMOVE sent just before put at the head of the list; \
+ * anything else there is stale and goes back below. */ \
+"if moved == '*' then\n" \
+"  moved = redis.call('LINDEX', cl, 0) or ''\n" \
+"  if moved ~= '' and\n" \
+"      redis.call('HGET', P .. 'job:' .. moved, 'state') ~= 'queued' then\n" \
+"    moved = ''\n" \
+"  end\n" \
+"end\n" \
 "redis.call('ZADD', P .. 'consumers', now + lease, C)\n" \
 "redis.call('HSET', P .. 'beats', C, now)\n" \
 "promote(now)\n" \

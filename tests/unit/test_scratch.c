@@ -240,6 +240,37 @@ test_sweep(void)
 }
 
 static void
+test_prepare(void)
+{
+	struct job_scratch s, o;
+	struct err e;
+	char spare[PATH_MAX * 2];
+	long long n = -1;
+
+	err_clear(&e);
+	ok(job_scratch_open(&s, top, &e) == 0 && job_scratch_open(&o, top,
+	    &e) == 0, "open");
+	ok(job_scratch_prepare(&s, &e) == 0, "a folder made ahead");
+	(void)sub(spare, sizeof(spare), top, s.spare_name);
+	ok(exists(spare) && count(top) == 1, "it exists: %s", spare);
+	ok(job_scratch_prepare(&s, &e) == 0 && count(top) == 1,
+	    "once only");
+	ok(job_scratch_sweep(&o, &n, &e) == 0 && n == 0 && exists(spare),
+	    "a sweep leaves it (locked)");
+	ok(job_scratch_make(&s, &e) == 0 && strcmp(s.path, spare) == 0,
+	    "make takes it");
+	ok(s.spare == -1 && s.spare_name[0] == '\0', "no spare left");
+	ok(job_scratch_prepare(&s, &e) == 0 && count(top) == 2,
+	    "the next one made while the first is in use");
+	(void)sub(spare, sizeof(spare), top, s.spare_name);
+	ok(job_scratch_remove(&s, &e) == 0 && count(top) == 1,
+	    "remove the first");
+	job_scratch_close(&s);
+	ok(!exists(spare) && count(top) == 0, "close removes the spare");
+	job_scratch_close(&o);
+}
+
+static void
 test_errors(void)
 {
 	struct job_scratch s;
@@ -277,6 +308,7 @@ main(void)
 	test_make_remove();
 	test_too_deep();
 	test_sweep();
+	test_prepare();
 	test_errors();
 	is_int(count(top), 0, "nothing left in the test's folder");
 	(void)rmdir(top);
