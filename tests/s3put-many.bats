@@ -178,3 +178,16 @@ many/3-e.txt" ]
 	run -0 s3put -k many/10/x "$BATS_TEST_TMPDIR/x"
 	[ "$output" = many/10/x ]
 }
+
+@test "of two failures, a halt (77) wins over an earlier retry (75); both are reported" {
+	d=$BATS_TEST_TMPDIR/in
+	make_files "$d"
+	fp_start --slowdown 100 --match /many/11/c.png --deny 100 --deny-match /many/11/d.gif --deny-delay 1000
+	run -77 --separate-stderr env AWS_ENDPOINT_URL="$FP_URL" \
+		s3put -A 1 -j 4 -d many/11/ "$d/a.jpg" "$d/d.gif" "$d/c.png"
+	[ "$output" = "" ]
+	[ "$stderr" = "s3put: error: PUT s3://$AWS_BUCKET_NAME/many/11/c.png: 503 SlowDown: Please reduce your request rate. (gave up after 1 attempts)
+s3put: fatal: PUT s3://$AWS_BUCKET_NAME/many/11/d.gif: 403 AccessDenied: Access Denied." ]
+	run -0 stored many/11/
+	[ "$output" = "" ]
+}

@@ -131,6 +131,15 @@ struct s3_upload *s3_upload_new(struct s3 *, const char *,
 int	s3_upload_write(struct s3_upload *, const void *, size_t,
 	    struct err *);
 /*
+ * The same without a copy: s3_upload_space gives the free room of the
+ * part being filled, the caller writes up to room bytes there, then
+ * s3_upload_commit says how many.  Room 0: the part is full, and is sent
+ * only when more data comes (the next bytes go through s3_upload_write),
+ * so that a stream ending there is still one PUT.
+ */
+int	s3_upload_space(struct s3_upload *, void **, size_t *, struct err *);
+int	s3_upload_commit(struct s3_upload *, size_t, struct err *);
+/*
  * Moves the transfers in flight along until fd is readable (or
  * timeout_ms passes; -1 to wait for fd alone); a program reading a slow
  * pipe calls it before each read so parts keep flowing.  fd -1: only

@@ -49,6 +49,9 @@ struct s3_upload {
 	int		 fixed_part;	/* size known: no growth needed */
 	unsigned char	*cur;
 	size_t		 len, cap;
+	unsigned char	*spare[MAX_INFLIGHT];	/* acknowledged parts' */
+	size_t		 sparecap[MAX_INFLIGHT];
+	int		 nspare;
 	uint64_t	 total;
 	int		 multipart;
 	char		 upload_id[1024];
@@ -91,6 +94,37 @@ buf_free(unsigned char *p, size_t size)
 {
 	if (p != NULL)
 		(void)munmap(p, size);
+}
+
+/*
+ * An acknowledged part's buffer is kept for the next part: its pages are
+ * resident already, so the next part is not paid again in page faults
+ * and zeroing.  Buffers in use and kept never number more than the parts
+ * in flight, so the memory bound holds.
+ */
+static void
+keep(struct s3_upload *u, unsigned char *p, size_t cap)
+{
+	if (u->nspare < MAX_INFLIGHT) {
+		u->spare[u->nspare] = p;
+		u->sparecap[u->nspare++] = cap;
+	} else
+		buf_free(p, cap);
+}
+
+static unsigned char *
+take(struct s3_upload *u, size_t size)
+{
+	unsigned char *p;
+
+	while (u->nspare > 0) {
+		u->nspare--;
+		p = u->spare[u->nspare];
+		if (u->sparecap[u->nspare] == size)
+			return p;
+		buf_free(p, u->sparecap[u->nspare]);	/* parts grew */
+	}
+	return buf_alloc(size);
 }
 
 /* The size of part number n: doubles every 1000 parts (unknown size). */
@@ -321,7 +355,7 @@ reap(struct s3_upload *u, struct err *e)
 		}
 next:
 		s3_xfer_clean(&p->x);
-		buf_free(p->buf, p->cap);
+		keep(u, p->buf, p->cap);
 		free(p);
 		u->inflight[i] = u->inflight[--u->ninflight];
 	}
@@ -386,41 +420,77 @@ submit(struct s3_upload *u, struct err *e)
 	return 0;
 }
 
+static int
+space(struct s3_upload *u, int send_full, void **p, size_t *room,
+    struct err *e)
+{
+	uint64_t ps;
+
+	if (u->failed)
+		return fail(u, &u->ferr, e);
+	ps = part_size(u, u->next_num);
+	if (u->len == ps && !send_full) {
+		*room = 0;
+		return 0;
+	}
+	if (u->len == ps) {
+		if (!u->multipart && start_multipart(u, e) == -1)
+			return -1;
+		if (submit(u, e) == -1)
+			return -1;
+		ps = part_size(u, u->next_num);
+	}
+	if (u->cur == NULL) {
+		if ((u->cur = take(u, (size_t)ps)) == NULL) {
+			struct err me;
+
+			nomem(&me);
+			return fail(u, &me, e);
+		}
+		u->cap = (size_t)ps;
+	}
+	*p = u->cur + u->len;
+	*room = (size_t)(ps - u->len);
+	return 0;
+}
+
+int
+s3_upload_space(struct s3_upload *u, void **p, size_t *room, struct err *e)
+{
+	return space(u, 0, p, room, e);
+}
+
+int
+s3_upload_commit(struct s3_upload *u, size_t n, struct err *e)
+{
+	u->len += n;
+	u->total += n;
+	if (u->ninflight > 0)
+		return drive(u, 0, -1, NULL, e);
+	return 0;
+}
+
 int
 s3_upload_write(struct s3_upload *u, const void *data, size_t n,
     struct err *e)
 {
 	const unsigned char *d = data;
-	uint64_t ps;
-	size_t take;
+	size_t room;
+	void *p;
 
+	while (n > 0) {
+		if (space(u, 1, &p, &room, e) == -1)
+			return -1;
+		if (room > n)
+			room = n;
+		memcpy(p, d, room);
+		u->len += room;
+		u->total += room;
+		d += room;
+		n -= room;
+	}
 	if (u->failed)
 		return fail(u, &u->ferr, e);
-	while (n > 0) {
-		ps = part_size(u, u->next_num);
-		if (u->len == ps) {
-			if (!u->multipart && start_multipart(u, e) == -1)
-				return -1;
-			if (submit(u, e) == -1)
-				return -1;
-			ps = part_size(u, u->next_num);
-		}
-		take = n < ps - u->len ? n : (size_t)(ps - u->len);
-		if (u->cur == NULL) {
-			if ((u->cur = buf_alloc((size_t)ps)) == NULL) {
-				struct err me;
-
-				nomem(&me);
-				return fail(u, &me, e);
-			}
-			u->cap = (size_t)ps;
-		}
-		memcpy(u->cur + u->len, d, take);
-		u->len += take;
-		u->total += take;
-		d += take;
-		n -= take;
-	}
 	if (u->ninflight > 0)
 		return drive(u, 0, -1, NULL, e);
 	return 0;
@@ -666,6 +736,10 @@ s3_upload_abort(struct s3_upload *u)
 		free(u->meta_val[i]);
 	}
 	free(u->done);
+	while (u->nspare > 0) {
+		u->nspare--;
+		buf_free(u->spare[u->nspare], u->sparecap[u->nspare]);
+	}
 	buf_free(u->cur, u->cap);
 	free(u->ctype);
 	free(u->cache);

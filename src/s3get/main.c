@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,22 +23,6 @@
 
 #define USAGE "usage: s3get [-Uv] [-A attempts] [-C cafile] [-e etag] " \
 	"[-r first-[last]] [-R retry-time] [-T timeout] key [file]"
-
-static void
-trace(void *arg, const char *line)
-{
-	(void)arg;
-	log_info("%s", line);
-}
-
-static void
-usage(const char *why)
-{
-	if (why != NULL)
-		log_fatal("%s", why);
-	(void)fprintf(stderr, "%s\n", USAGE);
-	exit(EX_USAGE);
-}
 
 static mode_t
 umask_now(void)
@@ -91,122 +74,97 @@ parse_range(const char *s, struct s3_get_opts *o, struct err *e)
 	return 0;
 }
 
+/* The object into the file, by a temporary name renamed when complete. */
+static int
+get_to_file(struct s3 *s, const char *key, const char *file,
+    struct s3_get_opts *go, struct s3_objinfo *oi, struct err *e)
+{
+	struct out o = { -1, file };
+	char tmp[4096];
+	int rc;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.s3get.XXXXXX", file) >=
+	    sizeof(tmp))
+		return err_set(e, EX_USAGE, "file name too long");
+	if ((o.fd = mkstemp(tmp)) == -1)
+		return err_errno(e, errno == ENOENT || errno == ENOTDIR ?
+		    EX_NOINPUT : EX_OSERR, errno, "%s", tmp);
+	go->sink = sink;
+	go->sink_arg = &o;
+	rc = s3_get(s, key, go, oi, e);
+	if (rc == 0 && (fchmod(o.fd, 0644 & ~umask_now()) == -1 ||
+	    fsync(o.fd) == -1))
+		rc = err_errno(e, EX_OSERR, errno, "%s", file);
+	if (close(o.fd) == -1 && rc == 0)
+		rc = err_errno(e, EX_OSERR, errno, "%s", file);
+	if (rc == 0 && rename(tmp, file) == -1)
+		rc = err_errno(e, EX_OSERR, errno, "rename to %s", file);
+	if (rc != 0)
+		(void)unlink(tmp);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct s3_get_opts go;
 	struct s3_objinfo oi;
-	struct s3_conf c;
+	struct s3_cli cli;
 	struct out o = { 1, "standard output" };
 	struct s3 *s;
 	struct err e;
 	const char *key, *file = NULL;
-	char tmp[4096];
-	int ch, rc, verbose = 0;
+	int ch, rc;
 
-	char **argv0 = argv;
-	int argc0 = argc, pass2 = 0;
-
-	if (sys_sane_fds() == -1)
-		return EX_OSERR;
-	sys_ignore_sigpipe();
-	log_init(argv[0]);
-	/* Options first (so usage errors win), then the environment. */
-	s3_conf_defaults(&c);
-again:
-	verbose = 0;
+	if ((rc = s3_cli_init(&cli, argv[0], USAGE, S3_CLI_NET)) != 0)
+		return rc;
 	memset(&go, 0, sizeof(go));
-	while ((ch = getopt(argc, argv, S3_CLI_OPTS "e:r:v")) != -1) {
-		if ((rc = s3_cli_opt(ch, optarg, &c, &e)) == -1)
-			usage(e.msg);
-		if (rc == 1)
-			continue;
+	while ((ch = s3_cli_getopt(&cli, argc, argv, "e:r:")) != -1) {
 		switch (ch) {
 		case 'e':
 			if (*optarg == '\0' || strlen(optarg) >= S3_ETAG_MAX)
-				usage("-e takes an ETag");
+				return s3_cli_usage(&cli, "-e takes an ETag");
 			go.if_none_match = optarg;
 			break;
 		case 'r':
 			if (parse_range(optarg, &go, &e) == -1)
-				usage(e.msg);
-			break;
-		case 'v':
-			verbose++;
+				return s3_cli_usage(&cli, e.msg);
 			break;
 		default:
-			usage(NULL);
+			return s3_cli_usage(&cli, NULL);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1 || argc > 2)
-		usage(NULL);
-	if (!pass2) {
-		pass2 = 1;
-		if (s3_conf_from_env(&c, &e) == -1) {
-			log_fatal("%s", e.msg);
-			return e.code;
-		}
-		argc = argc0;
-		argv = argv0;
-		optind = 1;
-		goto again;
-	}
-	if (s3_cli_target(argv[0], &c, &key, &e) == -1)
-		usage(e.msg);
+		return s3_cli_usage(&cli, NULL);
+	if ((rc = s3_cli_conf(&cli)) != 0)
+		return rc;
+	if (s3_cli_target(argv[0], &cli.c, &key, &e) == -1)
+		return s3_cli_usage(&cli, e.msg);
 	if (*key == '\0')
-		usage("no key given");
+		return s3_cli_usage(&cli, "no key given");
 	if (argc == 2 && strcmp(argv[1], "-") != 0)
 		file = argv[1];
-	c.verbose = verbose > 1 ? 2 : verbose;
-	c.trace = trace;
-	if ((s = s3_new(&c, &e)) == NULL) {
-		log_fatal("%s", e.msg);
-		return e.code;
-	}
-	if (file != NULL) {
-		if ((size_t)snprintf(tmp, sizeof(tmp), "%s.s3get.XXXXXX",
-		    file) >= sizeof(tmp))
-			usage("file name too long");
-		if ((o.fd = mkstemp(tmp)) == -1) {
-			log_fatal("%s: %s", tmp, strerror(errno));
-			return errno == ENOENT || errno == ENOTDIR ?
-			    EX_NOINPUT : EX_OSERR;
-		}
-		o.name = file;
-	}
-	go.sink = sink;
-	go.sink_arg = &o;
-	rc = s3_get(s, key, &go, &oi, &e);
-	if (file != NULL) {
-		if (rc == 0 && (fchmod(o.fd, 0644 & ~umask_now()) == -1 ||
-		    fsync(o.fd) == -1)) {
-			err_errno(&e, EX_OSERR, errno, "%s", file);
-			rc = -1;
-		}
-		if (close(o.fd) == -1 && rc == 0) {
-			err_errno(&e, EX_OSERR, errno, "%s", file);
-			rc = -1;
-		}
-		if (rc == 0 && rename(tmp, file) == -1) {
-			err_errno(&e, EX_OSERR, errno, "rename to %s", file);
-			rc = -1;
-		}
-		if (rc != 0)
-			(void)unlink(tmp);
+	if ((rc = s3_cli_client(&cli, &s)) != 0)
+		return rc;
+	if (file != NULL)
+		rc = get_to_file(s, key, file, &go, &oi, &e);
+	else {
+		go.sink = sink;
+		go.sink_arg = &o;
+		rc = s3_get(s, key, &go, &oi, &e);
 	}
 	s3_free(s);
-	if (rc == -1) {
-		log_fatal("%s", e.msg);
-		return e.code ? e.code : EX_SOFTWARE;
-	}
+	if (rc == -1)
+		return e.code == EX_USAGE ? s3_cli_usage(&cli, e.msg) :
+		    s3_cli_fatal(&e);
 	if (rc == 1) {
-		if (verbose > 0)
+		if (cli.verbose > 0)
 			log_info("not modified");
 		return EX_NEGATIVE;
 	}
-	if (verbose > 0)
+	if (cli.verbose > 0)
 		log_info("%llu bytes, ETag %s", (unsigned long long)oi.size,
 		    oi.etag);
 	return EX_OK;

@@ -6,6 +6,7 @@
  * parts while it is read.  The PUTs of several inputs run side by side on
  * the client's one curl multi handle, so they share its connections.
  */
+#define _GNU_SOURCE		/* F_SETPIPE_SZ */
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -123,6 +124,14 @@ put_open(struct put_file *f, const char *path, struct err *e)
 	if (S_ISDIR(st.st_mode))
 		return err_set(e, EX_NOINPUT, "%s: is a directory", f->name);
 	f->is_pipe = !S_ISREG(st.st_mode);
+#ifdef F_SETPIPE_SZ
+	/*
+	 * Reads of up to 1 MiB instead of the default 64 KiB: a sixteenth
+	 * of the wake-ups and system calls per byte (best effort).
+	 */
+	if (S_ISFIFO(st.st_mode))
+		(void)fcntl(f->fd, F_SETPIPE_SZ, READ_SIZE);
+#endif
 	f->size = f->is_pipe ? 0 : (uint64_t)st.st_size;
 	return 0;
 }
@@ -134,6 +143,8 @@ start(struct s3 *s, struct put_file *f, const struct put_opts *o,
 {
 	struct s3_put_opts po = o->po;
 	char *sniffed = NULL;
+	void *room;
+	size_t n;
 	ssize_t r;
 	int rc = -1;
 
@@ -147,19 +158,26 @@ start(struct s3 *s, struct put_file *f, const struct put_opts *o,
 	free(sniffed);
 	if (f->up == NULL)
 		return -1;
+	if (s3_upload_write(f->up, buf, (size_t)r, e) == -1)
+		goto out;
+	/* The rest is read straight into the parts' buffers. */
 	while (r > 0) {
-		if (s3_upload_write(f->up, buf, (size_t)r, e) == -1)
-			goto out;
 		/* Keep parts moving while the input is slow. */
 		if (f->is_pipe && s3_upload_wait(f->up, f->fd, -1, e) == -1)
 			goto out;
+		if (s3_upload_space(f->up, &room, &n, e) == -1)
+			goto out;
 		do {
-			r = read(f->fd, buf, READ_SIZE);
+			r = n > 0 ? read(f->fd, room, n < READ_SIZE ? n :
+			    READ_SIZE) : read(f->fd, buf, READ_SIZE);
 		} while (r == -1 && errno == EINTR);
 		if (r == -1) {
 			err_errno(e, EX_OSERR, errno, "read %s", f->name);
 			goto out;
 		}
+		if ((n > 0 ? s3_upload_commit(f->up, (size_t)r, e) :
+		    s3_upload_write(f->up, buf, (size_t)r, e)) == -1)
+			goto out;
 	}
 	f->total = s3_upload_bytes(f->up);
 	rc = s3_upload_close(f->up, e);

@@ -4,10 +4,10 @@
  * batches of up to 1000 (DeleteObjects).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "exitcode.h"
 #include "log.h"
@@ -20,22 +20,6 @@
 #define BATCH	250	/* DeleteObjects takes 1000; servers take long */
 
 static int worst;	/* exit code of the worst refusal */
-
-static void
-trace(void *arg, const char *line)
-{
-	(void)arg;
-	log_info("%s", line);
-}
-
-static void
-usage(const char *why)
-{
-	if (why != NULL)
-		log_fatal("%s", why);
-	(void)fprintf(stderr, "%s\n", USAGE);
-	exit(EX_USAGE);
-}
 
 static void
 refused(void *arg, const char *key, const char *code, const char *msg)
@@ -123,105 +107,81 @@ from_stdin(struct s3 *s, struct err *e)
 	return rc;
 }
 
-int
-main(int argc, char **argv)
+/* Plain keys, or s3:// ones of one bucket (the first sets it); 0 or code. */
+static int
+check_keys(struct s3_cli *cli, char **argv, int argc)
 {
-	struct s3_conf c;
-	struct s3 *s;
 	struct err e;
+	const char *key;
+	char first[sizeof(cli->c.bucket)];
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		memcpy(first, cli->c.bucket, sizeof(first));
+		if (s3_cli_target(argv[i], &cli->c, &key, &e) == -1)
+			return s3_cli_usage(cli, e.msg);
+		if (*key == '\0')
+			return s3_cli_usage(cli, "no key given");
+		if (i > 0 && ((strncmp(argv[i], "s3://", 5) == 0) !=
+		    (strncmp(argv[0], "s3://", 5) == 0) ||
+		    strcmp(first, cli->c.bucket) != 0))
+			return s3_cli_usage(cli, "keys of one bucket only");
+	}
+	return 0;
+}
+
+/* The keys named as arguments, in batches. */
+static int
+from_args(struct s3 *s, char **argv, int argc, struct err *e)
+{
+	struct s3_conf tc;
 	const char *key;
 	char **keys;
 	size_t n = 0;
-	int ch, i, rc = 0, verbose = 0;
+	int i, rc = 0;
 
-	char **argv0 = argv;
-	int argc0 = argc, pass2 = 0;
-
-	if (sys_sane_fds() == -1)
-		return EX_OSERR;
-	sys_ignore_sigpipe();
-	log_init(argv[0]);
-	/* Options first (so usage errors win), then the environment. */
-	s3_conf_defaults(&c);
-again:
-	verbose = 0;
-	while ((ch = getopt(argc, argv, S3_CLI_OPTS "v")) != -1) {
-		if ((rc = s3_cli_opt(ch, optarg, &c, &e)) == -1)
-			usage(e.msg);
-		if (rc == 1)
-			continue;
-		if (ch == 'v')
-			verbose++;
-		else
-			usage(NULL);
+	if ((keys = calloc(BATCH, sizeof(*keys))) == NULL)
+		return err_set(e, EX_OSERR, "out of memory");
+	for (i = 0; i < argc && rc == 0; i++) {
+		memset(&tc, 0, sizeof(tc));
+		(void)s3_cli_target(argv[i], &tc, &key, e);
+		if ((keys[n++] = strdup(key)) == NULL)
+			rc = err_set(e, EX_OSERR, "out of memory");
+		else if (n == BATCH)
+			rc = flush(s, keys, &n, e);
 	}
+	if (rc == 0)
+		rc = flush(s, keys, &n, e);
+	while (n > 0)
+		free(keys[--n]);
+	free(keys);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct s3_cli cli;
+	struct s3 *s;
+	struct err e;
+	int rc, std;
+
+	if ((rc = s3_cli_init(&cli, argv[0], USAGE, S3_CLI_NET)) != 0)
+		return rc;
+	if (s3_cli_getopt(&cli, argc, argv, "") != -1)
+		return s3_cli_usage(&cli, NULL);
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		usage(NULL);
-	if (!pass2) {
-		pass2 = 1;
-		if (s3_conf_from_env(&c, &e) == -1) {
-			log_fatal("%s", e.msg);
-			return e.code;
-		}
-		argc = argc0;
-		argv = argv0;
-		optind = 1;
-		goto again;
-	}
-	if (argc == 1 && strcmp(argv[0], "-") == 0) {
-		key = NULL;
-	} else {
-		for (i = 0; i < argc; i++) {
-			struct s3_conf first = c;
-
-			if (s3_cli_target(argv[i], &c, &key, &e) == -1)
-				usage(e.msg);
-			if (*key == '\0')
-				usage("no key given");
-			/* All plain keys, or all s3:// of one bucket. */
-			if (i > 0 && ((strncmp(argv[i], "s3://", 5) == 0) !=
-			    (strncmp(argv[0], "s3://", 5) == 0) ||
-			    strcmp(first.bucket, c.bucket) != 0))
-				usage("keys of one bucket only");
-		}
-	}
-	c.verbose = verbose > 1 ? 2 : verbose;
-	c.trace = trace;
-	if ((s = s3_new(&c, &e)) == NULL) {
-		log_fatal("%s", e.msg);
-		return e.code;
-	}
-	if (argc == 1 && strcmp(argv[0], "-") == 0)
-		rc = from_stdin(s, &e);
-	else if ((keys = calloc(BATCH, sizeof(*keys))) == NULL)
-		rc = err_set(&e, EX_OSERR, "out of memory");
-	else {
-		for (i = 0; i < argc && rc == 0; i++) {
-			struct s3_conf tc = c;
-
-			(void)s3_cli_target(argv[i], &tc, &key, &e);
-			if (strcmp(tc.bucket, c.bucket) != 0) {
-				rc = err_set(&e, EX_USAGE, "keys of one "
-				    "bucket only");
-				break;
-			}
-			if ((keys[n++] = strdup(key)) == NULL)
-				rc = err_set(&e, EX_OSERR, "out of memory");
-			else if (n == BATCH)
-				rc = flush(s, keys, &n, &e);
-		}
-		if (rc == 0)
-			rc = flush(s, keys, &n, &e);
-		while (n > 0)
-			free(keys[--n]);
-		free(keys);
-	}
+		return s3_cli_usage(&cli, NULL);
+	if ((rc = s3_cli_conf(&cli)) != 0)
+		return rc;
+	std = argc == 1 && strcmp(argv[0], "-") == 0;
+	if (!std && (rc = check_keys(&cli, argv, argc)) != 0)
+		return rc;
+	if ((rc = s3_cli_client(&cli, &s)) != 0)
+		return rc;
+	rc = std ? from_stdin(s, &e) : from_args(s, argv, argc, &e);
 	s3_free(s);
-	if (rc == -1) {
-		log_fatal("%s", e.msg);
-		return e.code ? e.code : EX_SOFTWARE;
-	}
-	return worst;
+	return rc == -1 ? s3_cli_fatal(&e) : worst;
 }

@@ -3,11 +3,11 @@
  * number of seconds; with -t it is signed as of a given time, so the same
  * arguments give the same URL.  Needs no network.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "env.h"
 #include "exitcode.h"
@@ -18,15 +18,6 @@
 #include "sys.h"
 
 #define USAGE "usage: s3url [-v] [-e seconds] [-m GET|PUT] [-t time] key"
-
-static void
-usage(const char *why)
-{
-	if (why != NULL)
-		log_fatal("%s", why);
-	(void)fprintf(stderr, "%s\n", USAGE);
-	exit(EX_USAGE);
-}
 
 /* Seconds since the epoch, or 20150830T123600Z. */
 static int
@@ -46,80 +37,55 @@ parse_time(const char *s, time_t *t, struct err *e)
 int
 main(int argc, char **argv)
 {
-	struct s3_conf c;
+	struct s3_cli cli;
 	struct s3 *s;
 	struct err e;
 	const char *key, *method = "GET";
 	char *url;
 	long long expires = 3600;
 	time_t t = time(NULL);
-	int ch;
+	int ch, rc;
 
-	char **argv0 = argv;
-	int argc0 = argc, pass2 = 0;
-
-	if (sys_sane_fds() == -1)
-		return EX_OSERR;
-	log_init(argv[0]);
-	/* Options first (so usage errors win), then the environment. */
-	s3_conf_defaults(&c);
-again:
-	method = "GET";
-	expires = 3600;
-	t = time(NULL);
-	while ((ch = getopt(argc, argv, "e:m:t:v")) != -1) {
+	if ((rc = s3_cli_init(&cli, argv[0], USAGE, 0)) != 0)
+		return rc;
+	while ((ch = s3_cli_getopt(&cli, argc, argv, "e:m:t:")) != -1) {
 		switch (ch) {
 		case 'e':
 			if (parse_long(optarg, 1, 604800, &expires, &e) == -1)
-				usage(e.msg);
+				return s3_cli_usage(&cli, e.msg);
 			break;
 		case 'm':
 			if (strcmp(optarg, "GET") != 0 &&
 			    strcmp(optarg, "PUT") != 0)
-				usage("-m takes GET or PUT");
+				return s3_cli_usage(&cli, "-m takes GET or PUT");
 			method = optarg;
 			break;
 		case 't':
 			if (parse_time(optarg, &t, &e) == -1)
-				usage(e.msg);
-			break;
-		case 'v':
+				return s3_cli_usage(&cli, e.msg);
 			break;
 		default:
-			usage(NULL);
+			return s3_cli_usage(&cli, NULL);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc != 1)
-		usage(NULL);
-	if (!pass2) {
-		pass2 = 1;
-		if (s3_conf_from_env(&c, &e) == -1) {
-			log_fatal("%s", e.msg);
-			return e.code;
-		}
-		argc = argc0;
-		argv = argv0;
-		optind = 1;
-		goto again;
-	}
-	if (s3_cli_target(argv[0], &c, &key, &e) == -1)
-		usage(e.msg);
+		return s3_cli_usage(&cli, NULL);
+	if ((rc = s3_cli_conf(&cli)) != 0)
+		return rc;
+	if (s3_cli_target(argv[0], &cli.c, &key, &e) == -1)
+		return s3_cli_usage(&cli, e.msg);
 	if (*key == '\0')
-		usage("no key given");
-	if ((s = s3_new(&c, &e)) == NULL) {
-		log_fatal("%s", e.msg);
-		return e.code;
-	}
-	if (s3_presign(s, method, key, (long)expires, t, &url, &e) == -1) {
-		s3_free(s);
-		log_fatal("%s", e.msg);
-		return e.code;
-	}
+		return s3_cli_usage(&cli, "no key given");
+	if ((rc = s3_cli_client(&cli, &s)) != 0)
+		return rc;
+	rc = s3_presign(s, method, key, (long)expires, t, &url, &e);
+	s3_free(s);
+	if (rc == -1)
+		return s3_cli_fatal(&e);
 	(void)printf("%s\n", url);
 	free(url);
-	s3_free(s);
 	if (fflush(stdout) == EOF) {
 		log_fatal("write to standard output failed");
 		return EX_OSERR;

@@ -19,7 +19,9 @@ Faults (each takes a count N: how many requests it hits):
                       --after bytes of the answer's body
   --garbage N         answer 200 with a body that is not XML
   --stall N           read the request, never answer
-Only requests whose target contains --match (default: any) count.
+  --deny N            answer 403 AccessDenied, after --deny-delay ms
+Only requests whose target contains --match (default: any) count;
+for --deny, those whose target contains --deny-match (default: any).
 """
 import argparse
 import socket
@@ -68,6 +70,10 @@ def reset(sock):
 
 def pick(args, method, target, length):
     with lock:
+        if args.deny > 0 and (not args.deny_match or
+                              args.deny_match in target):
+            args.deny -= 1
+            return "deny"
         if args.match and args.match not in target:
             return "pass"
         for name in ("slowdown", "reset", "cut", "garbage", "stall"):
@@ -131,6 +137,14 @@ def handle(args, csock):
                    b"Retry-After: %d\r\n" % args.retry_after)
             csock.close()
             return
+        if action == "deny":
+            time.sleep(args.deny_delay / 1000.0)
+            answer(csock, b"403 Forbidden",
+                   b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>"
+                   b"AccessDenied</Code><Message>Access Denied.</Message>"
+                   b"</Error>")
+            csock.close()
+            return
         if action == "garbage":
             answer(csock, b"200 OK", b"<ListBucketResult><Contents><Key>"
                    b"x</Key><Size>12</Size></Contents><<<not xml")
@@ -183,6 +197,9 @@ def main():
     p.add_argument("--cut", type=int, default=0)
     p.add_argument("--garbage", type=int, default=0)
     p.add_argument("--stall", type=int, default=0)
+    p.add_argument("--deny", type=int, default=0)
+    p.add_argument("--deny-match", default="")
+    p.add_argument("--deny-delay", type=int, default=0)
     args = p.parse_args()
     host, port = args.upstream.rsplit(":", 1)
     args.upstream = (host, int(port))
