@@ -296,7 +296,8 @@ void	q_sub_close(struct q_sub *);
 int	q_sub_fd(const struct q_sub *);
 
 /*
- * Waits up to timeout_ms (-1: forever) for the next event.  Returns 1
+ * Waits up to timeout_ms (-1: forever; 0: no wait, but what is already
+ * in the socket is read) for the next event.  Returns 1
  * with *line (malloc'd, NUL-terminated, "ID STATE DETAIL", no newline)
  * and its length in *len; 0 on timeout; 2 when the connection was lost
  * and re-made (the channel subscribed again; *line is NULL: events in
