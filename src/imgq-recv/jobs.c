@@ -83,6 +83,8 @@ backend_free(struct srv *s)
 	s->q = NULL;
 	s->s3 = NULL;
 	s->magic = NULL;
+	free(s->small);
+	s->small = NULL;
 }
 
 struct q *

@@ -238,7 +238,9 @@ access_log(struct srv *s, struct conn *c, const struct rq *r)
 {
 	char p[160], m[40];
 
-	log_info("%s \"%s %s\" %d %llu %llu ms", s->peer[0] ? s->peer : "-",
+	/* one line per request (a syslog call costs when none listens) */
+	log_info("%s%s%s \"%s %s\" %d %llu %llu ms", c->note, c->note[0] ?
+	    "; " : "", s->peer[0] ? s->peer : "-",
 	    log_escape(r->method, strlen(r->method), m, sizeof(m)),
 	    log_escape(r->path, strlen(r->path), p, sizeof(p)), c->status,
 	    (unsigned long long)c->taken,
@@ -326,6 +328,7 @@ serve_conn(struct srv *s, struct conn *c)
 		r.method = "-";
 		r.start = sys_now_ms();
 		c->status = 0;
+		c->note[0] = '\0';
 		c->sent = 0;
 		c->taken = 0;
 		c->timedout = 0;

@@ -78,6 +78,7 @@ struct srv {
 	struct http_parser *hp;
 	struct cgi	*cgi;
 	struct metrics	*m;
+	unsigned char	*small;		/* small-file buffer, kept */
 	struct err	 s3_err;	/* why s3 is NULL */
 	char		 bucket[256];
 	char		 peer[64];	/* of the current connection */
@@ -119,6 +120,7 @@ struct conn {
 	int		 head_only;	/* HEAD request */
 	int		 keepalive;	/* may serve another request */
 	int		 status;	/* sent, for logs and metrics */
+	char		 note[224];	/* starts the access log line */
 	uint64_t	 sent;
 	unsigned char	 buf[65536];	/* last: not cleared per request */
 };
