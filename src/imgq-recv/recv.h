@@ -79,6 +79,7 @@ struct srv {
 	struct cgi	*cgi;
 	struct metrics	*m;
 	unsigned char	*small;		/* small-file buffer, kept */
+	int		 s3_tried;	/* s3_init ran */
 	struct err	 s3_err;	/* why s3 is NULL */
 	char		 bucket[256];
 	char		 peer[64];	/* of the current connection */
@@ -164,6 +165,7 @@ int	backend_init(struct srv *, int, struct err *);
 void	backend_free(struct srv *);
 struct q *need_q(struct srv *, struct err *);
 struct s3 *need_s3(struct srv *, struct err *);
+void	*need_magic(struct srv *, struct err *);
 void	respond_backend(struct conn *, const struct err *, const char *);
 void	handle_job(struct conn *, struct rq *, const char *,
 	    const char *);

@@ -34,6 +34,7 @@
 #define SMALL_MAX	(1U << 20)	/* files up to this: one PUT from memory */
 #define NAME_KEEP	100	/* sanitised file name, bytes */
 #define IDEM_MAX	200	/* Idempotency-Key, bytes */
+#define IDEM_TTL_MS	30000	/* a request's reservation of its key */
 
 static const struct {
 	const char *mime, *ext;
@@ -71,6 +72,9 @@ struct up {
 	struct s3_upload *su;		/* streaming beyond the buffer */
 	char		 key[128];
 	const char	*idem;
+	char		 token[Q_ID_LEN + 1];	/* of our reservation */
+	int		 held;		/* we hold the key's reservation */
+	uint64_t	 renewed;	/* ms */
 	int		 status;	/* the request failed: answer this */
 	char		 msg[160];
 	const char	*extra;
@@ -184,6 +188,8 @@ typecheck(struct up *u, struct err *e)
 		u->skip = 1;
 		return 0;
 	}
+	if (need_magic(s, e) == NULL)
+		return fail(u, 500, NULL, "unable to check the file type");
 	mime = magic_buffer(s->magic, u->small, u->nsmall < SNIFF_LEN ?
 	    u->nsmall : SNIFF_LEN);
 	for (i = 0; mime != NULL && i < sizeof(allowed) / sizeof(*allowed);
@@ -433,6 +439,122 @@ body_failed(struct up *u, const struct err *e)
 		fail(u, -1, NULL, "%s", e->msg);	/* nobody to answer */
 }
 
+/*
+ * Idempotency-Key: the key is looked up (and reserved) before anything
+ * is read or stored.  A retry of a completed request gets the first
+ * request's answer at once; one that comes while the first still runs
+ * gets 409 with Retry-After (as the IETF Idempotency-Key draft and the
+ * usual client libraries expect: retry later, same key).  The first
+ * renews its reservation while the body streams in and, when done, turns
+ * it into its answer (or drops it when it failed, so a retry starts
+ * afresh).  Should a reservation lapse anyway, the queue's own key per
+ * file still leaves one job and one object.
+ */
+static void
+idem_renew(struct up *u)
+{
+	struct err e;
+
+	if (!u->held || sys_now_ms() - u->renewed < IDEM_TTL_MS / 3)
+		return;
+	u->renewed = sys_now_ms();
+	err_clear(&e);
+	if (q_idem_renew(u->s->q, u->idem, u->token, IDEM_TTL_MS, &e) != 1)
+		log_warn("Idempotency-Key reservation lost%s%s",
+		    e.code ? ": " : "", e.code ? e.msg : "");
+}
+
+/* Ends the reservation: with the answer to keep, or NULL to drop it. */
+static void
+idem_end(struct up *u, const struct buf *ans, const char *job)
+{
+	struct err e;
+
+	if (!u->held)
+		return;
+	u->held = 0;
+	err_clear(&e);
+	if (q_idem_end(u->s->q, u->idem, u->token, ans ? ans->p : NULL,
+	    ans ? ans->len : 0, job, &e) != 1)
+		log_warn("Idempotency-Key reservation lost before the answer"
+		    "%s%s", e.code ? ": " : "", e.code ? e.msg : "");
+}
+
+/* Reads a short body to its end, so the connection may serve more. */
+static void
+drain(struct conn *c)
+{
+	const void *d;
+	size_t n;
+	int done = 0;
+	struct err e;
+
+	if (c->cgi || c->body_done || c->expect100 || c->body !=
+	    HTTP_BODY_LENGTH || c->left > SMALL_MAX)
+		return;
+	while (!done)
+		if (body_read(c, &d, &n, &done, &e) == -1)
+			return;
+}
+
+/* A kept answer: "STATUS EXTRALEN\n" then the extra headers, the body. */
+static void
+replay(struct conn *c, const char *a, size_t len)
+{
+	char *nl = memchr(a, '\n', len), *end;
+	unsigned long st, xl;
+	char extra[1024];
+
+	if (nl == NULL || (st = strtoul(a, &end, 10)) < 200 || st > 599 ||
+	    *end != ' ' || (xl = strtoul(end + 1, &end, 10)) >=
+	    sizeof(extra) || end != nl || xl > len - (size_t)(nl + 1 - a)) {
+		respond_error(c, 500, "bad kept answer", NULL);
+		return;
+	}
+	memcpy(extra, nl + 1, xl);
+	extra[xl] = '\0';
+	nl += 1 + xl;
+	respond(c, (int)st, "application/json", extra, nl,
+	    len - (size_t)(nl - a));
+}
+
+/* 1 when the request was answered here (a retry, busy, or a failure). */
+static int
+idem_begin(struct up *u)
+{
+	struct conn *c = u->c;
+	struct err e;
+	char *ans, extra[64];
+	size_t len;
+	long long left;
+	int rc;
+
+	if (q_id_new(u->token, &e) == -1 || need_q(u->s, &e) == NULL ||
+	    (rc = q_idem_begin(u->s->q, u->idem, u->token, IDEM_TTL_MS, &ans,
+	    &len, &left, &e)) == -1) {
+		respond_backend(c, &e, "queue");
+		return 1;
+	}
+	if (rc == Q_IDEM_NEW) {
+		u->held = 1;
+		u->renewed = sys_now_ms();
+		return 0;
+	}
+	drain(c);
+	if (rc == Q_IDEM_BUSY) {
+		left = (left + 999) / 1000;
+		snprintf(extra, sizeof(extra), "Retry-After: %lld\r\n",
+		    left < 1 ? 1 : left > 30 ? 30 : left);
+		respond_error(c, 409, "a request with this Idempotency-Key is "
+		    "in progress", extra);
+		return 1;
+	}
+	replay(c, ans, len);
+	note(u, "idempotent retry: the first answer, nothing stored");
+	free(ans);
+	return 1;
+}
+
 static void
 read_multipart(struct up *u, const char *ctype)
 {
@@ -454,6 +576,7 @@ read_multipart(struct up *u, const char *ctype)
 		return;
 	}
 	while (!done && u->status == 0) {
+		idem_renew(u);
 		if (body_read(u->c, &d, &n, &done, &e) == -1) {
 			body_failed(u, &e);
 			break;
@@ -491,6 +614,7 @@ read_raw(struct up *u)
 	if (file_begin(u, name, strlen(name), &e) == -1)
 		return;
 	while (!done && u->status == 0) {
+		idem_renew(u);
 		if (body_read(u->c, &d, &n, &done, &e) == -1) {
 			body_failed(u, &e);
 			return;
@@ -511,6 +635,25 @@ wants_html(const struct rq *r)
 	    strstr(a, "application/json") == NULL;
 }
 
+/* Sends a successful answer, kept first for retries of the same key. */
+static void
+keep_and_send(struct up *u, int status, const char *extra,
+    const struct buf *body)
+{
+	struct buf k = { 0 };
+	size_t i;
+
+	if (u->held) {
+		buf_fmt(&k, "%d %zu\n%s", status, strlen(extra), extra);
+		buf_add(&k, body->p, body->len);
+		for (i = 0; i < u->nfiles && u->files[i].status != 202; i++)
+			;
+		idem_end(u, k.err ? NULL : &k, u->files[i].id);
+		buf_free(&k);
+	}
+	respond(u->c, status, "application/json", extra, body->p, body->len);
+}
+
 static void
 answer(struct up *u)
 {
@@ -527,6 +670,7 @@ answer(struct up *u)
 			first_bad = u->files[i].status;
 	}
 	if (ok == 0 && u->nfiles == 0) {
+		idem_end(u, NULL, NULL);
 		respond_error(c, 400, "no file in the request", NULL);
 		return;
 	}
@@ -562,16 +706,17 @@ answer(struct up *u)
 	}
 	buf_str(&b, "]}\n");
 	buf_str(&loc, "\r\nCache-Control: no-store\r\n");
-	if (b.err || loc.err)
+	if (b.err || loc.err) {
+		idem_end(u, NULL, NULL);
 		respond_error(c, 500, "out of memory", NULL);
-	else if (ok == 0)
+	} else if (ok == 0) {
+		idem_end(u, NULL, NULL);
 		respond(c, first_bad, "application/json",
 		    "Cache-Control: no-store\r\n", b.p, b.len);
-	else if (wants_html(u->r))
-		respond(c, 303, "application/json", loc.p, b.p, b.len);
-	else
-		respond(c, 202, "application/json",
-		    "Cache-Control: no-store\r\n", b.p, b.len);
+	} else
+		keep_and_send(u, wants_html(u->r) ? 303 : 202,
+		    wants_html(u->r) ? loc.p : "Cache-Control: no-store\r\n",
+		    &b);
 	buf_free(&b);
 	buf_free(&loc);
 }
@@ -621,12 +766,16 @@ handle_upload(struct conn *c, struct rq *r)
 			respond_error(c, 400, "bad Idempotency-Key", NULL);
 			goto out;
 		}
+		if (idem_begin(u))
+			goto out;
 	}
 	if (ct != NULL && strncasecmp(ct, "multipart/", 10) == 0)
 		read_multipart(u, ct);
 	else
 		read_raw(u);
 	drop_upload(u);
+	if (u->status != 0)
+		idem_end(u, NULL, NULL);
 	if (u->status == 0) {
 		answer(u);
 	} else if (u->status > 0) {
