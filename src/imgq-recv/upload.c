@@ -501,14 +501,17 @@ drain(struct conn *c)
 static void
 replay(struct conn *c, const char *a, size_t len)
 {
-	char *nl = memchr(a, '\n', len), *end;
+	char *nl = memchr(a, '\n', len), *end, *extra;
 	unsigned long st, xl;
-	char extra[1024];
 
 	if (nl == NULL || (st = strtoul(a, &end, 10)) < 200 || st > 599 ||
-	    *end != ' ' || (xl = strtoul(end + 1, &end, 10)) >=
-	    sizeof(extra) || end != nl || xl > len - (size_t)(nl + 1 - a)) {
+	    *end != ' ' || (xl = strtoul(end + 1, &end, 10)) > len ||
+	    end != nl || xl > len - (size_t)(nl + 1 - a)) {
 		respond_error(c, 500, "bad kept answer", NULL);
+		return;
+	}
+	if ((extra = malloc(xl + 1)) == NULL) {
+		respond_error(c, 500, "out of memory", NULL);
 		return;
 	}
 	memcpy(extra, nl + 1, xl);
@@ -516,6 +519,7 @@ replay(struct conn *c, const char *a, size_t len)
 	nl += 1 + xl;
 	respond(c, (int)st, "application/json", extra, nl,
 	    len - (size_t)(nl - a));
+	free(extra);
 }
 
 /* 1 when the request was answered here (a retry, busy, or a failure). */
