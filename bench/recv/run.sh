@@ -13,8 +13,12 @@
 # p90, p99 latency (ms), the added latency over the floor at p50 and p99,
 # CPU per upload of the ingest (ms, children included), peak RSS per
 # process (MiB; for CGI, one request measured by /usr/bin/time), and the
-# S3 service's CPU per upload.  The machine is shared: figures are noisy,
-# compare within one run.
+# S3 service's CPU per upload.  Then the CPU of one CGI process alone
+# (perf stat, 30 runs): GET / and an upload, beside /bin/true and the
+# bare start-up of imgq-recv (a usage error: exec and the dynamic loader,
+# about 30 shared libraries).  imgq-recv logs one line per request to a
+# file (standard error), so logging is counted.  The machine is shared:
+# figures are noisy, compare within one run.
 #
 # Usage: bench/recv/run.sh [-n requests] [-c "1 16 64"] [-p procs] [-r runs]
 set -u
@@ -79,7 +83,7 @@ set -a
 set +a
 export REDIS_URL=redis://127.0.0.1:$(cat "$tmp/redis/port")/0
 export AWS_BUCKET_NAME=recvbench AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
-export AWS_EC2_METADATA_DISABLED=true IMGQ_RECV_LOG=syslog
+export AWS_EC2_METADATA_DISABLED=true IMGQ_RECV_LOG=stderr
 /usr/bin/aws --endpoint-url "$AWS_ENDPOINT_URL" s3api create-bucket --bucket "$AWS_BUCKET_NAME" >/dev/null ||
 	{ echo "run.sh: cannot make the bucket" >&2; exit 1; }
 s3pids=$(cat "$tmp"/s3/run/*.pid | tr '\n' ' ')
@@ -125,7 +129,7 @@ setenv.add-environment = (
 	"AWS_ACCESS_KEY_ID" => "$AWS_ACCESS_KEY_ID",
 	"AWS_SECRET_ACCESS_KEY" => "$AWS_SECRET_ACCESS_KEY",
 	"AWS_CONFIG_FILE" => "/dev/null", "AWS_SHARED_CREDENTIALS_FILE" => "/dev/null",
-	"AWS_EC2_METADATA_DISABLED" => "true", "IMGQ_RECV_LOG" => "syslog")
+	"AWS_EC2_METADATA_DISABLED" => "true", "IMGQ_RECV_LOG" => "stderr")
 CONF
 lighttpd -f "$tmp/lighttpd.conf" || { echo "run.sh: lighttpd did not start" >&2; exit 1; }
 # the seed API, in a temporary copy with its locked dependencies
@@ -152,6 +156,25 @@ for u in "http://127.0.0.1:$p_accept/healthz" "http://127.0.0.1:$p_cgi/imgq/heal
 done
 
 # peak RSS of one CGI request (the process lives for one upload)
+# CPU of one CGI process (ms, perf stat over 30 runs), if perf works here
+cgi_cpu() { # label cmd...
+	local label=$1 ms
+	shift
+	ms=$(perf stat -r 30 -x, -e task-clock "$@" 2>&1 >/dev/null </dev/null |
+		awk -F, '/task-clock/ {printf "%.2f", $1}')
+	[ -n "$ms" ] && printf '%-34s %8s ms\n' "$label" "$ms" >>"$tmp/cgicpu"
+}
+: >"$tmp/cgicpu"
+if command -v perf >/dev/null && perf stat -e task-clock true >/dev/null 2>&1; then
+	cgi_cpu "/bin/true" /bin/true
+	cgi_cpu "imgq-recv start-up (usage error)" "$bin/imgq-recv" -Z
+	cgi_cpu "CGI GET /" env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET PATH_INFO=/ "$bin/imgq-recv"
+	cgi_cpu "CGI GET /healthz" env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET PATH_INFO=/healthz "$bin/imgq-recv"
+	# (through a sh that execs it, for a fresh standard input each run)
+	cgi_cpu "CGI POST /upload (179 KiB)" sh -c 'exec env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST \
+		PATH_INFO=/upload CONTENT_TYPE="$1" CONTENT_LENGTH="$2" "$3" <"$4"' sh "$ctype" \
+		"$(stat -c %s "$tmp/body")" "$bin/imgq-recv" "$tmp/body"
+fi
 cgi_rss=$(env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST PATH_INFO=/upload \
 	CONTENT_TYPE="$ctype" CONTENT_LENGTH="$(stat -c %s "$tmp/body")" \
 	/usr/bin/time -f '%M' "$bin/imgq-recv" <"$tmp/body" 2>&1 >/dev/null | tail -1)
@@ -248,3 +271,8 @@ for c in sorted({k[1] for k in groups}):
     if g and s:
         print("c=%d: cgi    vs seed: upl/s x%.2f, p50 x%.2f" % (c, med(g, 2) / med(s, 2), med(g, 3) / med(s, 3)))
 EOF
+if [ -s "$tmp/cgicpu" ]; then
+	echo
+	echo "CPU of one process (perf stat -r 30; the CGI upload includes its S3 PUT and Redis push):"
+	cat "$tmp/cgicpu"
+fi

@@ -25,17 +25,13 @@
 #define RECV_PART_SIZE	(5ULL << 20)	/* S3 minimum */
 #define RECV_PARTS	2
 
-/*
- * Makes the S3 client and opens libmagic; eager (the accept loop) fails
- * on a configuration error at start, else the error is reported by the
- * first request that needs them.  Redis is opened when first needed.
- */
-int
-backend_init(struct srv *s, int eager, struct err *e)
+/* Makes the S3 client (once: a failure is kept for later requests). */
+static int
+s3_init(struct srv *s, struct err *e)
 {
 	struct s3_conf sc;
-	magic_t mg;
 
+	s->s3_tried = 1;
 	err_clear(e);
 	if (s3_conf_from_env(&sc, e) == 0) {
 		/*
@@ -48,15 +44,19 @@ backend_init(struct srv *s, int eager, struct err *e)
 			sc.parts_in_flight = RECV_PARTS;
 	}
 	if (e->code != 0 || (s->s3 = s3_new(&sc, e)) == NULL) {
-		if (eager)
-			return -1;
-		log_debug("S3 not configured: %s", e->msg);
 		s->s3 = NULL;
 		s->s3_err = *e;
-	} else {
-		snprintf(s->bucket, sizeof(s->bucket), "%s",
-		    s3_bucket(s->s3));
+		return -1;
 	}
+	snprintf(s->bucket, sizeof(s->bucket), "%s", s3_bucket(s->s3));
+	return 0;
+}
+
+static int
+magic_init(struct srv *s, struct err *e)
+{
+	magic_t mg;
+
 	if ((mg = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR)) == NULL ||
 	    magic_load(mg, NULL) == -1) {
 		err_set(e, EX_CONFIG, "unable to load the libmagic database: "
@@ -66,9 +66,35 @@ backend_init(struct srv *s, int eager, struct err *e)
 		return -1;
 	}
 	s->magic = mg;
-	if (eager)
-		(void)need_q(s, e);
 	return 0;
+}
+
+/*
+ * The accept loop (eager) makes the S3 client, loads libmagic and opens
+ * the queue at start, so that a configuration error stops it at once.
+ * CGI and inetd make each when a request first needs it: GET / or
+ * /healthz does not pay for libmagic, an upload not for a Redis
+ * connection it never makes before the job is queued (start-up is most
+ * of a CGI request's CPU).
+ */
+int
+backend_init(struct srv *s, int eager, struct err *e)
+{
+	err_clear(e);
+	if (!eager)
+		return 0;
+	if (s3_init(s, e) == -1 || magic_init(s, e) == -1)
+		return -1;
+	(void)need_q(s, e);
+	return 0;
+}
+
+void *
+need_magic(struct srv *s, struct err *e)
+{
+	if (s->magic == NULL && magic_init(s, e) == -1)
+		log_error("%s", e->msg);
+	return s->magic;
 }
 
 void
@@ -83,6 +109,8 @@ backend_free(struct srv *s)
 	s->q = NULL;
 	s->s3 = NULL;
 	s->magic = NULL;
+	free(s->small);
+	s->small = NULL;
 }
 
 struct q *
@@ -102,6 +130,8 @@ need_q(struct srv *s, struct err *e)
 struct s3 *
 need_s3(struct srv *s, struct err *e)
 {
+	if (s->s3 == NULL && !s->s3_tried && s3_init(s, e) == 0)
+		return s->s3;
 	if (s->s3 == NULL) {
 		*e = s->s3_err;
 		log_error("S3: %s", e->msg);

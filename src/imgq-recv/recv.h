@@ -78,6 +78,8 @@ struct srv {
 	struct http_parser *hp;
 	struct cgi	*cgi;
 	struct metrics	*m;
+	unsigned char	*small;		/* small-file buffer, kept */
+	int		 s3_tried;	/* s3_init ran */
 	struct err	 s3_err;	/* why s3 is NULL */
 	char		 bucket[256];
 	char		 peer[64];	/* of the current connection */
@@ -119,6 +121,7 @@ struct conn {
 	int		 head_only;	/* HEAD request */
 	int		 keepalive;	/* may serve another request */
 	int		 status;	/* sent, for logs and metrics */
+	char		 note[224];	/* starts the access log line */
 	uint64_t	 sent;
 	unsigned char	 buf[65536];	/* last: not cleared per request */
 };
@@ -162,6 +165,7 @@ int	backend_init(struct srv *, int, struct err *);
 void	backend_free(struct srv *);
 struct q *need_q(struct srv *, struct err *);
 struct s3 *need_s3(struct srv *, struct err *);
+void	*need_magic(struct srv *, struct err *);
 void	respond_backend(struct conn *, const struct err *, const char *);
 void	handle_job(struct conn *, struct rq *, const char *,
 	    const char *);

@@ -2,11 +2,14 @@
  * upload.c: POST /upload (multipart/form-data, one or more files) and
  * PUT or POST /upload with a raw image body.
  *
- * Each file is streamed: its first bytes are held until libmagic has
- * named the type (an allow-list; anything else is refused with 415 and
- * nothing is stored), then everything goes on to an S3 upload as it
- * arrives (one PUT when the file fits in the first buffer, multipart
- * beyond).  Only when the object is complete is the job queued; if
+ * Each file is held in the process's small-file buffer (kept across
+ * requests, so its pages stay warm: no fresh mapping to fault in and
+ * unmap per upload) until libmagic has named the type from its first
+ * bytes (an allow-list; anything else is refused with 415 and nothing is
+ * stored).  A file that ends within the buffer is stored with one PUT
+ * straight from it; a larger one goes on to an S3 upload as it arrives
+ * (multipart, parts sent while the body streams in).  Only when the
+ * object is complete is the job queued; if
  * queuing fails, the object is deleted and the client gets 503.  A
  * request that breaks off mid-file aborts that file's upload, so nothing
  * half-made stays.
@@ -24,11 +27,14 @@
 #include "q.h"
 #include "recv.h"
 #include "s3.h"
+#include "s3_putbuf.h"
 #include "sys.h"
 
 #define SNIFF_LEN	4096	/* bytes libmagic sees */
+#define SMALL_MAX	(1U << 20)	/* files up to this: one PUT from memory */
 #define NAME_KEEP	100	/* sanitised file name, bytes */
 #define IDEM_MAX	200	/* Idempotency-Key, bytes */
+#define IDEM_TTL_MS	30000	/* a request's reservation of its key */
 
 static const struct {
 	const char *mime, *ext;
@@ -60,11 +66,15 @@ struct up {
 	size_t		 nfiles, maxfiles;
 	struct file	*cur;		/* the file being received */
 	int		 skip;		/* drop this part's data */
-	unsigned char	 sniff[SNIFF_LEN];
-	size_t		 nsniff;
-	struct s3_upload *su;
+	int		 typed;		/* the type was checked */
+	unsigned char	*small;		/* srv's small-file buffer */
+	size_t		 nsmall;	/* bytes of the file held in it */
+	struct s3_upload *su;		/* streaming beyond the buffer */
 	char		 key[128];
 	const char	*idem;
+	char		 token[Q_ID_LEN + 1];	/* of our reservation */
+	int		 held;		/* we hold the key's reservation */
+	uint64_t	 renewed;	/* ms */
 	int		 status;	/* the request failed: answer this */
 	char		 msg[160];
 	const char	*extra;
@@ -152,29 +162,36 @@ file_begin(struct up *u, const char *name, size_t len, struct err *e)
 	memset(f, 0, sizeof(*f));
 	sanitize(name, len, f->name);
 	u->cur = f;
-	u->nsniff = 0;
+	u->nsmall = 0;
 	u->skip = 0;
+	u->typed = 0;
 	return 0;
 }
 
-/* The type is known (or the file ended): refuse it, or start storing. */
+/*
+ * The first bytes are in (or the file ended): refuse the type, or give
+ * the file its job id and key.  Nothing is sent yet.
+ */
 static int
-sniffed(struct up *u, struct err *e)
+typecheck(struct up *u, struct err *e)
 {
 	struct srv *s = u->s;
 	struct file *f = u->cur;
-	struct s3_put_opts po;
-	const char *mime, *meta[3];
+	const char *mime;
 	size_t i;
 	int n;
 
-	if (u->nsniff == 0) {
+	u->typed = 1;
+	if (u->nsmall == 0) {
 		f->status = 400;
 		snprintf(f->error, sizeof(f->error), "empty file");
 		u->skip = 1;
 		return 0;
 	}
-	mime = magic_buffer(s->magic, u->sniff, u->nsniff);
+	if (need_magic(s, e) == NULL)
+		return fail(u, 500, NULL, "unable to check the file type");
+	mime = magic_buffer(s->magic, u->small, u->nsmall < SNIFF_LEN ?
+	    u->nsmall : SNIFF_LEN);
 	for (i = 0; mime != NULL && i < sizeof(allowed) / sizeof(*allowed);
 	    i++)
 		if (strcmp(mime, allowed[i].mime) == 0)
@@ -199,23 +216,39 @@ sniffed(struct up *u, struct err *e)
 	n = snprintf(u->key, sizeof(u->key), "uploads/%s.%s", f->id, f->ext);
 	if (n < 0 || (size_t)n >= sizeof(u->key))
 		return fail(u, 500, NULL, "key too long");
-	memset(&po, 0, sizeof(po));
-	po.content_type = f->type;
+	f->status = 202;
+	return 0;
+}
+
+static void
+put_opts(struct up *u, struct s3_put_opts *po, const char **meta)
+{
+	memset(po, 0, sizeof(*po));
+	po->content_type = u->cur->type;
 	meta[0] = "name";
-	meta[1] = f->name;
+	meta[1] = u->cur->name;
 	meta[2] = NULL;
-	po.meta = meta;
-	po.create_only = 0;
-	if ((u->su = s3_upload_new(s->s3, u->key, &po, e)) == NULL ||
-	    s3_upload_write(u->su, u->sniff, u->nsniff, e) == -1) {
+	po->meta = meta;
+}
+
+/* The file outgrew the small buffer: stream it, the buffer first. */
+static int
+start_stream(struct up *u, struct err *e)
+{
+	struct s3_put_opts po;
+	const char *meta[3];
+
+	put_opts(u, &po, meta);
+	if ((u->su = s3_upload_new(u->s->s3, u->key, &po, e)) == NULL ||
+	    s3_upload_write(u->su, u->small, u->nsmall, e) == -1) {
 		log_error("unable to store %s: %s", u->key, e->msg);
 		drop_upload(u);
 		return fail(u, 503, "Retry-After: 5\r\n",
 		    "storage unavailable");
 	}
+	u->nsmall = 0;
 	u->c->pump = pump;
 	u->c->upload = u->su;
-	f->status = 202;
 	return 0;
 }
 
@@ -228,19 +261,20 @@ file_data(struct up *u, const void *d, size_t n, struct err *e)
 		return 0;
 	u->cur->size += n;
 	if (u->su == NULL) {
-		k = SNIFF_LEN - u->nsniff;
+		k = SMALL_MAX - u->nsmall;
 		if (k > n)
 			k = n;
-		memcpy(u->sniff + u->nsniff, d, k);
-		u->nsniff += k;
+		memcpy(u->small + u->nsmall, d, k);
+		u->nsmall += k;
 		d = (const char *)d + k;
 		n -= k;
-		if (u->nsniff < SNIFF_LEN)
-			return 0;
-		if (sniffed(u, e) == -1)
+		if (!u->typed && u->nsmall >= SNIFF_LEN &&
+		    typecheck(u, e) == -1)
 			return -1;
 		if (u->skip || n == 0)
 			return 0;
+		if (start_stream(u, e) == -1)
+			return -1;
 	}
 	if (s3_upload_write(u->su, d, n, e) == -1) {
 		log_error("unable to store %s: %s", u->key, e->msg);
@@ -250,6 +284,55 @@ file_data(struct up *u, const void *d, size_t n, struct err *e)
 	return 0;
 }
 
+/* Stores the complete file: from the small buffer, or the stream's end. */
+static int
+store(struct up *u, struct err *e)
+{
+	struct s3_put_opts po;
+	const char *meta[3];
+	char etag[S3_ETAG_MAX];
+	int rc;
+
+	if (u->su == NULL) {
+		put_opts(u, &po, meta);
+		rc = s3_put_buf(u->s->s3, u->key, &po, u->small, u->nsmall,
+		    etag, sizeof(etag), e);
+	} else {
+		u->c->pump = NULL;
+		u->c->upload = NULL;
+		rc = s3_upload_finish(u->su, etag, sizeof(etag), e);
+		u->su = NULL;
+	}
+	if (rc == -1) {
+		log_error("unable to store %s: %s", u->key, e->msg);
+		return fail(u, 503, "Retry-After: 5\r\n", "storage unavailable");
+	}
+	return 0;
+}
+
+static void
+note(struct up *u, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * A line about a file: the first one starts the request's access log
+ * line (one syslog call per request); the others are lines of their own.
+ */
+static void
+note(struct up *u, const char *fmt, ...)
+{
+	char line[sizeof(u->c->note)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (u->c->note[0] == '\0')
+		memcpy(u->c->note, line, sizeof(line));
+	else
+		log_info("%s", line);
+}
+
 /* The file is complete: finish the object, then queue its job. */
 static int
 file_end(struct up *u, struct err *e)
@@ -257,27 +340,25 @@ file_end(struct up *u, struct err *e)
 	struct srv *s = u->s;
 	struct file *f = u->cur;
 	struct q_field fl[6];
-	char etag[S3_ETAG_MAX], size[24], created[24], idem[IDEM_MAX + 24];
+	char size[24], created[24], idem[IDEM_MAX + 24];
 	char got[Q_ID_LEN + 1];
 	int existed = 0;
 
 	if (f == NULL)
 		return 0;
-	if (u->su == NULL && !u->skip && sniffed(u, e) == -1) {
+	if (!u->typed && !u->skip && typecheck(u, e) == -1) {
+		u->cur = NULL;
+		return -1;
+	}
+	if (u->skip || f->status != 202) {
+		u->cur = NULL;
+		return 0;
+	}
+	if (store(u, e) == -1) {
 		u->cur = NULL;
 		return -1;
 	}
 	u->cur = NULL;
-	if (u->skip || f->status != 202)
-		return 0;
-	u->c->pump = NULL;
-	u->c->upload = NULL;
-	if (s3_upload_finish(u->su, etag, sizeof(etag), e) == -1) {
-		u->su = NULL;
-		log_error("unable to store %s: %s", u->key, e->msg);
-		return fail(u, 503, "Retry-After: 5\r\n", "storage unavailable");
-	}
-	u->su = NULL;
 	snprintf(size, sizeof(size), "%llu", (unsigned long long)f->size);
 	snprintf(created, sizeof(created), "%llu",
 	    (unsigned long long)sys_wall_ms());
@@ -307,10 +388,10 @@ file_end(struct up *u, struct err *e)
 		if (s3_delete(s->s3, u->key, &de) == -1)
 			log_error("unable to delete %s: %s", u->key, de.msg);
 		memcpy(f->id, got, sizeof(f->id));
-		log_info("idempotent retry: job %s", f->id);
+		note(u, "idempotent retry: job %s", f->id);
 	} else {
 		met_upload(s, f->id, sys_now_ms() - u->r->start, f->size);
-		log_info("job %s queued: %s (%s, %llu bytes)", f->id, u->key,
+		note(u, "job %s queued: %s (%s, %llu bytes)", f->id, u->key,
 		    f->type, (unsigned long long)f->size);
 	}
 	return 0;
@@ -358,6 +439,126 @@ body_failed(struct up *u, const struct err *e)
 		fail(u, -1, NULL, "%s", e->msg);	/* nobody to answer */
 }
 
+/*
+ * Idempotency-Key: the key is looked up (and reserved) before anything
+ * is read or stored.  A retry of a completed request gets the first
+ * request's answer at once; one that comes while the first still runs
+ * gets 409 with Retry-After (as the IETF Idempotency-Key draft and the
+ * usual client libraries expect: retry later, same key).  The first
+ * renews its reservation while the body streams in and, when done, turns
+ * it into its answer (or drops it when it failed, so a retry starts
+ * afresh).  Should a reservation lapse anyway, the queue's own key per
+ * file still leaves one job and one object.
+ */
+static void
+idem_renew(struct up *u)
+{
+	struct err e;
+
+	if (!u->held || sys_now_ms() - u->renewed < IDEM_TTL_MS / 3)
+		return;
+	u->renewed = sys_now_ms();
+	err_clear(&e);
+	if (q_idem_renew(u->s->q, u->idem, u->token, IDEM_TTL_MS, &e) != 1)
+		log_warn("Idempotency-Key reservation lost%s%s",
+		    e.code ? ": " : "", e.code ? e.msg : "");
+}
+
+/* Ends the reservation: with the answer to keep, or NULL to drop it. */
+static void
+idem_end(struct up *u, const struct buf *ans, const char *job)
+{
+	struct err e;
+
+	if (!u->held)
+		return;
+	u->held = 0;
+	err_clear(&e);
+	if (q_idem_end(u->s->q, u->idem, u->token, ans ? ans->p : NULL,
+	    ans ? ans->len : 0, job, &e) != 1)
+		log_warn("Idempotency-Key reservation lost before the answer"
+		    "%s%s", e.code ? ": " : "", e.code ? e.msg : "");
+}
+
+/* Reads a short body to its end, so the connection may serve more. */
+static void
+drain(struct conn *c)
+{
+	const void *d;
+	size_t n;
+	int done = 0;
+	struct err e;
+
+	if (c->cgi || c->body_done || c->expect100 || c->body !=
+	    HTTP_BODY_LENGTH || c->left > SMALL_MAX)
+		return;
+	while (!done)
+		if (body_read(c, &d, &n, &done, &e) == -1)
+			return;
+}
+
+/* A kept answer: "STATUS EXTRALEN\n" then the extra headers, the body. */
+static void
+replay(struct conn *c, const char *a, size_t len)
+{
+	char *nl = memchr(a, '\n', len), *end, *extra;
+	unsigned long st, xl;
+
+	if (nl == NULL || (st = strtoul(a, &end, 10)) < 200 || st > 599 ||
+	    *end != ' ' || (xl = strtoul(end + 1, &end, 10)) > len ||
+	    end != nl || xl > len - (size_t)(nl + 1 - a)) {
+		respond_error(c, 500, "bad kept answer", NULL);
+		return;
+	}
+	if ((extra = malloc(xl + 1)) == NULL) {
+		respond_error(c, 500, "out of memory", NULL);
+		return;
+	}
+	memcpy(extra, nl + 1, xl);
+	extra[xl] = '\0';
+	nl += 1 + xl;
+	respond(c, (int)st, "application/json", extra, nl,
+	    len - (size_t)(nl - a));
+	free(extra);
+}
+
+/* 1 when the request was answered here (a retry, busy, or a failure). */
+static int
+idem_begin(struct up *u)
+{
+	struct conn *c = u->c;
+	struct err e;
+	char *ans, extra[64];
+	size_t len;
+	long long left;
+	int rc;
+
+	if (q_id_new(u->token, &e) == -1 || need_q(u->s, &e) == NULL ||
+	    (rc = q_idem_begin(u->s->q, u->idem, u->token, IDEM_TTL_MS, &ans,
+	    &len, &left, &e)) == -1) {
+		respond_backend(c, &e, "queue");
+		return 1;
+	}
+	if (rc == Q_IDEM_NEW) {
+		u->held = 1;
+		u->renewed = sys_now_ms();
+		return 0;
+	}
+	drain(c);
+	if (rc == Q_IDEM_BUSY) {
+		left = (left + 999) / 1000;
+		snprintf(extra, sizeof(extra), "Retry-After: %lld\r\n",
+		    left < 1 ? 1 : left > 30 ? 30 : left);
+		respond_error(c, 409, "a request with this Idempotency-Key is "
+		    "in progress", extra);
+		return 1;
+	}
+	replay(c, ans, len);
+	note(u, "idempotent retry: the first answer, nothing stored");
+	free(ans);
+	return 1;
+}
+
 static void
 read_multipart(struct up *u, const char *ctype)
 {
@@ -379,6 +580,7 @@ read_multipart(struct up *u, const char *ctype)
 		return;
 	}
 	while (!done && u->status == 0) {
+		idem_renew(u);
 		if (body_read(u->c, &d, &n, &done, &e) == -1) {
 			body_failed(u, &e);
 			break;
@@ -416,6 +618,7 @@ read_raw(struct up *u)
 	if (file_begin(u, name, strlen(name), &e) == -1)
 		return;
 	while (!done && u->status == 0) {
+		idem_renew(u);
 		if (body_read(u->c, &d, &n, &done, &e) == -1) {
 			body_failed(u, &e);
 			return;
@@ -436,6 +639,25 @@ wants_html(const struct rq *r)
 	    strstr(a, "application/json") == NULL;
 }
 
+/* Sends a successful answer, kept first for retries of the same key. */
+static void
+keep_and_send(struct up *u, int status, const char *extra,
+    const struct buf *body)
+{
+	struct buf k = { 0 };
+	size_t i;
+
+	if (u->held) {
+		buf_fmt(&k, "%d %zu\n%s", status, strlen(extra), extra);
+		buf_add(&k, body->p, body->len);
+		for (i = 0; i < u->nfiles && u->files[i].status != 202; i++)
+			;
+		idem_end(u, k.err ? NULL : &k, u->files[i].id);
+		buf_free(&k);
+	}
+	respond(u->c, status, "application/json", extra, body->p, body->len);
+}
+
 static void
 answer(struct up *u)
 {
@@ -452,6 +674,7 @@ answer(struct up *u)
 			first_bad = u->files[i].status;
 	}
 	if (ok == 0 && u->nfiles == 0) {
+		idem_end(u, NULL, NULL);
 		respond_error(c, 400, "no file in the request", NULL);
 		return;
 	}
@@ -487,16 +710,17 @@ answer(struct up *u)
 	}
 	buf_str(&b, "]}\n");
 	buf_str(&loc, "\r\nCache-Control: no-store\r\n");
-	if (b.err || loc.err)
+	if (b.err || loc.err) {
+		idem_end(u, NULL, NULL);
 		respond_error(c, 500, "out of memory", NULL);
-	else if (ok == 0)
+	} else if (ok == 0) {
+		idem_end(u, NULL, NULL);
 		respond(c, first_bad, "application/json",
 		    "Cache-Control: no-store\r\n", b.p, b.len);
-	else if (wants_html(u->r))
-		respond(c, 303, "application/json", loc.p, b.p, b.len);
-	else
-		respond(c, 202, "application/json",
-		    "Cache-Control: no-store\r\n", b.p, b.len);
+	} else
+		keep_and_send(u, wants_html(u->r) ? 303 : 202,
+		    wants_html(u->r) ? loc.p : "Cache-Control: no-store\r\n",
+		    &b);
 	buf_free(&b);
 	buf_free(&loc);
 }
@@ -527,6 +751,11 @@ handle_upload(struct conn *c, struct rq *r)
 		respond_error(c, 500, "out of memory", NULL);
 		return;
 	}
+	if (s->small == NULL && (s->small = malloc(SMALL_MAX)) == NULL) {
+		respond_error(c, 500, "out of memory", NULL);
+		goto out;
+	}
+	u->small = s->small;
 	u->c = c;
 	u->s = s;
 	u->r = r;
@@ -541,12 +770,16 @@ handle_upload(struct conn *c, struct rq *r)
 			respond_error(c, 400, "bad Idempotency-Key", NULL);
 			goto out;
 		}
+		if (idem_begin(u))
+			goto out;
 	}
 	if (ct != NULL && strncasecmp(ct, "multipart/", 10) == 0)
 		read_multipart(u, ct);
 	else
 		read_raw(u);
 	drop_upload(u);
+	if (u->status != 0)
+		idem_end(u, NULL, NULL);
 	if (u->status == 0) {
 		answer(u);
 	} else if (u->status > 0) {

@@ -19,6 +19,8 @@
  *			       while queued, active, delayed or dead
  *	{Q}:idem:<key>	STRING idempotency key -> id, expires with the
  *			       retention time
+ *	{Q}:idemreq:<key> HASH request idempotency (q_idem_begin): token
+ *			       while reserved, then answer and job
  *	{Q}:events	pub/sub channel: "ID STATE DETAIL"
  *
  * Record fields written by the queue: state (queued, active, retry, done,
@@ -139,6 +141,32 @@ int	q_push_batch(struct q *, struct q_push_req *, size_t, struct err *);
 
 /* Retention of finished records and idempotency keys (ms, default 7 d). */
 void	q_set_retention(struct q *, long long);
+
+/*
+ * Idempotent requests (an HTTP Idempotency-Key), looked up before
+ * anything is stored.  q_idem_begin returns, atomically:
+ *  Q_IDEM_NEW: the caller now holds the key's reservation for ttl_ms
+ *	(token: a string of its own; asking again with the same token is
+ *	Q_IDEM_NEW too).  It does the work, renews the reservation while
+ *	that lasts (q_idem_renew: 1 when still held, 0 when lost), then
+ *	ends it with q_idem_end: with the answer to give every retry (kept
+ *	for the retention time, or until job, if given, no longer exists)
+ *	or with NULL to drop it (a retry starts afresh).
+ *  Q_IDEM_DONE: a request with that key completed: *answer (malloc'd,
+ *	NUL-terminated, *len bytes) is what it kept.
+ *  Q_IDEM_BUSY: another request holds the reservation, for at most
+ *	*left_ms more.
+ * The key is kept in {Q}:idemreq:<key> (a hash).
+ */
+enum { Q_IDEM_NEW = 1, Q_IDEM_DONE, Q_IDEM_BUSY };
+int	q_idem_begin(struct q *, const char *key, const char *token,
+	    long long ttl_ms, char **answer, size_t *len, long long *left_ms,
+	    struct err *);
+int	q_idem_renew(struct q *, const char *key, const char *token,
+	    long long ttl_ms, struct err *);
+/* Returns 1 when the reservation was still held, 0 when not. */
+int	q_idem_end(struct q *, const char *key, const char *token,
+	    const void *answer, size_t len, const char *job, struct err *);
 
 /* ----- consumers ----- */
 
@@ -306,7 +334,8 @@ void	q_sub_close(struct q_sub *);
 int	q_sub_fd(const struct q_sub *);
 
 /*
- * Waits up to timeout_ms (-1: forever) for the next event.  Returns 1
+ * Waits up to timeout_ms (-1: forever; 0: no wait, but what is already
+ * in the socket is read) for the next event.  Returns 1
  * with *line (malloc'd, NUL-terminated, "ID STATE DETAIL", no newline)
  * and its length in *len; 0 on timeout; 2 when the connection was lost
  * and re-made (the channel subscribed again; *line is NULL: events in

@@ -159,13 +159,16 @@ q_sub_next(struct q_sub *s, char **line, size_t *len, int timeout_ms,
 				return rc;
 			continue;
 		}
+		/*
+		 * When the time is up (at once for timeout 0) the socket is
+		 * still polled without waiting and what is there is read:
+		 * 0 only when nothing complete came.
+		 */
 		left = -1;
 		if (timeout_ms >= 0) {
 			uint64_t now = sys_now_ms();
 
-			if (now >= deadline)
-				return 0;
-			left = (int)(deadline - now);
+			left = now >= deadline ? 0 : (int)(deadline - now);
 		}
 		pfd.fd = s->c->fd;
 		pfd.events = POLLIN;
@@ -174,6 +177,8 @@ q_sub_next(struct q_sub *s, char **line, size_t *len, int timeout_ms,
 			goto lost;
 		if (rc > 0 && redisBufferRead(s->c) != REDIS_OK)
 			goto lost;
+		if (rc == 0 && left == 0)
+			return 0;
 	}
 lost:
 	redisFree(s->c);
