@@ -60,6 +60,24 @@ teardown_file() {
 	[ "$(printf '%s\n' "$output" | grep -c '^out')" = 1 ]
 }
 
+@test "a FIFO or a device is written in place, never replaced by a file" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	timeout 20 cat "$BATS_TEST_TMPDIR/fifo" >"$BATS_TEST_TMPDIR/got" 3>&- &
+	run -0 s3get hex "$BATS_TEST_TMPDIR/fifo"
+	wait
+	[ -p "$BATS_TEST_TMPDIR/fifo" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/got")" = 0123456789abcdef ]
+	# A null device of the test's own (root makes one: /dev/null itself
+	# must never be at stake).
+	if [ "$(id -u)" = 0 ]; then
+		mknod "$BATS_TEST_TMPDIR/null" c 1 3
+		run -0 s3get hex "$BATS_TEST_TMPDIR/null"
+		[ -c "$BATS_TEST_TMPDIR/null" ]
+	fi
+	run -0 ls -A "$BATS_TEST_TMPDIR"
+	[ "$(printf '%s\n' "$output" | grep -c s3get)" = 0 ]
+}
+
 @test "a missing key: 66" {
 	run -66 --separate-stderr s3get no/such/key
 	[ "$output" = "" ]

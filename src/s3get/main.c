@@ -2,7 +2,7 @@
  * s3get: an S3 object to standard output or a file, streaming.
  *
  * A file is written under a temporary name beside it and renamed only
- * when complete.  A transfer broken mid-way resumes with a Range request
+ * when complete (a device or FIFO is written in place).  A transfer broken mid-way resumes with a Range request
  * (in the library), so every byte is written once.
  */
 #include <sys/stat.h>
@@ -74,15 +74,41 @@ parse_range(const char *s, struct s3_get_opts *o, struct err *e)
 	return 0;
 }
 
+/*
+ * The object into something that is not a regular file (/dev/null, a FIFO,
+ * a terminal): written in place, as renaming over it would replace the
+ * device or FIFO by a regular file.
+ */
+static int
+get_in_place(struct s3 *s, const char *key, const char *file,
+    struct s3_get_opts *go, struct s3_objinfo *oi, struct err *e)
+{
+	struct out o = { -1, file };
+	int rc;
+
+	if ((o.fd = open(file, O_WRONLY | O_NOCTTY | O_CLOEXEC)) == -1)
+		return err_errno(e, EX_OSERR, errno, "%s", file);
+	go->sink = sink;
+	go->sink_arg = &o;
+	rc = s3_get(s, key, go, oi, e);
+	if (close(o.fd) == -1 && rc == 0)
+		rc = err_errno(e, EX_OSERR, errno, "%s", file);
+	return rc;
+}
+
 /* The object into the file, by a temporary name renamed when complete. */
 static int
 get_to_file(struct s3 *s, const char *key, const char *file,
     struct s3_get_opts *go, struct s3_objinfo *oi, struct err *e)
 {
 	struct out o = { -1, file };
+	struct stat st;
 	char tmp[4096];
 	int rc;
 
+	if (stat(file, &st) == 0 && !S_ISREG(st.st_mode) &&
+	    !S_ISDIR(st.st_mode))
+		return get_in_place(s, key, file, go, oi, e);
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.s3get.XXXXXX", file) >=
 	    sizeof(tmp))
 		return err_set(e, EX_USAGE, "file name too long");
