@@ -6,13 +6,21 @@
  * precedes it.  This is the classic two-pass filter with the support
  * widened by the reduction factor (so it low-passes as it shrinks), its
  * weights computed once per output row or column and held in 14-bit fixed
- * point, and integer accumulation: the same filter, a fraction of the
- * time.  Pure: no GraphicsMagick here.
+ * point, and integer accumulation.  The vertical pass runs first, so the
+ * horizontal one (the costlier per sample) sees only the output's rows;
+ * both use SSE2 multiply-adds of 16-bit pairs (two taps at once) where
+ * the compiler targets it, with a plain C path for the rest.  Pure: no
+ * GraphicsMagick here.
  */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define HAVE_SSE2 1
+#endif
 
 #include "exitcode.h"
 #include "img_int.h"
@@ -20,6 +28,8 @@
 #define PREC	14
 #define LOBES	3.0
 #define PI	3.14159265358979323846
+/* bytes after each buffer that a 4-byte pixel load may touch */
+#define PAD	16
 
 static double
 sinc(double x)
@@ -38,10 +48,14 @@ lanczos(double x)
 	return sinc(x) * sinc(x / LOBES);
 }
 
+/*
+ * Taps of every output sample: an even count (a zero weight pads an odd
+ * one, so that taps go in pairs), weights in 16 bits.
+ */
 struct taps {
 	uint32_t	*first;	/* first source index of each output */
-	uint32_t	*count;	/* taps of each output */
-	int32_t		*w;	/* n * max weights */
+	uint32_t	*count;	/* taps of each output, even */
+	int16_t		*w;	/* out * max weights */
 	uint32_t	max;
 };
 
@@ -59,12 +73,13 @@ taps_make(struct taps *t, uint32_t in, uint32_t out)
 {
 	double scale = (double)in / out, fs = scale > 1.0 ? scale : 1.0;
 	double support = LOBES * fs, centre, sum, *wd;
-	uint32_t i, k, kmax;
+	uint32_t i, k, kmax, n;
 	long lo, hi;
-	int32_t isum, *wi;
+	int32_t isum, v;
+	int16_t *wi;
 
 	memset(t, 0, sizeof(*t));
-	t->max = (uint32_t)ceil(support) * 2 + 1;
+	t->max = (uint32_t)ceil(support) * 2 + 2;
 	t->first = calloc(out, sizeof(*t->first));
 	t->count = calloc(out, sizeof(*t->count));
 	t->w = calloc((size_t)out * t->max, sizeof(*t->w));
@@ -83,10 +98,11 @@ taps_make(struct taps *t, uint32_t in, uint32_t out)
 			lo = 0;
 		if (hi > (long)in)
 			hi = (long)in;
-		if (hi - lo > (long)t->max)
-			hi = lo + (long)t->max;
+		if (hi - lo > (long)t->max - 1)
+			hi = lo + (long)t->max - 1;
+		n = (uint32_t)(hi - lo);
 		sum = 0.0;
-		for (k = 0; k < (uint32_t)(hi - lo); k++) {
+		for (k = 0; k < n; k++) {
 			wd[k] = lanczos((lo + (long)k + 0.5 - centre) / fs);
 			sum += wd[k];
 		}
@@ -96,15 +112,26 @@ taps_make(struct taps *t, uint32_t in, uint32_t out)
 		isum = 0;
 		kmax = 0;
 		wi = t->w + (size_t)i * t->max;
-		for (k = 0; k < (uint32_t)(hi - lo); k++) {
-			wi[k] = (int32_t)lrint(wd[k] / sum * (1 << PREC));
-			isum += wi[k];
+		for (k = 0; k < n; k++) {
+			v = (int32_t)lrint(wd[k] / sum * (1 << PREC));
+			wi[k] = (int16_t)v;
+			isum += v;
 			if (wi[k] > wi[kmax])
 				kmax = k;
 		}
-		wi[kmax] += (1 << PREC) - isum;
+		wi[kmax] = (int16_t)(wi[kmax] + (1 << PREC) - isum);
+		if (n % 2 == 1) {
+			/* a zero tap, before the first if there is room */
+			if (lo > 0 && hi == (long)in) {
+				memmove(wi + 1, wi, n * sizeof(*wi));
+				wi[0] = 0;
+				lo--;
+			} else
+				wi[n] = 0;
+			n++;
+		}
 		t->first[i] = (uint32_t)lo;
-		t->count[i] = (uint32_t)(hi - lo);
+		t->count[i] = n;
 	}
 	free(wd);
 	return 0;
@@ -117,93 +144,176 @@ clamp8(int32_t v)
 	return v < 0 ? 0 : v > 255 ? 255 : (uint8_t)v;
 }
 
+/*
+ * Vertical: every output row y of dh is a weighted sum of source rows;
+ * rows are len bytes apart, whatever the channels.  A padding tap may
+ * name the row after the last: it has weight 0 and reads the last row.
+ */
+static void
+vpass(const uint8_t *src, uint32_t sh, size_t len, uint8_t *dst,
+    uint32_t dh, const struct taps *ty)
+{
+	uint32_t y, k;
+	size_t i;
+
+	for (y = 0; y < dh; y++) {
+		const int16_t *w = ty->w + (size_t)y * ty->max;
+		uint8_t *o = dst + (size_t)y * len;
+		uint32_t cnt = ty->count[y], f = ty->first[y];
+		const uint8_t *rows[2];
+
+		i = 0;
+#ifdef HAVE_SSE2
+		for (; i + 16 <= len; i += 16) {
+			__m128i a0 = _mm_setzero_si128(), a1 = a0, a2 = a0,
+			    a3 = a0, z = a0, va, vb, lo, hi, wp;
+
+			for (k = 0; k < cnt; k += 2) {
+				rows[0] = src + (size_t)(f + k) * len;
+				rows[1] = f + k + 1 < sh ? rows[0] + len :
+				    rows[0];
+				va = _mm_loadu_si128((const void *)(rows[0] + i));
+				vb = _mm_loadu_si128((const void *)(rows[1] + i));
+				wp = _mm_set1_epi32((int)((uint32_t)(uint16_t)
+				    w[k] | (uint32_t)(uint16_t)w[k + 1] << 16));
+				lo = _mm_unpacklo_epi8(va, vb);
+				hi = _mm_unpackhi_epi8(va, vb);
+				a0 = _mm_add_epi32(a0, _mm_madd_epi16(
+				    _mm_unpacklo_epi8(lo, z), wp));
+				a1 = _mm_add_epi32(a1, _mm_madd_epi16(
+				    _mm_unpackhi_epi8(lo, z), wp));
+				a2 = _mm_add_epi32(a2, _mm_madd_epi16(
+				    _mm_unpacklo_epi8(hi, z), wp));
+				a3 = _mm_add_epi32(a3, _mm_madd_epi16(
+				    _mm_unpackhi_epi8(hi, z), wp));
+			}
+			wp = _mm_set1_epi32(1 << (PREC - 1));
+			a0 = _mm_srai_epi32(_mm_add_epi32(a0, wp), PREC);
+			a1 = _mm_srai_epi32(_mm_add_epi32(a1, wp), PREC);
+			a2 = _mm_srai_epi32(_mm_add_epi32(a2, wp), PREC);
+			a3 = _mm_srai_epi32(_mm_add_epi32(a3, wp), PREC);
+			_mm_storeu_si128((void *)(o + i), _mm_packus_epi16(
+			    _mm_packs_epi32(a0, a1), _mm_packs_epi32(a2, a3)));
+		}
+#endif
+		for (; i < len; i++) {
+			int32_t acc = 0;
+
+			for (k = 0; k < cnt; k++) {
+				uint32_t r = f + k < sh ? f + k : sh - 1;
+
+				acc += w[k] * src[(size_t)r * len + i];
+			}
+			o[i] = clamp8(acc);
+		}
+	}
+}
+
+/*
+ * Horizontal, RGB: two taps at a time, each pixel's three samples (and
+ * one byte of the next, weighted but dropped) in one multiply-add.  The
+ * load of a pixel reads four bytes: src has PAD bytes after its end.
+ */
+#ifdef HAVE_SSE2
+static void
+hpass3(const uint8_t *src, uint32_t sw, uint32_t rows, uint8_t *dst,
+    uint32_t dw, const struct taps *tx)
+{
+	const __m128i z = _mm_setzero_si128(),
+	    half = _mm_set1_epi32(1 << (PREC - 1));
+	uint32_t y, x, k;
+	int32_t v[4];
+
+	for (y = 0; y < rows; y++) {
+		const uint8_t *row = src + (size_t)y * sw * 3;
+		uint8_t *o = dst + (size_t)y * dw * 3;
+
+		for (x = 0; x < dw; x++, o += 3) {
+			const int16_t *w = tx->w + (size_t)x * tx->max;
+			const uint8_t *p = row + (size_t)tx->first[x] * 3;
+			uint32_t cnt = tx->count[x], pa, pb;
+			__m128i acc = _mm_setzero_si128(), px;
+
+			for (k = 0; k < cnt; k += 2, p += 6) {
+				memcpy(&pa, p, 4);
+				memcpy(&pb, p + 3, 4);
+				px = _mm_unpacklo_epi8(_mm_unpacklo_epi8(
+				    _mm_cvtsi32_si128((int)pa),
+				    _mm_cvtsi32_si128((int)pb)), z);
+				acc = _mm_add_epi32(acc, _mm_madd_epi16(px,
+				    _mm_set1_epi32((int)((uint32_t)(uint16_t)
+				    w[k] | (uint32_t)(uint16_t)w[k + 1] <<
+				    16))));
+			}
+			acc = _mm_srai_epi32(_mm_add_epi32(acc, half), PREC);
+			_mm_storeu_si128((void *)v, acc);
+			o[0] = v[0] < 0 ? 0 : v[0] > 255 ? 255 : (uint8_t)v[0];
+			o[1] = v[1] < 0 ? 0 : v[1] > 255 ? 255 : (uint8_t)v[1];
+			o[2] = v[2] < 0 ? 0 : v[2] > 255 ? 255 : (uint8_t)v[2];
+		}
+	}
+}
+#endif
+
+/* Horizontal, any channels, plain C. */
+static void
+hpass(const uint8_t *src, uint32_t sw, uint32_t rows, uint8_t *dst,
+    uint32_t dw, size_t n, const struct taps *tx)
+{
+	uint32_t y, x, k, c;
+	int32_t acc[4];
+
+	for (y = 0; y < rows; y++) {
+		const uint8_t *row = src + (size_t)y * sw * n;
+		uint8_t *o = dst + (size_t)y * dw * n;
+
+		for (x = 0; x < dw; x++) {
+			const int16_t *w = tx->w + (size_t)x * tx->max;
+			const uint8_t *p = row + (size_t)tx->first[x] * n;
+			uint32_t cnt = tx->count[x];
+
+			/* a padding tap past the row's end weighs 0 */
+			if (tx->first[x] + cnt > sw)
+				cnt = sw - tx->first[x];
+			memset(acc, 0, sizeof(acc));
+			for (k = 0; k < cnt; k++, p += n)
+				for (c = 0; c < n; c++)
+					acc[c] += w[k] * p[c];
+			for (c = 0; c < n; c++)
+				*o++ = clamp8(acc[c]);
+		}
+	}
+}
+
 int
 img_resample8(const uint8_t *src, uint32_t sw, uint32_t sh, uint8_t *dst,
     uint32_t dw, uint32_t dh, int ch, struct err *e)
 {
 	struct taps tx, ty;
 	uint8_t *mid;
-	int32_t *racc;
-	uint32_t x, y, k, c;
-	int32_t acc[4];
-	const int32_t *w;
-	const uint8_t *p;
 	size_t n = (size_t)ch;
 
 	if (ch < 1 || ch > 4 || sw == 0 || sh == 0 || dw == 0 || dh == 0)
 		return err_set(e, EX_SOFTWARE, "resample: bad arguments");
-	mid = malloc((size_t)dw * sh * n);
-	racc = malloc((size_t)dw * n * sizeof(*racc));
-	if (mid == NULL || racc == NULL) {
-		free(mid);
-		free(racc);
+	if ((mid = malloc((size_t)sw * dh * n + PAD)) == NULL)
 		return err_set(e, EX_OSERR, "out of memory");
-	}
+	memset(mid + (size_t)sw * dh * n, 0, PAD);
 	if (taps_make(&tx, sw, dw) == -1) {
 		free(mid);
-		free(racc);
 		return err_set(e, EX_OSERR, "out of memory");
 	}
 	if (taps_make(&ty, sh, dh) == -1) {
 		taps_free(&tx);
 		free(mid);
-		free(racc);
 		return err_set(e, EX_OSERR, "out of memory");
 	}
-	/* horizontal: sw x sh -> dw x sh (loops unrolled for RGB and grey) */
-	for (y = 0; y < sh; y++) {
-		const uint8_t *row = src + (size_t)y * sw * n;
-		uint8_t *o = mid + (size_t)y * dw * n;
-
-		for (x = 0; x < dw; x++) {
-			uint32_t cnt = tx.count[x];
-
-			w = tx.w + (size_t)x * tx.max;
-			p = row + (size_t)tx.first[x] * n;
-			if (n == 3) {
-				int32_t r = 0, g = 0, b = 0;
-
-				for (k = 0; k < cnt; k++, p += 3) {
-					r += w[k] * p[0];
-					g += w[k] * p[1];
-					b += w[k] * p[2];
-				}
-				o[0] = clamp8(r);
-				o[1] = clamp8(g);
-				o[2] = clamp8(b);
-				o += 3;
-			} else if (n == 1) {
-				int32_t v = 0;
-
-				for (k = 0; k < cnt; k++)
-					v += w[k] * p[k];
-				*o++ = clamp8(v);
-			} else {
-				memset(acc, 0, sizeof(acc));
-				for (k = 0; k < cnt; k++, p += n)
-					for (c = 0; c < n; c++)
-						acc[c] += w[k] * p[c];
-				for (c = 0; c < n; c++)
-					*o++ = clamp8(acc[c]);
-			}
-		}
-	}
-	/* vertical: dw x sh -> dw x dh, a whole row at a time */
-	for (y = 0; y < dh; y++) {
-		uint8_t *o = dst + (size_t)y * dw * n;
-		size_t rowlen = (size_t)dw * n, i;
-
-		w = ty.w + (size_t)y * ty.max;
-		memset(racc, 0, rowlen * sizeof(*racc));
-		for (k = 0; k < ty.count[y]; k++) {
-			p = mid + (size_t)(ty.first[y] + k) * rowlen;
-			for (i = 0; i < rowlen; i++)
-				racc[i] += w[k] * p[i];
-		}
-		for (i = 0; i < rowlen; i++)
-			o[i] = clamp8(racc[i]);
-	}
-	free(racc);
+	vpass(src, sh, (size_t)sw * n, mid, dh, &ty);
+#ifdef HAVE_SSE2
+	if (n == 3)
+		hpass3(mid, sw, dh, dst, dw, &tx);
+	else
+#endif
+		hpass(mid, sw, dh, dst, dw, n, &tx);
 	taps_free(&tx);
 	taps_free(&ty);
 	free(mid);

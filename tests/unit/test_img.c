@@ -2,8 +2,10 @@
  * Unit tests of the pure img_ modules: sniffing, header probes, EXIF,
  * variant syntax, geometry and the decode hint.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
@@ -344,6 +346,87 @@ test_formats(void)
 	is_str(img_format_name(IMG_NFORMATS), "unknown", "out of range");
 }
 
+/* Lanczos-3 in double precision, both passes, no rounding between. */
+static double
+ref_lanczos(double x)
+{
+	double px;
+
+	if (x == 0.0)
+		return 1.0;
+	if (x <= -3.0 || x >= 3.0)
+		return 0.0;
+	px = x * 3.14159265358979323846;
+	return sin(px) / px * sin(px / 3.0) / (px / 3.0);
+}
+
+static void
+ref_weights(uint32_t in, uint32_t out, uint32_t i, long *lo, long *hi,
+    double *w)
+{
+	double scale = (double)in / out, fs = scale > 1.0 ? scale : 1.0;
+	double c = (i + 0.5) * scale, sum = 0.0;
+	long k;
+
+	*lo = (long)floor(c - 3.0 * fs + 0.5);
+	*hi = (long)floor(c + 3.0 * fs + 0.5);
+	if (*lo < 0)
+		*lo = 0;
+	if (*hi > (long)in)
+		*hi = (long)in;
+	for (k = *lo; k < *hi; k++)
+		sum += (w[k - *lo] = ref_lanczos((k + 0.5 - c) / fs));
+	for (k = *lo; k < *hi; k++)
+		w[k - *lo] /= sum;
+}
+
+/* The worst difference between img_resample8 and the reference. */
+static int
+resample_vs_ref(uint32_t sw, uint32_t sh, uint32_t dw, uint32_t dh, int ch)
+{
+	static uint8_t src[97 * 61 * 3 + 16], dst[200 * 200 * 3];
+	static double mid[200 * 61 * 3], wx[64], wy[64];
+	struct err e;
+	uint32_t x, y;
+	long lo, hi, k;
+	int c, worst = 0, d;
+	double v;
+
+	/* smooth, so that clamping between passes does not matter */
+	for (y = 0; y < sh; y++)
+		for (x = 0; x < sw; x++)
+			for (c = 0; c < ch; c++)
+				src[(y * sw + x) * ch + c] = (uint8_t)(128 +
+				    60 * sin(x * 0.21 + c) * cos(y * 0.17));
+	if (img_resample8(src, sw, sh, dst, dw, dh, ch, &e) == -1)
+		return 999;
+	for (y = 0; y < sh; y++)
+		for (x = 0; x < dw; x++) {
+			ref_weights(sw, dw, x, &lo, &hi, wx);
+			for (c = 0; c < ch; c++) {
+				for (v = 0.0, k = lo; k < hi; k++)
+					v += wx[k - lo] *
+					    src[(y * sw + k) * ch + c];
+				mid[(y * dw + x) * ch + c] = v;
+			}
+		}
+	for (y = 0; y < dh; y++) {
+		ref_weights(sh, dh, y, &lo, &hi, wy);
+		for (x = 0; x < dw; x++)
+			for (c = 0; c < ch; c++) {
+				for (v = 0.0, k = lo; k < hi; k++)
+					v += wy[k - lo] *
+					    mid[(k * dw + x) * ch + c];
+				v = v < 0 ? 0 : v > 255 ? 255 : v;
+				d = abs((int)lrint(v) -
+				    dst[(y * dw + x) * ch + c]);
+				if (d > worst)
+					worst = d;
+			}
+	}
+	return worst;
+}
+
 static void
 test_resample(void)
 {
@@ -376,6 +459,12 @@ test_resample(void)
 	ok(img_resample8(src, 2, 1, dst, 8, 1, 1, &e) == 0 && dst[0] < 20 &&
 	    dst[7] > 180, "enlarge: %d..%d", dst[0], dst[7]);
 	ok(img_resample8(src, 0, 1, dst, 8, 1, 1, &e) == -1, "zero width");
+	/* odd and even tap counts, both edges, RGB and grey, up and down */
+	ok(resample_vs_ref(97, 61, 40, 25, 3) <= 2, "RGB reduced: reference");
+	ok(resample_vs_ref(97, 61, 83, 60, 3) <= 2, "RGB, small ratio");
+	ok(resample_vs_ref(97, 61, 31, 7, 1) <= 2, "grey reduced");
+	ok(resample_vs_ref(17, 13, 200, 150, 3) <= 2, "RGB enlarged");
+	ok(resample_vs_ref(5, 3, 2, 1, 3) <= 2, "tiny");
 }
 
 int
