@@ -25,6 +25,9 @@ extern const size_t img_srgb_icc_len;
 Image	*img_heif_decode(const void *, size_t, const struct img_info *,
 	    struct err *);
 
+/* An RGB ICC profile that says it is sRGB (no transform needed). */
+int	img_icc_is_srgb(const unsigned char *, size_t);
+
 /*
  * Lanczos-3 resampling of interleaved 8-bit pixels with ch (1 to 4)
  * channels, sw x sh to dw x dh, alpha not premultiplied (callers pass
