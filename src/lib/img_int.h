@@ -36,4 +36,13 @@ int	img_icc_is_srgb(const unsigned char *, size_t);
 int	img_resample8(const uint8_t *, uint32_t, uint32_t, uint8_t *,
 	    uint32_t, uint32_t, int, struct err *);
 
+/*
+ * The same, but only the ww x wh window at wx, wy of the dw x dh result
+ * is made (written to dst, ww * ch bytes a row): a fill variant's crop
+ * without the columns and rows it drops.
+ */
+int	img_resample8_win(const uint8_t *, uint32_t, uint32_t, uint8_t *,
+	    uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, int,
+	    struct err *);
+
 #endif

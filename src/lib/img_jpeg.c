@@ -315,7 +315,12 @@ encode_webp(const struct pix *s, const struct img_variant *v,
 	if (!WebPConfigInit(&cfg) || !WebPPictureInit(&pic))
 		return err_set(e, EX_SOFTWARE, "webp: library version");
 	cfg.quality = (float)v->quality;
-	cfg.method = 4;
+	/*
+	 * Method 2, not libwebp's default 4: 4 adds a token pass that
+	 * doubled the encode of a 256x256 thumbnail (the largest part of
+	 * a thumbnail's cost) for 3-4% fewer bytes.
+	 */
+	cfg.method = 2;
 	pic.width = (int)s->w;
 	pic.height = (int)s->h;
 	if (s->ch == 1) {
@@ -379,6 +384,34 @@ finish(const struct pix *s, const struct img_variant *v,
 	return rc;
 }
 
+/* A fill variant from an upright source: its crop alone, encoded. */
+static int
+scale_crop(const struct pix *s, const struct img_geom *g,
+    const struct img_variant *v, struct img_output *o, struct err *e)
+{
+	struct img_geom whole = *g;
+	struct pix c;
+	int rc;
+
+	if (pix_alloc(&c, g->crop_w, g->crop_h, s->ch, e) == -1)
+		return -1;
+	if (s->w == g->scale_w && s->h == g->scale_h) {
+		free(c.p);
+		return finish(s, v, g, o, e);
+	}
+	if (img_resample8_win(s->p, s->w, s->h, c.p, g->scale_w, g->scale_h,
+	    g->crop_x, g->crop_y, g->crop_w, g->crop_h, s->ch, e) == -1) {
+		free(c.p);
+		return -1;
+	}
+	whole.scale_w = whole.crop_w;
+	whole.scale_h = whole.crop_h;
+	whole.crop_x = whole.crop_y = 0;
+	rc = finish(&c, v, &whole, o, e);
+	free(c.p);
+	return rc;
+}
+
 int
 img_jpeg_render(const void *buf, size_t len, const struct img_info *in,
     const struct img_variant *v, size_t n, const struct img_render_opts *opt,
@@ -388,7 +421,7 @@ img_jpeg_render(const void *buf, size_t len, const struct img_info *in,
 	struct pix dec, it[IMG_FAST_MAX], tmp;
 	size_t order[IMG_FAST_MAX], i, j, k, nit = 0, best;
 	uint32_t uw, uh, hw, hh, sw, sh;
-	int rc;
+	int rc, cropped;
 
 	if (in->format != IMG_JPEG || opt->keep_meta || n == 0 ||
 	    n > IMG_FAST_MAX)
@@ -437,6 +470,16 @@ img_jpeg_render(const void *buf, size_t len, const struct img_info *in,
 				if ((uint64_t)it[j].w * it[j].h >
 				    (uint64_t)it[best].w * it[best].h)
 					best = j;
+		cropped = g->crop_w != g->scale_w || g->crop_h != g->scale_h;
+		if (cropped && (best < nit || in->orientation <= 1)) {
+			/*
+			 * A fill variant: only its crop is resampled, and it
+			 * is nobody's intermediate.
+			 */
+			rc = scale_crop(best < nit ? &it[best] : &dec, g,
+			    &v[order[k]], &out[order[k]], e);
+			continue;
+		}
 		if (best < nit)
 			rc = scale(&it[best], g->scale_w, g->scale_h, &it[nit],
 			    e);

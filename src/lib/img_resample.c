@@ -145,21 +145,22 @@ clamp8(int32_t v)
 }
 
 /*
- * Vertical: every output row y of dh is a weighted sum of source rows;
- * rows are len bytes apart, whatever the channels.  A padding tap may
- * name the row after the last: it has weight 0 and reads the last row.
+ * Vertical: output rows y0 to y0 + dh - 1 (written from dst's first row
+ * on, len bytes apart), each a weighted sum of len bytes of source rows
+ * (stride bytes apart), whatever the channels.  A padding tap may name
+ * the row after the last: it has weight 0 and reads the last row.
  */
 static void
-vpass(const uint8_t *src, uint32_t sh, size_t len, uint8_t *dst,
-    uint32_t dh, const struct taps *ty)
+vpass(const uint8_t *src, uint32_t sh, size_t stride, size_t len,
+    uint8_t *dst, uint32_t y0, uint32_t dh, const struct taps *ty)
 {
 	uint32_t y, k;
 	size_t i;
 
 	for (y = 0; y < dh; y++) {
-		const int16_t *w = ty->w + (size_t)y * ty->max;
+		const int16_t *w = ty->w + (size_t)(y0 + y) * ty->max;
 		uint8_t *o = dst + (size_t)y * len;
-		uint32_t cnt = ty->count[y], f = ty->first[y];
+		uint32_t cnt = ty->count[y0 + y], f = ty->first[y0 + y];
 		const uint8_t *rows[2];
 
 		i = 0;
@@ -169,8 +170,8 @@ vpass(const uint8_t *src, uint32_t sh, size_t len, uint8_t *dst,
 			    a3 = a0, z = a0, va, vb, lo, hi, wp;
 
 			for (k = 0; k < cnt; k += 2) {
-				rows[0] = src + (size_t)(f + k) * len;
-				rows[1] = f + k + 1 < sh ? rows[0] + len :
+				rows[0] = src + (size_t)(f + k) * stride;
+				rows[1] = f + k + 1 < sh ? rows[0] + stride :
 				    rows[0];
 				va = _mm_loadu_si128((const void *)(rows[0] + i));
 				vb = _mm_loadu_si128((const void *)(rows[1] + i));
@@ -202,7 +203,7 @@ vpass(const uint8_t *src, uint32_t sh, size_t len, uint8_t *dst,
 			for (k = 0; k < cnt; k++) {
 				uint32_t r = f + k < sh ? f + k : sh - 1;
 
-				acc += w[k] * src[(size_t)r * len + i];
+				acc += w[k] * src[(size_t)r * stride + i];
 			}
 			o[i] = clamp8(acc);
 		}
@@ -216,8 +217,8 @@ vpass(const uint8_t *src, uint32_t sh, size_t len, uint8_t *dst,
  */
 #ifdef HAVE_SSE2
 static void
-hpass3(const uint8_t *src, uint32_t sw, uint32_t rows, uint8_t *dst,
-    uint32_t dw, const struct taps *tx)
+hpass3(const uint8_t *src, uint32_t sw, uint32_t sx0, uint32_t rows,
+    uint8_t *dst, uint32_t x0, uint32_t dw, const struct taps *tx)
 {
 	const __m128i z = _mm_setzero_si128(),
 	    half = _mm_set1_epi32(1 << (PREC - 1));
@@ -229,9 +230,10 @@ hpass3(const uint8_t *src, uint32_t sw, uint32_t rows, uint8_t *dst,
 		uint8_t *o = dst + (size_t)y * dw * 3;
 
 		for (x = 0; x < dw; x++, o += 3) {
-			const int16_t *w = tx->w + (size_t)x * tx->max;
-			const uint8_t *p = row + (size_t)tx->first[x] * 3;
-			uint32_t cnt = tx->count[x], pa, pb;
+			const int16_t *w = tx->w + (size_t)(x0 + x) * tx->max;
+			const uint8_t *p = row + (size_t)(tx->first[x0 + x] -
+			    sx0) * 3;
+			uint32_t cnt = tx->count[x0 + x], pa, pb;
 			__m128i acc = _mm_setzero_si128(), px;
 
 			for (k = 0; k < cnt; k += 2, p += 6) {
@@ -257,8 +259,8 @@ hpass3(const uint8_t *src, uint32_t sw, uint32_t rows, uint8_t *dst,
 
 /* Horizontal, any channels, plain C. */
 static void
-hpass(const uint8_t *src, uint32_t sw, uint32_t rows, uint8_t *dst,
-    uint32_t dw, size_t n, const struct taps *tx)
+hpass(const uint8_t *src, uint32_t sw, uint32_t sx0, uint32_t rows,
+    uint8_t *dst, uint32_t x0, uint32_t dw, size_t n, const struct taps *tx)
 {
 	uint32_t y, x, k, c;
 	int32_t acc[4];
@@ -268,13 +270,14 @@ hpass(const uint8_t *src, uint32_t sw, uint32_t rows, uint8_t *dst,
 		uint8_t *o = dst + (size_t)y * dw * n;
 
 		for (x = 0; x < dw; x++) {
-			const int16_t *w = tx->w + (size_t)x * tx->max;
-			const uint8_t *p = row + (size_t)tx->first[x] * n;
-			uint32_t cnt = tx->count[x];
+			const int16_t *w = tx->w + (size_t)(x0 + x) * tx->max;
+			uint32_t f = tx->first[x0 + x] - sx0;
+			const uint8_t *p = row + (size_t)f * n;
+			uint32_t cnt = tx->count[x0 + x];
 
 			/* a padding tap past the row's end weighs 0 */
-			if (tx->first[x] + cnt > sw)
-				cnt = sw - tx->first[x];
+			if (f + cnt > sw)
+				cnt = sw - f;
 			memset(acc, 0, sizeof(acc));
 			for (k = 0; k < cnt; k++, p += n)
 				for (c = 0; c < n; c++)
@@ -289,31 +292,55 @@ int
 img_resample8(const uint8_t *src, uint32_t sw, uint32_t sh, uint8_t *dst,
     uint32_t dw, uint32_t dh, int ch, struct err *e)
 {
+	return img_resample8_win(src, sw, sh, dst, dw, dh, 0, 0, dw, dh, ch,
+	    e);
+}
+
+int
+img_resample8_win(const uint8_t *src, uint32_t sw, uint32_t sh,
+    uint8_t *dst, uint32_t dw, uint32_t dh, uint32_t wx, uint32_t wy,
+    uint32_t ww, uint32_t wh, int ch, struct err *e)
+{
 	struct taps tx, ty;
 	uint8_t *mid;
 	size_t n = (size_t)ch;
+	uint32_t x, sx0, sx1;
 
-	if (ch < 1 || ch > 4 || sw == 0 || sh == 0 || dw == 0 || dh == 0)
+	if (ch < 1 || ch > 4 || sw == 0 || sh == 0 || dw == 0 || dh == 0 ||
+	    ww == 0 || wh == 0 || wx > dw || ww > dw - wx || wy > dh ||
+	    wh > dh - wy)
 		return err_set(e, EX_SOFTWARE, "resample: bad arguments");
-	if ((mid = malloc((size_t)sw * dh * n + PAD)) == NULL)
+	if (taps_make(&tx, sw, dw) == -1)
 		return err_set(e, EX_OSERR, "out of memory");
-	memset(mid + (size_t)sw * dh * n, 0, PAD);
-	if (taps_make(&tx, sw, dw) == -1) {
-		free(mid);
-		return err_set(e, EX_OSERR, "out of memory");
-	}
 	if (taps_make(&ty, sh, dh) == -1) {
 		taps_free(&tx);
-		free(mid);
 		return err_set(e, EX_OSERR, "out of memory");
 	}
-	vpass(src, sh, (size_t)sw * n, mid, dh, &ty);
+	/* the source columns the window's taps reach */
+	sx0 = sw;
+	sx1 = 0;
+	for (x = wx; x < wx + ww; x++) {
+		if (tx.first[x] < sx0)
+			sx0 = tx.first[x];
+		if (tx.first[x] + tx.count[x] > sx1)
+			sx1 = tx.first[x] + tx.count[x];
+	}
+	if (sx1 > sw)
+		sx1 = sw;
+	if ((mid = malloc((size_t)(sx1 - sx0) * wh * n + PAD)) == NULL) {
+		taps_free(&tx);
+		taps_free(&ty);
+		return err_set(e, EX_OSERR, "out of memory");
+	}
+	memset(mid + (size_t)(sx1 - sx0) * wh * n, 0, PAD);
+	vpass(src + (size_t)sx0 * n, sh, (size_t)sw * n,
+	    (size_t)(sx1 - sx0) * n, mid, wy, wh, &ty);
 #ifdef HAVE_SSE2
 	if (n == 3)
-		hpass3(mid, sw, dh, dst, dw, &tx);
+		hpass3(mid, sx1 - sx0, sx0, wh, dst, wx, ww, &tx);
 	else
 #endif
-		hpass(mid, sw, dh, dst, dw, n, &tx);
+		hpass(mid, sx1 - sx0, sx0, wh, dst, wx, ww, n, &tx);
 	taps_free(&tx);
 	taps_free(&ty);
 	free(mid);

@@ -427,6 +427,38 @@ resample_vs_ref(uint32_t sw, uint32_t sh, uint32_t dw, uint32_t dh, int ch)
 	return worst;
 }
 
+/* img_resample8_win against a crop of img_resample8, pixel for pixel. */
+static int
+window_same(int ch)
+{
+	static uint8_t src[150 * 90 * 3], all[61 * 37 * 3], win[61 * 37 * 3];
+	static const uint32_t wins[][4] = {
+		{ 0, 0, 61, 37 }, { 10, 3, 37, 30 }, { 0, 0, 1, 1 },
+		{ 60, 36, 1, 1 }, { 24, 0, 37, 37 },
+	};
+	struct err e;
+	size_t i, k;
+	uint32_t y;
+
+	for (i = 0; i < sizeof(src); i++)
+		src[i] = (uint8_t)(i * 2654435761u >> 24);
+	if (img_resample8(src, 150, 90, all, 61, 37, ch, &e) == -1)
+		return 0;
+	for (k = 0; k < sizeof(wins) / sizeof(wins[0]); k++) {
+		const uint32_t *w = wins[k];
+
+		if (img_resample8_win(src, 150, 90, win, 61, 37, w[0], w[1],
+		    w[2], w[3], ch, &e) == -1)
+			return 0;
+		for (y = 0; y < w[3]; y++)
+			if (memcmp(win + (size_t)y * w[2] * ch, all +
+			    ((size_t)(w[1] + y) * 61 + w[0]) * ch,
+			    (size_t)w[2] * ch) != 0)
+				return 0;
+	}
+	return 1;
+}
+
 static void
 test_resample(void)
 {
@@ -465,6 +497,10 @@ test_resample(void)
 	ok(resample_vs_ref(97, 61, 31, 7, 1) <= 2, "grey reduced");
 	ok(resample_vs_ref(17, 13, 200, 150, 3) <= 2, "RGB enlarged");
 	ok(resample_vs_ref(5, 3, 2, 1, 3) <= 2, "tiny");
+	/* a window is exactly that part of the whole result */
+	ok(window_same(3) && window_same(1), "a window is a crop of the whole");
+	ok(img_resample8_win(src, 64, 48, dst, 20, 15, 10, 0, 11, 15, 3,
+	    &e) == -1, "a window past the edge is refused");
 }
 
 int
