@@ -382,10 +382,11 @@ ref_weights(uint32_t in, uint32_t out, uint32_t i, long *lo, long *hi,
 
 /* The worst difference between img_resample8 and the reference. */
 static int
-resample_vs_ref(uint32_t sw, uint32_t sh, uint32_t dw, uint32_t dh, int ch)
+resample_vs_ref(uint32_t sw, uint32_t sh, uint32_t dw, uint32_t dh, int ch,
+    double f)
 {
 	static uint8_t src[97 * 61 * 3 + 16], dst[200 * 200 * 3];
-	static double mid[200 * 61 * 3], wx[64], wy[64];
+	static double mid[200 * 61 * 3], wx[128], wy[128];
 	struct err e;
 	uint32_t x, y;
 	long lo, hi, k;
@@ -397,7 +398,7 @@ resample_vs_ref(uint32_t sw, uint32_t sh, uint32_t dw, uint32_t dh, int ch)
 		for (x = 0; x < sw; x++)
 			for (c = 0; c < ch; c++)
 				src[(y * sw + x) * ch + c] = (uint8_t)(128 +
-				    60 * sin(x * 0.21 + c) * cos(y * 0.17));
+				    60 * sin(x * f + c) * cos(y * f * 0.8));
 	if (img_resample8(src, sw, sh, dst, dw, dh, ch, &e) == -1)
 		return 999;
 	for (y = 0; y < sh; y++)
@@ -465,7 +466,7 @@ test_resample(void)
 	static uint8_t src[64 * 48 * 3], dst[64 * 48 * 3];
 	struct err e;
 	size_t i;
-	int flat, lo, hi;
+	int flat, lo, hi, worst;
 
 	memset(src, 77, sizeof(src));
 	ok(img_resample8(src, 64, 48, dst, 20, 15, 3, &e) == 0,
@@ -492,11 +493,16 @@ test_resample(void)
 	    dst[7] > 180, "enlarge: %d..%d", dst[0], dst[7]);
 	ok(img_resample8(src, 0, 1, dst, 8, 1, 1, &e) == -1, "zero width");
 	/* odd and even tap counts, both edges, RGB and grey, up and down */
-	ok(resample_vs_ref(97, 61, 40, 25, 3) <= 2, "RGB reduced: reference");
-	ok(resample_vs_ref(97, 61, 83, 60, 3) <= 2, "RGB, small ratio");
-	ok(resample_vs_ref(97, 61, 31, 7, 1) <= 2, "grey reduced");
-	ok(resample_vs_ref(17, 13, 200, 150, 3) <= 2, "RGB enlarged");
-	ok(resample_vs_ref(5, 3, 2, 1, 3) <= 2, "tiny");
+	ok(resample_vs_ref(97, 61, 40, 25, 3, 0.21) <= 2, "RGB reduced: reference");
+	ok(resample_vs_ref(97, 61, 83, 60, 3, 0.21) <= 2, "RGB, small ratio");
+	ok(resample_vs_ref(97, 61, 41, 31, 1, 0.21) <= 2, "grey reduced");
+	ok(resample_vs_ref(17, 13, 200, 150, 3, 0.21) <= 2, "RGB enlarged");
+	ok(resample_vs_ref(5, 3, 3, 2, 3, 0.21) <= 2, "tiny");
+	/* 2.5:1 and beyond: a box average first, close to the reference */
+	worst = resample_vs_ref(97, 61, 20, 12, 3, 0.21);
+	ok(worst <= 8, "RGB reduced 5:1 (box first): worst %d", worst);
+	worst = resample_vs_ref(97, 61, 9, 7, 1, 0.07);
+	ok(worst <= 8, "grey reduced 10:1 (box first): worst %d", worst);
 	/* a window is exactly that part of the whole result */
 	ok(window_same(3) && window_same(1), "a window is a crop of the whole");
 	ok(img_resample8_win(src, 64, 48, dst, 20, 15, 10, 0, 11, 15, 3,
