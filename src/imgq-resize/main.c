@@ -481,8 +481,8 @@ main(int argc, char **argv)
 	env_defaults(&o);
 	parse_args(&o, argc, argv);
 	limit_cpu(o.cpu);
-	if (!o.info)
-		tune_malloc();
+	/* -i too: reading a 1 MB input into 4 KiB pages was 250 faults */
+	tune_malloc();
 
 	buf = read_input(o.input, o.max_input, &len);
 	if (img_probe(buf, len, &in, &e) == -1)
