@@ -32,7 +32,7 @@ ifeq ($(WERROR),1)
 WARN	+= -Werror
 endif
 
-LIB_PKGS = libcurl openssl hiredis GraphicsMagick libmagic
+LIB_PKGS = libcurl openssl hiredis GraphicsMagick libmagic libjpeg libwebp
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) 2>/dev/null)
 
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(HARDEN) \

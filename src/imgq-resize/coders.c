@@ -114,3 +114,120 @@ NO_CODER(XCF)
 NO_CODER(XPM)
 NO_CODER(XWD)
 NO_CODER(YUV)
+
+/*
+ * More of the same for the parts of GraphicsMagick that image.c, magick.c
+ * and shear.c reach but imgq-resize never calls: the X11 display and
+ * animation (DisplayImages, AnimateImages), the command-line tools'
+ * tables, and DrawAffineImage (AffineTransformImage only; AutoOrientImage
+ * rotates without it).  Defining them here keeps xwindow.o, display.o,
+ * command.o, render.o and annotate.o out of the link, and with them
+ * libX11, libXext, libxcb and libfreetype: about 15 shared libraries
+ * fewer to map and relocate at every start.  Each stub fails or does
+ * nothing; none is ever reached.  With a shared GraphicsMagick (gm-libs'
+ * fallback) they interpose the library's own, which is just as harmless
+ * for a program that calls none of these.
+ *
+ * TIFFInitLERC: libtiff's LERC codec is C++ (libLerc and libstdc++); a
+ * LERC-compressed TIFF (GIS rasters) is refused as an unknown
+ * compression instead.
+ */
+void	*XOpenDisplay(const char *);
+int	 XCloseDisplay(void *);
+void	*XSetErrorHandler(void *);
+void	*MagickXAnimateImages(void);
+void	*MagickXDisplayImage(void);
+void	 MagickXError(void);
+void	 MagickXDestroyX11Resources(void);
+void	 MagickXDestroyResourceInfo(void);
+void	*MagickXGetResourceDatabase(void);
+void	 MagickXGetResourceInfo(void);
+unsigned MagickInitializeCommandInfo(void);
+void	 MagickDestroyCommandInfo(void);
+unsigned DrawAffineImage(void);
+int	 TIFFInitLERC(void *, int);
+
+void *
+XOpenDisplay(const char *name)
+{
+	(void)name;
+	return 0;
+}
+
+int
+XCloseDisplay(void *d)
+{
+	(void)d;
+	return 0;
+}
+
+void *
+XSetErrorHandler(void *h)
+{
+	(void)h;
+	return 0;
+}
+
+void *
+MagickXAnimateImages(void)
+{
+	return 0;
+}
+
+void *
+MagickXDisplayImage(void)
+{
+	return 0;
+}
+
+void
+MagickXError(void)
+{
+}
+
+void
+MagickXDestroyX11Resources(void)
+{
+}
+
+void
+MagickXDestroyResourceInfo(void)
+{
+}
+
+void *
+MagickXGetResourceDatabase(void)
+{
+	return 0;
+}
+
+void
+MagickXGetResourceInfo(void)
+{
+}
+
+unsigned
+MagickInitializeCommandInfo(void)
+{
+	return 1;
+}
+
+void
+MagickDestroyCommandInfo(void)
+{
+}
+
+/* MagickFail */
+unsigned
+DrawAffineImage(void)
+{
+	return 0;
+}
+
+int
+TIFFInitLERC(void *tif, int scheme)
+{
+	(void)tif;
+	(void)scheme;
+	return 0;
+}

@@ -237,4 +237,20 @@ void	img_output_free(struct img_output *, size_t);
 void	img_decode_hint(const struct img_info *, const struct img_variant *,
 	    size_t, double, uint32_t *, uint32_t *);
 
+/*
+ * The common job without GraphicsMagick (img_jpeg.c): a JPEG in (probed
+ * and checked), JPEG and WebP variants out, through libjpeg and libwebp
+ * on 8-bit pixels, the same outputs as img_decode() and img_render()
+ * would give.  Returns 1, having done nothing, for what it leaves to
+ * them: CMYK, a non-sRGB ICC profile, keep_meta, PNG output, more than
+ * IMG_FAST_MAX variants.  max_memory bounds the decoded pixels.  -1 and
+ * err filled on failure (EX_DATAERR for damaged data).
+ */
+#define IMG_FAST_MAX	32
+
+int	img_jpeg_render(const void *, size_t, const struct img_info *,
+	    const struct img_variant *, size_t,
+	    const struct img_render_opts *, uint64_t, struct img_output *,
+	    struct err *);
+
 #endif

@@ -198,8 +198,8 @@ coder_of(enum img_format f)
 }
 
 /* An embedded profile that says sRGB needs no transform. */
-static int
-icc_is_srgb(const unsigned char *p, size_t n)
+int
+img_icc_is_srgb(const unsigned char *p, size_t n)
 {
 	size_t i, lim = n < 2048 ? n : 2048;
 
@@ -293,7 +293,7 @@ to_srgb(Image *im, struct err *e)
 	icc = GetImageProfile(im, "ICM", &n);
 	if (icc != NULL && n > 0 && im->colorspace != GRAYColorspace &&
 	    icc_usable(icc, n, im) && (im->colorspace == CMYKColorspace ||
-	    !icc_is_srgb(icc, n))) {
+	    !img_icc_is_srgb(icc, n))) {
 		/* transforms from the embedded profile to ours */
 		if (ProfileImage(im, "ICM", (unsigned char *)img_srgb_icc,
 		    img_srgb_icc_len, MagickTrue) != MagickPass) {

@@ -25,6 +25,9 @@ extern const size_t img_srgb_icc_len;
 Image	*img_heif_decode(const void *, size_t, const struct img_info *,
 	    struct err *);
 
+/* An RGB ICC profile that says it is sRGB (no transform needed). */
+int	img_icc_is_srgb(const unsigned char *, size_t);
+
 /*
  * Lanczos-3 resampling of interleaved 8-bit pixels with ch (1 to 4)
  * channels, sw x sh to dw x dh, alpha not premultiplied (callers pass
@@ -32,5 +35,14 @@ Image	*img_heif_decode(const void *, size_t, const struct img_info *,
  */
 int	img_resample8(const uint8_t *, uint32_t, uint32_t, uint8_t *,
 	    uint32_t, uint32_t, int, struct err *);
+
+/*
+ * The same, but only the ww x wh window at wx, wy of the dw x dh result
+ * is made (written to dst, ww * ch bytes a row): a fill variant's crop
+ * without the columns and rows it drops.
+ */
+int	img_resample8_win(const uint8_t *, uint32_t, uint32_t, uint8_t *,
+	    uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, int,
+	    struct err *);
 
 #endif

@@ -2,8 +2,10 @@
  * Unit tests of the pure img_ modules: sniffing, header probes, EXIF,
  * variant syntax, geometry and the decode hint.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
@@ -344,13 +346,127 @@ test_formats(void)
 	is_str(img_format_name(IMG_NFORMATS), "unknown", "out of range");
 }
 
+/* Lanczos-3 in double precision, both passes, no rounding between. */
+static double
+ref_lanczos(double x)
+{
+	double px;
+
+	if (x == 0.0)
+		return 1.0;
+	if (x <= -3.0 || x >= 3.0)
+		return 0.0;
+	px = x * 3.14159265358979323846;
+	return sin(px) / px * sin(px / 3.0) / (px / 3.0);
+}
+
+static void
+ref_weights(uint32_t in, uint32_t out, uint32_t i, long *lo, long *hi,
+    double *w)
+{
+	double scale = (double)in / out, fs = scale > 1.0 ? scale : 1.0;
+	double c = (i + 0.5) * scale, sum = 0.0;
+	long k;
+
+	*lo = (long)floor(c - 3.0 * fs + 0.5);
+	*hi = (long)floor(c + 3.0 * fs + 0.5);
+	if (*lo < 0)
+		*lo = 0;
+	if (*hi > (long)in)
+		*hi = (long)in;
+	for (k = *lo; k < *hi; k++)
+		sum += (w[k - *lo] = ref_lanczos((k + 0.5 - c) / fs));
+	for (k = *lo; k < *hi; k++)
+		w[k - *lo] /= sum;
+}
+
+/* The worst difference between img_resample8 and the reference. */
+static int
+resample_vs_ref(uint32_t sw, uint32_t sh, uint32_t dw, uint32_t dh, int ch,
+    double f)
+{
+	static uint8_t src[97 * 61 * 3 + 16], dst[200 * 200 * 3];
+	static double mid[200 * 61 * 3], wx[128], wy[128];
+	struct err e;
+	uint32_t x, y;
+	long lo, hi, k;
+	int c, worst = 0, d;
+	double v;
+
+	/* smooth, so that clamping between passes does not matter */
+	for (y = 0; y < sh; y++)
+		for (x = 0; x < sw; x++)
+			for (c = 0; c < ch; c++)
+				src[(y * sw + x) * ch + c] = (uint8_t)(128 +
+				    60 * sin(x * f + c) * cos(y * f * 0.8));
+	if (img_resample8(src, sw, sh, dst, dw, dh, ch, &e) == -1)
+		return 999;
+	for (y = 0; y < sh; y++)
+		for (x = 0; x < dw; x++) {
+			ref_weights(sw, dw, x, &lo, &hi, wx);
+			for (c = 0; c < ch; c++) {
+				for (v = 0.0, k = lo; k < hi; k++)
+					v += wx[k - lo] *
+					    src[(y * sw + k) * ch + c];
+				mid[(y * dw + x) * ch + c] = v;
+			}
+		}
+	for (y = 0; y < dh; y++) {
+		ref_weights(sh, dh, y, &lo, &hi, wy);
+		for (x = 0; x < dw; x++)
+			for (c = 0; c < ch; c++) {
+				for (v = 0.0, k = lo; k < hi; k++)
+					v += wy[k - lo] *
+					    mid[(k * dw + x) * ch + c];
+				v = v < 0 ? 0 : v > 255 ? 255 : v;
+				d = abs((int)lrint(v) -
+				    dst[(y * dw + x) * ch + c]);
+				if (d > worst)
+					worst = d;
+			}
+	}
+	return worst;
+}
+
+/* img_resample8_win against a crop of img_resample8, pixel for pixel. */
+static int
+window_same(int ch)
+{
+	static uint8_t src[150 * 90 * 3], all[61 * 37 * 3], win[61 * 37 * 3];
+	static const uint32_t wins[][4] = {
+		{ 0, 0, 61, 37 }, { 10, 3, 37, 30 }, { 0, 0, 1, 1 },
+		{ 60, 36, 1, 1 }, { 24, 0, 37, 37 },
+	};
+	struct err e;
+	size_t i, k;
+	uint32_t y;
+
+	for (i = 0; i < sizeof(src); i++)
+		src[i] = (uint8_t)(i * 2654435761u >> 24);
+	if (img_resample8(src, 150, 90, all, 61, 37, ch, &e) == -1)
+		return 0;
+	for (k = 0; k < sizeof(wins) / sizeof(wins[0]); k++) {
+		const uint32_t *w = wins[k];
+
+		if (img_resample8_win(src, 150, 90, win, 61, 37, w[0], w[1],
+		    w[2], w[3], ch, &e) == -1)
+			return 0;
+		for (y = 0; y < w[3]; y++)
+			if (memcmp(win + (size_t)y * w[2] * ch, all +
+			    ((size_t)(w[1] + y) * 61 + w[0]) * ch,
+			    (size_t)w[2] * ch) != 0)
+				return 0;
+	}
+	return 1;
+}
+
 static void
 test_resample(void)
 {
 	static uint8_t src[64 * 48 * 3], dst[64 * 48 * 3];
 	struct err e;
 	size_t i;
-	int flat, lo, hi;
+	int flat, lo, hi, worst;
 
 	memset(src, 77, sizeof(src));
 	ok(img_resample8(src, 64, 48, dst, 20, 15, 3, &e) == 0,
@@ -376,6 +492,21 @@ test_resample(void)
 	ok(img_resample8(src, 2, 1, dst, 8, 1, 1, &e) == 0 && dst[0] < 20 &&
 	    dst[7] > 180, "enlarge: %d..%d", dst[0], dst[7]);
 	ok(img_resample8(src, 0, 1, dst, 8, 1, 1, &e) == -1, "zero width");
+	/* odd and even tap counts, both edges, RGB and grey, up and down */
+	ok(resample_vs_ref(97, 61, 40, 25, 3, 0.21) <= 2, "RGB reduced: reference");
+	ok(resample_vs_ref(97, 61, 83, 60, 3, 0.21) <= 2, "RGB, small ratio");
+	ok(resample_vs_ref(97, 61, 41, 31, 1, 0.21) <= 2, "grey reduced");
+	ok(resample_vs_ref(17, 13, 200, 150, 3, 0.21) <= 2, "RGB enlarged");
+	ok(resample_vs_ref(5, 3, 3, 2, 3, 0.21) <= 2, "tiny");
+	/* 2.5:1 and beyond: a box average first, close to the reference */
+	worst = resample_vs_ref(97, 61, 20, 12, 3, 0.21);
+	ok(worst <= 8, "RGB reduced 5:1 (box first): worst %d", worst);
+	worst = resample_vs_ref(97, 61, 9, 7, 1, 0.07);
+	ok(worst <= 8, "grey reduced 10:1 (box first): worst %d", worst);
+	/* a window is exactly that part of the whole result */
+	ok(window_same(3) && window_same(1), "a window is a crop of the whole");
+	ok(img_resample8_win(src, 64, 48, dst, 20, 15, 10, 0, 11, 15, 3,
+	    &e) == -1, "a window past the edge is refused");
 }
 
 int
