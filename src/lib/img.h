@@ -179,6 +179,15 @@ struct img_geom {
 void	img_variant_geom(const struct img_variant *, uint32_t, uint32_t,
 	    struct img_geom *);
 
+/*
+ * The geometry of each of n variants for an upright source of sw x sh
+ * (geo[i] for v[i]), and order[] the variant indexes by scaled size,
+ * largest first: rendering in that order lets each later variant start
+ * from an earlier, larger one.
+ */
+void	img_variant_plan(const struct img_variant *, size_t, uint32_t,
+	    uint32_t, struct img_geom *, size_t *);
+
 /* Decoding and rendering with GraphicsMagick. */
 
 /*

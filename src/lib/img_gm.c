@@ -653,7 +653,7 @@ img_render(struct img *src, const struct img_variant *v, size_t n,
 {
 	struct img_geom *geo = NULL;
 	struct inter *it = NULL;
-	size_t *order = NULL, i, j, k, nit = 1, best;
+	size_t *order = NULL, j, k, nit = 1, best;
 	ExceptionInfo ex;
 	Image *scaled;
 	int rc = -1;
@@ -666,19 +666,8 @@ img_render(struct img *src, const struct img_variant *v, size_t n,
 		err_set(e, EX_OSERR, "out of memory");
 		goto done;
 	}
-	for (i = 0; i < n; i++) {
-		img_variant_geom(&v[i], src->uw, src->uh, &geo[i]);
-		order[i] = i;
-	}
 	/* largest scaled size first: later ones start from it */
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && (uint64_t)geo[order[j]].scale_w *
-		    geo[order[j]].scale_h > (uint64_t)geo[order[j - 1]].scale_w *
-		    geo[order[j - 1]].scale_h; j--) {
-			k = order[j];
-			order[j] = order[j - 1];
-			order[j - 1] = k;
-		}
+	img_variant_plan(v, n, src->uw, src->uh, geo, order);
 	it[0].im = src->im;
 	it[0].w = (uint32_t)src->im->columns;
 	it[0].h = (uint32_t)src->im->rows;

@@ -434,19 +434,8 @@ img_jpeg_render(const void *buf, size_t len, const struct img_info *in,
 	if ((rc = decode(buf, len, in, hw, hh, max_memory, &dec, e)) != 0)
 		return rc;
 	memset(out, 0, n * sizeof(*out));
-	for (i = 0; i < n; i++) {
-		img_variant_geom(&v[i], uw, uh, &geo[i]);
-		order[i] = i;
-	}
 	/* largest first: the later ones start from it */
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && (uint64_t)geo[order[j]].scale_w *
-		    geo[order[j]].scale_h > (uint64_t)geo[order[j - 1]].scale_w *
-		    geo[order[j - 1]].scale_h; j--) {
-			k = order[j];
-			order[j] = order[j - 1];
-			order[j - 1] = k;
-		}
+	img_variant_plan(v, n, uw, uh, geo, order);
 	rc = 0;
 	for (k = 0; k < n && rc == 0; k++) {
 		const struct img_geom *g = &geo[order[k]];

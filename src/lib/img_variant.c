@@ -287,6 +287,32 @@ img_variant_geom(const struct img_variant *v, uint32_t sw, uint32_t sh,
 	o->crop_h = o->scale_h;
 }
 
+static uint64_t
+scaled_area(const struct img_geom *g)
+{
+	return (uint64_t)g->scale_w * g->scale_h;
+}
+
+void
+img_variant_plan(const struct img_variant *v, size_t n, uint32_t sw,
+    uint32_t sh, struct img_geom *geo, size_t *order)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < n; i++) {
+		img_variant_geom(&v[i], sw, sh, &geo[i]);
+		order[i] = i;
+	}
+	/* insertion sort: stable, and n is a handful */
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && scaled_area(&geo[order[j]]) >
+		    scaled_area(&geo[order[j - 1]]); j--) {
+			k = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = k;
+		}
+}
+
 void
 img_decode_hint(const struct img_info *in, const struct img_variant *v,
     size_t n, double margin, uint32_t *hw, uint32_t *hh)
