@@ -270,23 +270,23 @@ else:
 	[ "$n" -ge 20 ]
 }
 
+# refused FILE REASON: exit 65 with exactly one line, "imgq-resize: fatal:
+# REASON", for the fixture FILE.
+refused() {
+	run -65 imgq-resize -v a:10x10 "$FX/$1"
+	[ "$output" = "imgq-resize: fatal: $2" ]
+}
+
 @test "truncated and corrupt JPEG, PNG and GIF exit 65 with a reason" {
-	run -65 imgq-resize -v a:10x10 "$FX/trunc.jpg"
-	[ "$output" = "imgq-resize: fatal: decoding jpeg: Premature end of JPEG file" ]
-	run -65 imgq-resize -v a:10x10 "$FX/trunc.png"
-	[ "$output" = "imgq-resize: fatal: truncated PNG: IDAT chunk runs past the end" ]
-	run -65 imgq-resize -v a:10x10 "$FX/trunc.gif"
-	[ "$output" = "imgq-resize: fatal: truncated GIF: image data" ]
-	run -65 imgq-resize -v a:10x10 "$FX/corrupt.jpg"
-	[ "$output" = "imgq-resize: fatal: decoding jpeg: Bogus Huffman table definition" ]
-	run -65 imgq-resize -v a:10x10 "$FX/corrupt-crc.png"
-	[ "$output" = "imgq-resize: fatal: corrupt PNG: CRC mismatch in IDAT" ]
+	refused trunc.jpg "decoding jpeg: Premature end of JPEG file"
+	refused trunc.png "truncated PNG: IDAT chunk runs past the end"
+	refused trunc.gif "truncated GIF: image data"
+	refused corrupt.jpg "decoding jpeg: Bogus Huffman table definition"
+	refused corrupt-crc.png "corrupt PNG: CRC mismatch in IDAT"
 	run -65 imgq-resize -v a:10x10 "$FX/corrupt-zlib.png"
 	[[ "$output" == "imgq-resize: fatal: decoding png: "* ]]
-	run -65 imgq-resize -v a:10x10 "$FX/corrupt.gif"
-	[ "$output" = "imgq-resize: fatal: decoding gif: Corrupt image" ]
-	run -65 imgq-resize -v a:10x10 "$FX/empty.jpg"
-	[ "$output" = "imgq-resize: fatal: empty input" ]
+	refused corrupt.gif "decoding gif: Corrupt image"
+	refused empty.jpg "empty input"
 }
 
 @test "a PNG claiming 64250x64250 is refused from its header, in bounded memory" {
@@ -302,18 +302,12 @@ else:
 }
 
 @test "SVG, MVG, PostScript and text are refused before any decoder, whatever the name" {
-	run -65 imgq-resize -v a:10x10 "$FX/evil.svg"
-	[ "$output" = "imgq-resize: fatal: input format not allowed: svg" ]
-	run -65 imgq-resize -v a:10x10 "$FX/evil-svg.jpg"
-	[ "$output" = "imgq-resize: fatal: input format not allowed: svg" ]
-	run -65 imgq-resize -v a:10x10 "$FX/evil.mvg"
-	[ "$output" = "imgq-resize: fatal: input format not allowed: mvg" ]
-	run -65 imgq-resize -v a:10x10 "$FX/evil-mvg.png"
-	[ "$output" = "imgq-resize: fatal: input format not allowed: mvg" ]
-	run -65 imgq-resize -v a:10x10 "$FX/evil.ps"
-	[ "$output" = "imgq-resize: fatal: input format not allowed: postscript" ]
-	run -65 imgq-resize -v a:10x10 "$FX/text.jpg"
-	[ "$output" = "imgq-resize: fatal: not an image: text" ]
+	refused evil.svg "input format not allowed: svg"
+	refused evil-svg.jpg "input format not allowed: svg"
+	refused evil.mvg "input format not allowed: mvg"
+	refused evil-mvg.png "input format not allowed: mvg"
+	refused evil.ps "input format not allowed: postscript"
+	refused text.jpg "not an image: text"
 	run -65 imgq-resize -i "$FX/evil-svg.jpg"
 	[ "$output" = "imgq-resize: fatal: input format not allowed: svg" ]
 }
