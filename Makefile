@@ -22,6 +22,10 @@ CC	?= cc
 PKG_CONFIG ?= pkg-config
 O	?= build
 B	?= bin
+# STATIC=1: programs link libcurl, OpenSSL, hiredis and libmagic from their
+# static archives, as non-PIE executables (src/static/libs says why and
+# what it costs); STATIC=0: all shared and position-independent.
+STATIC	?= 1
 
 WARN	= -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wformat=2 -Wvla
@@ -38,6 +42,13 @@ PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(HARDEN) \
 	     -Isrc/lib $(PKG_CFLAGS) $(CFLAGS) $(XCFLAGS) -MMD -MP
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS) $(XLDFLAGS)
+
+STANDINS := $(O)/static/curl_standins.o
+ifeq ($(STATIC),1)
+LINK_PKG_CONFIG = STANDINS=$(STANDINS) CC='$(CC)' src/static/libs
+else
+LINK_PKG_CONFIG = $(PKG_CONFIG)
+endif
 
 LIB_SRCS := $(wildcard src/lib/*.c)
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(O)/%.o)
@@ -69,10 +80,10 @@ $(LIBA): $(LIB_OBJS)
 
 define prog_rule
 $(1)_OBJS := $$(patsubst src/%.c,$$(O)/%.o,$$(wildcard src/$(1)/*.c))
-$$(B)/$(1): $$($(1)_OBJS) $$(LIBA)
+$$(B)/$(1): $$($(1)_OBJS) $$(LIBA) $$(STANDINS) src/static/libs
 	@mkdir -p $$(B)
 	$$(CC) $$(ALL_CFLAGS) $$(ALL_LDFLAGS) -o $$@ $$($(1)_OBJS) $$(LIBA) \
-	    $$(if $$($(1)_PKGS),$$(shell $$(PKG_CONFIG) --libs $$($(1)_PKGS))) -lm
+	    $$(if $$($(1)_PKGS),$$(shell $$(LINK_PKG_CONFIG) --libs $$($(1)_PKGS))) -lm
 endef
 $(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
 

@@ -2,4 +2,4 @@ imgq-resize_PKGS := GraphicsMagick
 # GraphicsMagick is linked statically, without the coders imgq-resize never
 # uses (coders.c): they are not in the binary at all, and a third of the
 # shared libraries no longer load at every start.
-$(B)/imgq-resize: PKG_CONFIG = src/imgq-resize/gm-libs
+$(B)/imgq-resize: LINK_PKG_CONFIG = src/imgq-resize/gm-libs

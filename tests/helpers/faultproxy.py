@@ -20,6 +20,9 @@ Faults (each takes a count N: how many requests it hits):
   --garbage N         answer 200 with a body that is not XML
   --stall N           read the request, never answer
   --deny N            answer 403 AccessDenied, after --deny-delay ms
+TLS: --tls PEM (key and certificate) serves https; the protocol each
+connection negotiated by ALPN among --alpn (default "h2,http/1.1", as a
+server offering HTTP/2 would) is logged as "TLS PROTOCOL".
 Only requests whose target contains --match (default: any) count;
 for --deny, those whose target contains --deny-match (default: any).
 """
@@ -200,7 +203,15 @@ def main():
     p.add_argument("--deny", type=int, default=0)
     p.add_argument("--deny-match", default="")
     p.add_argument("--deny-delay", type=int, default=0)
+    p.add_argument("--tls", default="")
+    p.add_argument("--alpn", default="h2,http/1.1")
     args = p.parse_args()
+    tls = None
+    if args.tls:
+        import ssl
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(args.tls)
+        tls.set_alpn_protocols(args.alpn.split(","))
     host, port = args.upstream.rsplit(":", 1)
     args.upstream = (host, int(port))
     ls = socket.socket()
@@ -214,7 +225,20 @@ def main():
     os.rename(args.port_file + ".tmp", args.port_file)
     while True:
         c, _ = ls.accept()
-        threading.Thread(target=handle, args=(args, c), daemon=True).start()
+        threading.Thread(target=serve, args=(args, tls, c),
+                         daemon=True).start()
+
+
+def serve(args, tls, c):
+    if tls is not None:
+        try:
+            c = tls.wrap_socket(c, server_side=True)
+        except OSError as ex:
+            log(args, "TLS handshake failed: %s" % ex)
+            c.close()
+            return
+        log(args, "TLS %s" % c.selected_alpn_protocol())
+    handle(args, c)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 # tests/helpers/s3tools.bash: helpers of the S3 tools' bats files.
 #
 # fp_start ARGS...: a fault proxy (tests/helpers/faultproxy.py) in front
-#   of the local S3 service; exports FP_URL (its endpoint) and FP_LOG.
+#   of the local S3 service; exports FP_URL (its endpoint: https with
+#   --tls PEM) and FP_LOG.
 # fp_stop: stops it (also done by s3t_teardown).
 # s3_etag FILE [PART]: the ETag S3 gives FILE stored in one PUT, or in
 #   parts of PART bytes (md5 of the parts' md5s, "-N").
@@ -18,7 +19,10 @@ fp_start() {
 		</dev/null >"$d/out" 2>&1 &
 	FP_PID=$!
 	wait_until 10 test -s "$d/port" || return 1
-	FP_URL=http://127.0.0.1:$(cat "$d/port")
+	case " $* " in
+	*" --tls "*) FP_URL=https://127.0.0.1:$(cat "$d/port") ;;
+	*) FP_URL=http://127.0.0.1:$(cat "$d/port") ;;
+	esac
 	export FP_URL FP_LOG FP_PID
 }
 
