@@ -23,8 +23,9 @@ PKG_CONFIG ?= pkg-config
 O	?= build
 B	?= bin
 # STATIC=1: programs link libcurl, OpenSSL, hiredis and libmagic from their
-# static archives, as non-PIE executables (src/static/libs says why and
-# what it costs); STATIC=0: all shared and position-independent.
+# static archives, and those that set <prog>_NOPIE (the S3 tools, started
+# for every job) as non-PIE executables (src/static/libs says why and what
+# it costs); STATIC=0: all shared and position-independent.
 STATIC	?= 1
 
 WARN	= -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
@@ -83,7 +84,8 @@ $(1)_OBJS := $$(patsubst src/%.c,$$(O)/%.o,$$(wildcard src/$(1)/*.c))
 $$(B)/$(1): $$($(1)_OBJS) $$(LIBA) $$(STANDINS) src/static/libs
 	@mkdir -p $$(B)
 	$$(CC) $$(ALL_CFLAGS) $$(ALL_LDFLAGS) -o $$@ $$($(1)_OBJS) $$(LIBA) \
-	    $$(if $$($(1)_PKGS),$$(shell $$(LINK_PKG_CONFIG) --libs $$($(1)_PKGS))) -lm
+	    $$(if $$($(1)_PKGS),$$(shell NOPIE=$$(if $$($(1)_NOPIE),1,0) \
+	    $$(LINK_PKG_CONFIG) --libs $$($(1)_PKGS))) -lm
 endef
 $(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
 
