@@ -20,7 +20,15 @@
 # file (standard error), so logging is counted.  The machine is shared:
 # figures are noisy, compare within one run.
 #
-# Usage: bench/recv/run.sh [-n requests] [-c "1 16 64"] [-p procs] [-r runs]
+# -s (split layout) gives the S3 service a CPU of its own, as a remote S3
+# would be: every Swift process (all threads) is pinned to the last CPU,
+# and everything else (this script and what it starts: hey, imgq-prefork
+# and imgq-recv, Redis, lighttpd and its CGI children, the seed's Node
+# API, perf) to the other CPUs, the floor included.  Without -s (the
+# shared layout) nothing is pinned and Swift competes with the ingest for
+# the same cores, so each ms of ingest CPU shows as S3 queueing.
+#
+# Usage: bench/recv/run.sh [-s] [-n requests] [-c "1 16 64"] [-p procs] [-r runs]
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -30,6 +38,7 @@ N=256
 CONCS="1 16 64"
 PROCS=16
 RUNS=1
+SPLIT=0
 SAMPLE=${SAMPLE:-$shared/corpus/mate_GreenMeadow.jpg}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -37,9 +46,26 @@ while [ $# -gt 0 ]; do
 	-c) CONCS=$2; shift 2 ;;
 	-p) PROCS=$2; shift 2 ;;
 	-r) RUNS=$2; shift 2 ;;
-	*) echo "usage: run.sh [-n requests] [-c concurrencies] [-p procs] [-r runs]" >&2; exit 64 ;;
+	-s) SPLIT=1; shift ;;
+	*) echo "usage: run.sh [-s] [-n requests] [-c concurrencies] [-p procs] [-r runs]" >&2; exit 64 ;;
 	esac
 done
+ncpu=$(nproc)
+if [ "$SPLIT" = 1 ]; then
+	command -v taskset >/dev/null || { echo "run.sh: -s needs taskset (util-linux)" >&2; exit 2; }
+	[ "$ncpu" -ge 2 ] || { echo "run.sh: -s needs 2 CPUs or more, this machine has $ncpu" >&2; exit 2; }
+	# the CPUs this process may use, as listed by the kernel (may be a subset)
+	cpus=($(taskset -c -p $$ | sed 's/.*: //' | tr ',' '\n' |
+		awk -F- '{ if (NF == 2) for (i = $1; i <= $2; i++) print i; else print $1 }'))
+	[ "${#cpus[@]}" -ge 2 ] || { echo "run.sh: -s needs 2 usable CPUs" >&2; exit 2; }
+	s3cpu=${cpus[${#cpus[@]} - 1]}
+	othercpus=$(IFS=,; echo "${cpus[*]:0:${#cpus[@]}-1}")
+	# this shell first: every program started from here on inherits it
+	taskset -c -p "$othercpus" $$ >/dev/null || { echo "run.sh: cannot pin to CPU $othercpus" >&2; exit 2; }
+	layout="split: S3 service (every Swift process) on CPU $s3cpu; everything else (hey, floor, imgq-prefork/imgq-recv, Redis, lighttpd+CGI, seed Node API) on CPU $othercpus"
+else
+	layout="shared: nothing pinned, S3 service and ingest compete for all $ncpu CPUs"
+fi
 for c in hey lighttpd redis-server; do
 	command -v $c >/dev/null || { echo "run.sh: needs $c (scripts/deps --bench)" >&2; exit 2; }
 done
@@ -87,6 +113,11 @@ export AWS_EC2_METADATA_DISABLED=true IMGQ_RECV_LOG=stderr
 /usr/bin/aws --endpoint-url "$AWS_ENDPOINT_URL" s3api create-bucket --bucket "$AWS_BUCKET_NAME" >/dev/null ||
 	{ echo "run.sh: cannot make the bucket" >&2; exit 1; }
 s3pids=$(cat "$tmp"/s3/run/*.pid | tr '\n' ' ')
+if [ "$SPLIT" = 1 ]; then
+	for p in $s3pids; do
+		taskset -a -c -p "$s3cpu" "$p" >/dev/null || { echo "run.sh: cannot pin Swift pid $p to CPU $s3cpu" >&2; exit 1; }
+	done
+fi
 
 # the multipart body every peer gets (field "image", as the seed expects)
 ctype=$($PY - "$SAMPLE" "$tmp/body" <<'EOF'
@@ -154,6 +185,26 @@ for u in "http://127.0.0.1:$p_accept/healthz" "http://127.0.0.1:$p_cgi/imgq/heal
 	for i in $(seq 100); do curl -sf -o /dev/null "$u" && break; sleep 0.1; done
 	curl -sf -o /dev/null "$u" || { echo "run.sh: $u does not answer" >&2; exit 1; }
 done
+
+# under -s, check that the placement holds for every long-lived process
+if [ "$SPLIT" = 1 ]; then
+	aff() { taskset -c -p "$1" 2>/dev/null | sed 's/.*: //'; }
+	want_other=$(aff $$)
+	npinned=0
+	for p in $(cat "$tmp/redis/redis.pid") "$pf" $(pgrep -P "$pf") "$(cat "$tmp/lighttpd.pid")" ${seed_pid:-}; do
+		[ "$(aff "$p")" = "$want_other" ] ||
+			{ echo "run.sh: pid $p runs on CPU $(aff "$p"), not $want_other" >&2; exit 1; }
+		npinned=$((npinned + 1))
+	done
+	for p in $s3pids; do
+		for t in /proc/"$p"/task/*; do
+			[ "$(aff "${t##*/}")" = "$s3cpu" ] ||
+				{ echo "run.sh: Swift thread ${t##*/} runs on CPU $(aff "${t##*/}")" >&2; exit 1; }
+		done
+	done
+	layout="$layout (checked: $npinned ingest-side processes, $(echo $s3pids | wc -w) Swift processes)"
+	echo "# layout: $layout" >&2
+fi
 
 # peak RSS of one CGI request (the process lives for one upload)
 # CPU of one CGI process (ms, perf stat over 30 runs), if perf works here
@@ -236,7 +287,8 @@ done
 
 echo
 echo "imgq-recv upload bench: $(basename "$SAMPLE") ($(($(stat -c %s "$SAMPLE") / 1024)) KiB), $N requests per row, $RUNS run(s),"
-echo "$(nproc) CPUs (shared with other work: compare within this run); accept loop: imgq-prefork -n $PROCS"
+echo "$ncpu CPUs (shared with other work: compare within this run); accept loop: imgq-prefork -n $PROCS"
+echo "layout: $layout"
 echo "medians over runs; +p50/+p99: ms over the floor (bare S3 PUT) at the same concurrency"
 $PY - "$res" <<'EOF'
 import statistics, sys
