@@ -146,6 +146,7 @@ s3_free(struct s3 *s)
 	while (s->active != NULL)
 		s3_xfer_cancel(s->active);
 	curl_multi_cleanup(s->multi);
+	sigv4_keycache_wipe(&s->keys);
 	memset(s->c.secret_key, 0, sizeof(s->c.secret_key));
 	memset(s->c.token, 0, sizeof(s->c.token));
 	free(s);
@@ -538,6 +539,7 @@ attempt(struct s3_xfer *x, struct err *e)
 	cr.access_key = s->c.access_key;
 	cr.secret_key = s->c.secret_key;
 	cr.token = s->c.token[0] ? s->c.token : NULL;
+	cr.keys = &s->keys;
 	tr.sts = &x->sts;
 	if (s->c.verbose >= 2)
 		tr.creq = &creq;

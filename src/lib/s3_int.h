@@ -27,6 +27,7 @@ struct s3 {
 	struct s3_xfer	*active;	/* running or waiting to retry */
 	uint64_t	 rng;
 	unsigned long	 nreq;		/* requests sent, for -v */
+	struct sigv4_keycache keys;	/* today's signing key */
 };
 
 enum s3_xstate { XS_IDLE, XS_RUNNING, XS_WAITING, XS_DONE };
