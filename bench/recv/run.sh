@@ -6,7 +6,9 @@
 #   accept   imgq-recv in the accept loop under imgq-prefork -l (-n PROCS)
 #   before   with -B DIR: DIR/imgq-recv (another build, say main's before
 #            a change) the same way, beside accept (after it in odd
-#            rounds, before it in even ones)
+#            rounds, before it in even ones); -E "VAR=value ..." sets
+#            its environment apart (say -B bin -E
+#            IMGQ_S3_UNSIGNED_PAYLOAD=1 to compare a setting)
 #   cgi      imgq-recv as CGI behind lighttpd (a process per request)
 #   seed     the original design's API (../shared/seed-reference/api:
 #            Express + multer-s3 + node-redis), when its node_modules can
@@ -34,7 +36,7 @@
 # shared layout) nothing is pinned and Swift competes with the ingest for
 # the same cores, so each ms of ingest CPU shows as S3 queueing.
 #
-# Usage: bench/recv/run.sh [-s] [-B dir] [-n requests] [-c "1 16 64"] [-p procs] [-r runs]
+# Usage: bench/recv/run.sh [-s] [-B dir [-E env]] [-n requests] [-c "1 16 64"] [-p procs] [-r runs]
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -46,6 +48,7 @@ PROCS=16
 RUNS=1
 SPLIT=0
 BEFORE=
+BEFORE_ENV=
 SAMPLE=${SAMPLE:-$shared/corpus/mate_GreenMeadow.jpg}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -55,7 +58,8 @@ while [ $# -gt 0 ]; do
 	-r) RUNS=$2; shift 2 ;;
 	-s) SPLIT=1; shift ;;
 	-B) BEFORE=$2; shift 2 ;;
-	*) echo "usage: run.sh [-s] [-B dir] [-n requests] [-c concurrencies] [-p procs] [-r runs]" >&2; exit 64 ;;
+	-E) BEFORE_ENV=$2; shift 2 ;;
+	*) echo "usage: run.sh [-s] [-B dir [-E env]] [-n requests] [-c concurrencies] [-p procs] [-r runs]" >&2; exit 64 ;;
 	esac
 done
 ncpu=$(nproc)
@@ -153,7 +157,8 @@ pids+=("$pf")
 pfb=
 if [ -n "$BEFORE" ]; then
 	p_before=$(free_port)
-	"$bin/imgq-prefork" -l "127.0.0.1:$p_before" -n "$PROCS" -- "$BEFORE/imgq-recv" 2>"$tmp/prefork-before.err" &
+	# shellcheck disable=SC2086
+	env $BEFORE_ENV "$bin/imgq-prefork" -l "127.0.0.1:$p_before" -n "$PROCS" -- "$BEFORE/imgq-recv" 2>"$tmp/prefork-before.err" &
 	pfb=$!
 	pids+=("$pfb")
 fi
@@ -300,7 +305,7 @@ run_one() { # name conc url method ctype file -- cpu pids
 	[ "$pms" != - ] && [ -n "$pms" ] && pms=$(awk -v t="$pms" -v n="$ok" 'BEGIN {printf "%.3f", n ? t / n : 0}') || pms=-
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$c" "$rps" "$p50" "$p90" "$p99" "$cpu" "$rss" \
 		"$(per_ms $((s1 - s0)) "$ok")" "$ok" "$pms" >>"$res"
-	echo "# $name c=$c: $rps/s p50 $p50 p99 $p99 ms ($ok of $N acknowledged)" >&2
+	echo "# $name c=$c: $rps/s p50 $p50 p99 $p99 ms ($ok of $N acknowledged), cpu $cpu ms/up, perf $pms ms/up" >&2
 }
 
 has_perf=0
@@ -330,7 +335,7 @@ echo
 echo "imgq-recv upload bench: $(basename "$SAMPLE") ($(($(stat -c %s "$SAMPLE") / 1024)) KiB), $N requests per row, $RUNS run(s),"
 echo "$ncpu CPUs (shared with other work: compare within this run); accept loop: imgq-prefork -n $PROCS"
 echo "layout: $layout"
-[ -n "$BEFORE" ] && echo "before: $BEFORE/imgq-recv (the same way as accept, beside it: after it in odd rounds, before it in even)"
+[ -n "$BEFORE" ] && echo "before: $BEFORE/imgq-recv${BEFORE_ENV:+ with $BEFORE_ENV} (the same way as accept, beside it: after it in odd rounds, before it in even)"
 echo "medians over runs; +p50/+p99: ms over the floor (bare S3 PUT) at the same concurrency"
 $PY - "$res" <<'EOF'
 import statistics, sys
