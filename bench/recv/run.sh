@@ -67,8 +67,8 @@ if [ "$SPLIT" = 1 ]; then
 	command -v taskset >/dev/null || { echo "run.sh: -s needs taskset (util-linux)" >&2; exit 2; }
 	[ "$ncpu" -ge 2 ] || { echo "run.sh: -s needs 2 CPUs or more, this machine has $ncpu" >&2; exit 2; }
 	# the CPUs this process may use, as listed by the kernel (may be a subset)
-	cpus=($(taskset -c -p $$ | sed 's/.*: //' | tr ',' '\n' |
-		awk -F- '{ if (NF == 2) for (i = $1; i <= $2; i++) print i; else print $1 }'))
+	mapfile -t cpus < <(taskset -c -p $$ | sed 's/.*: //' | tr ',' '\n' |
+		awk -F- '{ if (NF == 2) for (i = $1; i <= $2; i++) print i; else print $1 }')
 	[ "${#cpus[@]}" -ge 2 ] || { echo "run.sh: -s needs 2 usable CPUs" >&2; exit 2; }
 	s3cpu=${cpus[${#cpus[@]} - 1]}
 	othercpus=$(IFS=,; echo "${cpus[*]:0:${#cpus[@]}-1}")
@@ -271,7 +271,7 @@ run_one() { # name conc url method ctype file -- cpu pids
 	local name=$1 c=$2 url=$3 m=$4 ct=$5 f=$6 s0 s1 c0 c1 rss=- p
 	shift 7
 	local cpids=("$@")
-	local perfpid= pms=-
+	local perfpid='' pms=-
 	reset_hwm "${cpids[@]}"
 	case $name in accept|before|seed)
 		if [ "$has_perf" = 1 ]; then
