@@ -29,7 +29,8 @@
 # figures are noisy, compare within one run.
 #
 # -s (split layout) gives the S3 service a CPU of its own, as a remote S3
-# would be: every Swift process (all threads) is pinned to the last CPU,
+# would be: every process of it (its run/*.pid: Swift's servers, and a
+# memcached where s3-local runs one), all threads, goes to the last CPU,
 # and everything else (this script and what it starts: hey, imgq-prefork
 # and imgq-recv, Redis, lighttpd and its CGI children, the seed's Node
 # API, perf) to the other CPUs, the floor included.  Without -s (the
@@ -74,7 +75,7 @@ if [ "$SPLIT" = 1 ]; then
 	othercpus=$(IFS=,; echo "${cpus[*]:0:${#cpus[@]}-1}")
 	# this shell first: every program started from here on inherits it
 	taskset -c -p "$othercpus" $$ >/dev/null || { echo "run.sh: cannot pin to CPU $othercpus" >&2; exit 2; }
-	layout="split: S3 service (every Swift process) on CPU $s3cpu; everything else (hey, floor, imgq-prefork/imgq-recv, Redis, lighttpd+CGI, seed Node API) on CPU $othercpus"
+	layout="split: S3 service (all its processes) on CPU $s3cpu; everything else (hey, floor, imgq-prefork/imgq-recv, Redis, lighttpd+CGI, seed Node API) on CPU $othercpus"
 else
 	layout="shared: nothing pinned, S3 service and ingest compete for all $ncpu CPUs"
 fi
@@ -128,7 +129,7 @@ export AWS_EC2_METADATA_DISABLED=true IMGQ_RECV_LOG=stderr
 s3pids=$(cat "$tmp"/s3/run/*.pid | tr '\n' ' ')
 if [ "$SPLIT" = 1 ]; then
 	for p in $s3pids; do
-		taskset -a -c -p "$s3cpu" "$p" >/dev/null || { echo "run.sh: cannot pin Swift pid $p to CPU $s3cpu" >&2; exit 1; }
+		taskset -a -c -p "$s3cpu" "$p" >/dev/null || { echo "run.sh: cannot pin S3 service pid $p to CPU $s3cpu" >&2; exit 1; }
 	done
 fi
 
@@ -220,10 +221,10 @@ if [ "$SPLIT" = 1 ]; then
 	for p in $s3pids; do
 		for t in /proc/"$p"/task/*; do
 			[ "$(aff "${t##*/}")" = "$s3cpu" ] ||
-				{ echo "run.sh: Swift thread ${t##*/} runs on CPU $(aff "${t##*/}")" >&2; exit 1; }
+				{ echo "run.sh: S3 service thread ${t##*/} runs on CPU $(aff "${t##*/}")" >&2; exit 1; }
 		done
 	done
-	layout="$layout (checked: $npinned ingest-side processes, $(echo $s3pids | wc -w) Swift processes)"
+	layout="$layout (checked: $npinned ingest-side processes, $(echo $s3pids | wc -w) S3 service processes)"
 	echo "# layout: $layout" >&2
 fi
 
