@@ -2,7 +2,15 @@
  * s3_http.c: the request and retry engine of the S3 client.
  *
  * Every request is a struct s3_xfer driven by the client's one curl multi
- * handle (connections and DNS are cached there and reused).  Each attempt
+ * handle (connections and DNS are cached there and reused).  An attempt's
+ * easy handle is reset and kept as the client's spare when it ends, for
+ * the next attempt to take, so a client that sends one request after
+ * another (imgq-recv's accept loop, s3put of many files) does not make
+ * and free one per request; a second handle in use at the same time is
+ * made and freed as before.  The options are all set again on every
+ * attempt, and the connections live in the multi handle, so what a
+ * failed attempt leaves (a broken connection is closed by curl, never
+ * pooled) does not reach the next one.  Each attempt
  * is signed afresh; a finished attempt is settled: success, a final
  * error mapped to an exit code, a retry after a full-jitter backoff
  * (Retry-After honoured), or an immediate retry after learning the clock
@@ -149,7 +157,10 @@ s3_free(struct s3 *s)
 		return;
 	while (s->active != NULL)
 		s3_xfer_cancel(s->active);
+	if (s->spare != NULL)
+		curl_easy_cleanup(s->spare);
 	curl_multi_cleanup(s->multi);
+	sigv4_keycache_wipe(&s->keys);
 	memset(s->c.secret_key, 0, sizeof(s->c.secret_key));
 	memset(s->c.token, 0, sizeof(s->c.token));
 	free(s);
@@ -544,6 +555,7 @@ attempt(struct s3_xfer *x, struct err *e)
 	cr.access_key = s->c.access_key;
 	cr.secret_key = s->c.secret_key;
 	cr.token = s->c.token[0] ? s->c.token : NULL;
+	cr.keys = &s->keys;
 	tr.sts = &x->sts;
 	if (s->c.verbose >= 2)
 		tr.creq = &creq;
@@ -570,7 +582,10 @@ attempt(struct s3_xfer *x, struct err *e)
 	    !append(&x->sl, line.p) || !append(&x->sl, "Expect:") ||
 	    !append(&x->sl, "Accept:"))
 		goto mem;
-	if ((x->easy = curl_easy_init()) == NULL)
+	if (s->spare != NULL) {
+		x->easy = s->spare;
+		s->spare = NULL;
+	} else if ((x->easy = curl_easy_init()) == NULL)
 		goto mem;
 	setup_easy(x);
 	if (curl_multi_add_handle(s->multi, x->easy) != CURLM_OK) {
@@ -608,12 +623,23 @@ unlink_xfer(struct s3_xfer *x)
 	x->next = NULL;
 }
 
+/*
+ * Ends the attempt's use of its easy handle: reset (no option, callback
+ * or pointer into x stays) and kept as the spare, or freed when there is
+ * one already.
+ */
 static void
 drop_easy(struct s3_xfer *x)
 {
+	struct s3 *s = x->s3;
+
 	if (x->easy != NULL) {
-		curl_multi_remove_handle(x->s3->multi, x->easy);
-		curl_easy_cleanup(x->easy);
+		curl_multi_remove_handle(s->multi, x->easy);
+		if (s->spare == NULL) {
+			curl_easy_reset(x->easy);
+			s->spare = x->easy;
+		} else
+			curl_easy_cleanup(x->easy);
 		x->easy = NULL;
 	}
 	curl_slist_free_all(x->sl);

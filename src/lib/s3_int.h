@@ -27,6 +27,8 @@ struct s3 {
 	struct s3_xfer	*active;	/* running or waiting to retry */
 	uint64_t	 rng;
 	unsigned long	 nreq;		/* requests sent, for -v */
+	struct sigv4_keycache keys;	/* today's signing key */
+	CURL		*spare;		/* an idle easy handle, reset */
 };
 
 enum s3_xstate { XS_IDLE, XS_RUNNING, XS_WAITING, XS_DONE };

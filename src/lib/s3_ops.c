@@ -283,6 +283,7 @@ s3_presign(struct s3 *s, const char *method, const char *key, long expires_s,
 		cr.access_key = s->c.access_key;
 		cr.secret_key = s->c.secret_key;
 		cr.token = s->c.token[0] ? s->c.token : NULL;
+		cr.keys = &s->keys;
 		sc.t = now;
 		sc.region = s->region;
 		sc.service = "s3";

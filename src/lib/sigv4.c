@@ -16,6 +16,7 @@
  * whole small request costs otherwise.  HMAC is built on it (RFC 2104).
  */
 #define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/crypto.h>
 #include <openssl/sha.h>
 
 #include "exitcode.h"
@@ -165,9 +166,10 @@ hmac(const void *key, size_t klen, const void *msg, size_t n,
 	SHA256_Update(&c, pad, sizeof(pad));
 	SHA256_Update(&c, in, sizeof(in));
 	SHA256_Final(out, &c);
-	memset(k, 0, sizeof(k));
-	memset(pad, 0, sizeof(pad));
-	memset(in, 0, sizeof(in));
+	OPENSSL_cleanse(k, sizeof(k));
+	OPENSSL_cleanse(pad, sizeof(pad));
+	OPENSSL_cleanse(in, sizeof(in));
+	OPENSSL_cleanse(&c, sizeof(c));
 }
 
 void
@@ -197,8 +199,54 @@ sigv4_signing_key(const char *secret, const struct sigv4_scope *sc,
 	hmac(k, 32, sc->region, strlen(sc->region), k);
 	hmac(k, 32, sc->service, strlen(sc->service), k);
 	hmac(k, 32, "aws4_request", 12, out);
-	memset(k0, 0, sizeof(k0));
-	memset(k, 0, sizeof(k));
+	OPENSSL_cleanse(k0, sizeof(k0));
+	OPENSSL_cleanse(k, sizeof(k));
+}
+
+void
+sigv4_keycache_wipe(struct sigv4_keycache *kc)
+{
+	OPENSSL_cleanse(kc->key, sizeof(kc->key));
+	OPENSSL_cleanse(kc->secret_id, sizeof(kc->secret_id));
+	kc->valid = 0;
+}
+
+int
+sigv4_keycache_get(struct sigv4_keycache *kc, const char *secret,
+    const struct sigv4_scope *sc, unsigned char out[32])
+{
+	unsigned char id[SHA256_DIGEST_LENGTH];
+	char date[17];
+	size_t rl = strlen(sc->region), sl = strlen(sc->service);
+	SHA256_CTX c;
+
+	sigv4_amz_date(sc->t, date);
+	date[8] = '\0';
+	SHA256_Init(&c);
+	SHA256_Update(&c, secret, strlen(secret));
+	SHA256_Final(id, &c);
+	OPENSSL_cleanse(&c, sizeof(c));
+	if (kc->valid && memcmp(kc->date, date, 9) == 0 &&
+	    strcmp(kc->region, sc->region) == 0 &&
+	    strcmp(kc->service, sc->service) == 0 &&
+	    CRYPTO_memcmp(kc->secret_id, id, sizeof(id)) == 0) {
+		memcpy(out, kc->key, 32);
+		OPENSSL_cleanse(id, sizeof(id));
+		return 1;
+	}
+	sigv4_keycache_wipe(kc);
+	sigv4_signing_key(secret, sc, out);
+	kc->derived++;
+	if (rl < sizeof(kc->region) && sl < sizeof(kc->service)) {
+		memcpy(kc->date, date, 9);
+		memcpy(kc->region, sc->region, rl + 1);
+		memcpy(kc->service, sc->service, sl + 1);
+		memcpy(kc->secret_id, id, sizeof(id));
+		memcpy(kc->key, out, 32);
+		kc->valid = 1;
+	}
+	OPENSSL_cleanse(id, sizeof(id));
+	return 0;
 }
 
 int
@@ -424,9 +472,12 @@ sign_creq(const struct s3_buf *creq, const struct sigv4_creds *cr,
 		s3_buf_free(&sts);
 		return -1;
 	}
-	sigv4_signing_key(cr->secret_key, sc, key);
+	if (cr->keys != NULL)
+		(void)sigv4_keycache_get(cr->keys, cr->secret_key, sc, key);
+	else
+		sigv4_signing_key(cr->secret_key, sc, key);
 	sigv4_hmac_hex(key, sts.p, sts.len, sig);
-	memset(key, 0, sizeof(key));
+	OPENSSL_cleanse(key, sizeof(key));
 	if (tr != NULL && tr->sts != NULL &&
 	    s3_buf_add(tr->sts, sts.p, sts.len) == -1) {
 		s3_buf_free(&sts);

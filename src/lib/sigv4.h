@@ -47,10 +47,13 @@ struct sigv4_req {
 	const char			*payload_hash;	/* hex or UNSIGNED */
 };
 
+struct sigv4_keycache;
+
 struct sigv4_creds {
-	const char	*access_key;
-	const char	*secret_key;
-	const char	*token;		/* NULL without a session */
+	const char		*access_key;
+	const char		*secret_key;
+	const char		*token;		/* NULL without a session */
+	struct sigv4_keycache	*keys;		/* NULL: derive every time */
 };
 
 /* The scope: time, region, service ("s3"). */
@@ -104,6 +107,38 @@ int	sigv4_string_to_sign(const struct sigv4_scope *, const char *, size_t,
 /* The signing key of a secret and scope. */
 void	sigv4_signing_key(const char *, const struct sigv4_scope *,
 	    unsigned char [32]);
+
+/*
+ * The signing key of a long-lived signer (a client that signs many
+ * requests): it depends only on the secret, the day, the region and the
+ * service, so it is derived once and kept until one of them changes (the
+ * next UTC day, a refreshed secret, a region learned from the server).
+ * Start from a zeroed struct.  Memory only: what it holds (the key, a
+ * SHA-256 of the secret to tell secrets apart, never the secret) is wiped
+ * when replaced and by sigv4_keycache_wipe, which the owner calls before
+ * freeing it.  Not for threads sharing one cache.
+ */
+struct sigv4_keycache {
+	int		valid;
+	char		date[9];	/* "20130524" */
+	char		region[64];
+	char		service[32];
+	unsigned char	secret_id[32];	/* SHA-256 of the secret */
+	unsigned char	key[32];
+	unsigned long	derived;	/* times derived, for tests */
+};
+
+/*
+ * The signing key of a secret and scope into out, from the cache when it
+ * holds the same secret, day, region and service, otherwise derived and
+ * kept (a region or service too long for the cache is derived and not
+ * kept).  Returns 1 when the cache answered, 0 when derived.
+ */
+int	sigv4_keycache_get(struct sigv4_keycache *, const char *,
+	    const struct sigv4_scope *, unsigned char [32]);
+
+/* Forgets and wipes the cached key. */
+void	sigv4_keycache_wipe(struct sigv4_keycache *);
 
 /* Hex HMAC-SHA256 of a message with a 32-byte key. */
 void	sigv4_hmac_hex(const unsigned char [32], const void *, size_t,

@@ -9,6 +9,12 @@
  *   S3's rules (the "-normalized" cases are not copied): header signing
  *   and query signing, canonical request, string to sign, signature and
  *   the Authorization line of the signed request.
+ *
+ * Both sets run twice: deriving the signing key for each signature, then
+ * through one key cache shared by every case (secrets, days, regions and
+ * services vary between them, so a stale key would break a signature).
+ * Then the cache itself: a hit on the same day, a new key on the next day
+ * or with another secret, region or service, and a wipe.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -33,6 +39,10 @@ struct jv {
 };
 
 static const char *jp;
+
+/* The key cache of the second pass; NULL in the first. */
+static struct sigv4_keycache *keys;
+static unsigned long nsigned;	/* signatures made in the second pass */
 
 static void
 jws(void)
@@ -228,7 +238,7 @@ doc_header_case(const struct jv *doc, const struct jv *v, const char *name)
 	struct sigv4_param p[16];
 	struct sigv4_req r = { 0 };
 	struct sigv4_creds cr = { jgets(doc, "access_key"),
-	    jgets(doc, "secret_key"), NULL };
+	    jgets(doc, "secret_key"), NULL, keys };
 	struct sigv4_scope sc = { ts(jgets(doc, "timestamp")), "us-east-1",
 	    "s3" };
 	struct s3_buf creq = { 0 }, sh = { 0 }, sts = { 0 }, authz = { 0 };
@@ -251,6 +261,7 @@ doc_header_case(const struct jv *doc, const struct jv *v, const char *name)
 	r.params = p;
 	r.headers = h;
 	r.payload_hash = jgets(v, "payload_hash");
+	nsigned += keys != NULL;
 	ok(sigv4_canonical_request(&r, &creq, &sh, &e) == 0,
 	    "doc %s: canonical request builds", name);
 	is_str(s3_buf_str(&creq), jgets(v, "canonical_request"),
@@ -279,7 +290,7 @@ doc_presign_case(const struct jv *doc, const struct jv *v, const char *name)
 	struct sigv4_header h = { "host", jgets(jget(v, "headers"), "host") };
 	struct sigv4_req r = { 0 };
 	struct sigv4_creds cr = { jgets(doc, "access_key"),
-	    jgets(doc, "secret_key"), NULL };
+	    jgets(doc, "secret_key"), NULL, keys };
 	struct sigv4_scope sc = { ts(jgets(doc, "timestamp")), "us-east-1",
 	    "s3" };
 	struct s3_buf creq = { 0 }, sts = { 0 }, q = { 0 }, url = { 0 };
@@ -292,6 +303,7 @@ doc_presign_case(const struct jv *doc, const struct jv *v, const char *name)
 	r.headers = &h;
 	r.nheaders = 1;
 	r.payload_hash = jgets(v, "payload_hash");
+	nsigned += keys != NULL;
 	ok(sigv4_presign(&r, &cr, &sc, 86400, 0, &q, sig, &tr, &e) == 0,
 	    "doc %s: presigns", name);
 	is_str(s3_buf_str(&creq), jgets(v, "canonical_request"),
@@ -576,6 +588,7 @@ suite_case(const char *c)
 	cr.access_key = jgets(crd, "access_key_id");
 	cr.secret_key = jgets(crd, "secret_access_key");
 	cr.token = jgets(crd, "token");
+	cr.keys = keys;
 	sc.t = ts(jgets(&ctx, "timestamp"));
 	sc.region = jgets(&ctx, "region");
 	sc.service = jgets(&ctx, "service");
@@ -602,6 +615,7 @@ suite_case(const char *c)
 	sr.headers = r.h;
 	sr.nheaders = nh;
 	sr.payload_hash = hash;
+	nsigned += 2 * (keys != NULL);
 	ok(sigv4_sign(&sr, &cr, &sc, &authz, sig, &tr, &e) == 0,
 	    "suite %s: header signing", c);
 	want = case_file(c, "header-canonical-request.txt");
@@ -697,14 +711,136 @@ s3_rules(void)
 	    "x-amz-date with a letter refused");
 }
 
+static int
+key_is(const unsigned char got[32], const char *secret, time_t t,
+    const char *region, const char *service)
+{
+	struct sigv4_scope sc = { t, region, service };
+	unsigned char want[32];
+
+	sigv4_signing_key(secret, &sc, want);
+	return memcmp(got, want, 32) == 0;
+}
+
+static int
+zeroed(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != 0)
+			return 0;
+	return 1;
+}
+
+/* The cache on its own, and signing through it across a day. */
+static void
+keycache(void)
+{
+	static const char longreg[] = "a-region-name-longer-than-the-cache-"
+	    "keeps-which-is-sixty-three-bytes";
+	struct sigv4_keycache kc;
+	struct sigv4_scope sc = { 1440938160, "us-east-1", "s3" };
+	struct sigv4_header h[3] = { { "host", "b.s3.amazonaws.com" },
+	    { "x-amz-content-sha256", SIGV4_EMPTY_SHA256 },
+	    { "x-amz-date", NULL } };
+	struct sigv4_req r = { "GET", "/k", NULL, 0, h, 3,
+	    SIGV4_EMPTY_SHA256 };
+	struct sigv4_creds cr = { "AKID", "s3cr3t", NULL, NULL };
+	struct s3_buf a = { 0 };
+	unsigned char k1[32], k2[32], k[32];
+	char date[17], want[65], got[65];
+	struct err e;
+	int day;
+
+	memset(&kc, 0, sizeof(kc));
+	is_int(sigv4_keycache_get(&kc, "s3cr3t", &sc, k1), 0,
+	    "keycache: empty, the key is derived");
+	ok(key_is(k1, "s3cr3t", sc.t, "us-east-1", "s3"),
+	    "keycache: derived key is the signing key");
+	sc.t += 3600;
+	is_int(sigv4_keycache_get(&kc, "s3cr3t", &sc, k), 1,
+	    "keycache: same day, from the cache");
+	ok(memcmp(k, k1, 32) == 0, "keycache: same day, same key");
+	is_int(kc.derived, 1, "keycache: derived once for the day");
+	sc.t = 1440938160 + 86400;
+	is_int(sigv4_keycache_get(&kc, "s3cr3t", &sc, k2), 0,
+	    "keycache: next day, derived again");
+	ok(memcmp(k2, k1, 32) != 0 && key_is(k2, "s3cr3t", sc.t,
+	    "us-east-1", "s3"), "keycache: next day, a new key, right");
+	is_int(sigv4_keycache_get(&kc, "s3cr3t", &sc, k), 1,
+	    "keycache: next day, then from the cache");
+	is_int(sigv4_keycache_get(&kc, "other", &sc, k), 0,
+	    "keycache: another secret, derived");
+	ok(key_is(k, "other", sc.t, "us-east-1", "s3"),
+	    "keycache: another secret, its own key");
+	sc.region = "eu-west-1";
+	is_int(sigv4_keycache_get(&kc, "other", &sc, k), 0,
+	    "keycache: another region, derived");
+	ok(key_is(k, "other", sc.t, "eu-west-1", "s3"),
+	    "keycache: another region, its own key");
+	sc.service = "sts";
+	is_int(sigv4_keycache_get(&kc, "other", &sc, k), 0,
+	    "keycache: another service, derived");
+	ok(key_is(k, "other", sc.t, "eu-west-1", "sts"),
+	    "keycache: another service, its own key");
+	sigv4_keycache_wipe(&kc);
+	ok(!kc.valid && zeroed(kc.key, 32) && zeroed(kc.secret_id, 32),
+	    "keycache: wiped");
+	is_int(sigv4_keycache_get(&kc, "other", &sc, k), 0,
+	    "keycache: after a wipe, derived");
+	sc.region = longreg;
+	is_int(sigv4_keycache_get(&kc, "other", &sc, k), 0,
+	    "keycache: a region too long to keep, derived");
+	ok(key_is(k, "other", sc.t, longreg, "sts") && !kc.valid &&
+	    zeroed(kc.key, 32), "keycache: ...right, and nothing kept");
+	is_int(sigv4_keycache_get(&kc, "other", &sc, k), 0,
+	    "keycache: ...and derived again");
+	sigv4_keycache_wipe(&kc);
+
+	/* Two days of signing through one cache, each as without it. */
+	sc.region = "us-east-1";
+	sc.service = "s3";
+	kc.derived = 0;
+	for (day = 0; day < 2; day++) {
+		sc.t = 1440938160 + day * 86400;
+		sigv4_amz_date(sc.t, date);
+		h[2].value = date;
+		cr.keys = NULL;
+		s3_buf_reset(&a);
+		ok(sigv4_sign(&r, &cr, &sc, &a, want, NULL, &e) == 0,
+		    "keycache: day %d signs without a cache", day);
+		cr.keys = &kc;
+		s3_buf_reset(&a);
+		ok(sigv4_sign(&r, &cr, &sc, &a, got, NULL, &e) == 0 &&
+		    sigv4_sign(&r, &cr, &sc, &a, got, NULL, &e) == 0,
+		    "keycache: day %d signs twice with it", day);
+		is_str(got, want, "keycache: day %d, same signature", day);
+	}
+	is_int(kc.derived, 2, "keycache: one key per day over 4 signatures");
+	sigv4_keycache_wipe(&kc);
+	s3_buf_free(&a);
+}
+
 int
 main(void)
 {
 	const char *t = getenv("IMGQ_TOP");
+	struct sigv4_keycache kc;
 
 	(void)snprintf(top, sizeof(top), "%s", t != NULL && *t ? t : ".");
 	s3_rules();
 	doc_vectors();
 	suite();
+	memset(&kc, 0, sizeof(kc));
+	keys = &kc;
+	doc_vectors();
+	suite();
+	ok(kc.derived >= 2 && kc.derived < nsigned / 4 && kc.valid,
+	    "one cache over both sets: %lu keys derived for %lu signatures",
+	    kc.derived, nsigned);
+	sigv4_keycache_wipe(&kc);
+	keys = NULL;
+	keycache();
 	return tap_done();
 }
