@@ -231,6 +231,9 @@ read_cb(char *buf, size_t sz, size_t n, void *arg)
 	return left;
 }
 
+#define UPLOAD_BUF_MIN	(64 * 1024)	/* curl's default */
+#define UPLOAD_BUF_MAX	(512 * 1024)
+
 static int
 seek_cb(void *arg, curl_off_t off, int origin)
 {
@@ -469,6 +472,14 @@ setup_easy(struct s3_xfer *x)
 		curl_easy_setopt(c, CURLOPT_SEEKDATA, x);
 		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
 		    (curl_off_t)x->body_len);
+		/*
+		 * A body up to 512 KiB leaves in one send, not in 64 KiB
+		 * pieces the server wakes up for one by one.
+		 */
+		curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE,
+		    (long)(x->body_len < UPLOAD_BUF_MIN ? UPLOAD_BUF_MIN :
+		    x->body_len > UPLOAD_BUF_MAX ? UPLOAD_BUF_MAX :
+		    x->body_len));
 		if (strcmp(x->method, "PUT") != 0)
 			curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, x->method);
 	} else if (strcmp(x->method, "GET") != 0)
