@@ -24,7 +24,7 @@ O	?= build
 B	?= bin
 # STATIC=1: programs link libcurl, OpenSSL, hiredis and libmagic from their
 # static archives, and those that set <prog>_NOPIE (the S3 tools, started
-# for every job) as non-PIE executables (src/static/libs says why and what
+# for every job) as non-PIE executables (src/lib/static/libs says why and what
 # it costs); STATIC=0: all shared and position-independent.
 STATIC	?= 1
 
@@ -44,9 +44,9 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(HARDEN) \
 	     -Isrc/lib $(PKG_CFLAGS) $(CFLAGS) $(XCFLAGS) -MMD -MP
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS) $(XLDFLAGS)
 
-STANDINS := $(O)/static/curl_standins.o
+STANDINS := $(O)/lib/static/curl_standins.o
 ifeq ($(STATIC),1)
-LINK_PKG_CONFIG = STANDINS=$(STANDINS) CC='$(CC)' src/static/libs
+LINK_PKG_CONFIG = STANDINS=$(STANDINS) CC='$(CC)' src/lib/static/libs
 else
 LINK_PKG_CONFIG = $(PKG_CONFIG)
 endif
@@ -81,7 +81,7 @@ $(LIBA): $(LIB_OBJS)
 
 define prog_rule
 $(1)_OBJS := $$(patsubst src/%.c,$$(O)/%.o,$$(wildcard src/$(1)/*.c))
-$$(B)/$(1): $$($(1)_OBJS) $$(LIBA) $$(STANDINS) src/static/libs
+$$(B)/$(1): $$($(1)_OBJS) $$(LIBA) $$(STANDINS) src/lib/static/libs
 	@mkdir -p $$(B)
 	$$(CC) $$(ALL_CFLAGS) $$(ALL_LDFLAGS) -o $$@ $$($(1)_OBJS) $$(LIBA) \
 	    $$(if $$($(1)_PKGS),$$(shell NOPIE=$$(if $$($(1)_NOPIE),1,0) \

@@ -231,9 +231,6 @@ read_cb(char *buf, size_t sz, size_t n, void *arg)
 	return left;
 }
 
-#define UPLOAD_BUF_MIN	(64 * 1024)	/* curl's default */
-#define UPLOAD_BUF_MAX	(512 * 1024)
-
 static int
 seek_cb(void *arg, curl_off_t off, int origin)
 {
@@ -431,6 +428,10 @@ append(struct curl_slist **sl, const char *line)
 	*sl = n;
 	return 1;
 }
+
+/* curl's upload buffer: the body's size, within these bounds */
+#define UPLOAD_BUF_MIN	(64 * 1024)	/* curl's default */
+#define UPLOAD_BUF_MAX	(512 * 1024)
 
 static void
 setup_easy(struct s3_xfer *x)

@@ -2,7 +2,7 @@
  * curl_standins.c: what the programs that talk to S3 link in place of the
  * libraries Debian's libcurl.a refers to but imgq never uses.
  *
- * With STATIC=1 (the default, see the Makefile and src/static/libs) the
+ * With STATIC=1 (the default, see the Makefile and src/lib/static/libs) the
  * programs link libcurl, OpenSSL, hiredis and libmagic from their static
  * archives as non-PIE executables, so a start maps one executable and libc
  * instead of 33 shared libraries: s3get and s3put start once or twice per
@@ -17,7 +17,7 @@
  * and aborts; the few libcurl calls at start and in curl_version_info()
  * get answers that say "not here" (no IDN, version "absent").
  *
- * Written for libcurl 7.88 (Debian 12); src/static/libs links the shared
+ * Written for libcurl 7.88 (Debian 12); src/lib/static/libs links the shared
  * libcurl instead on any other version.
  */
 #include <stddef.h>
