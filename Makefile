@@ -8,9 +8,13 @@
 #   make fuzz            libFuzzer targets (clang) into build/fuzz/
 #   make install         PREFIX (/usr/local) and DESTDIR honoured
 #
-# Each program is src/<name>/*.c; src/<name>/prog.mk may set
-# <name>_PKGS (pkg-config packages it links).  src/lib/*.c is one static
-# archive, so a program links only the library objects it uses.
+# Each program is src/<name>/*.c; src/<name>/prog.mk sets <name>_LIBS, the
+# archives it links (users before what they use), and may add packages of
+# its own in <name>_PKGS.  The shared code is one archive per layer
+# (src/lib/<layer>/, plus src/s3tool/, the S3 programs' common front), each
+# compiled with the headers of its own packages and of the layers below it
+# only: s3get builds without GraphicsMagick's headers, imgq-resize without
+# libcurl's.
 
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
@@ -37,12 +41,37 @@ ifeq ($(WERROR),1)
 WARN	+= -Werror
 endif
 
-LIB_PKGS = libcurl openssl hiredis GraphicsMagick libmagic libjpeg libwebp
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) 2>/dev/null)
+# The layers: where each lives, which layers it uses, which packages.
+LAYERS	:= base http job q s3 img s3tool
+base_DIR := src/lib/base
+http_DIR := src/lib/http
+http_DEPS := base
+job_DIR	:= src/lib/job
+job_DEPS := base
+q_DIR	:= src/lib/q
+q_DEPS	:= job base
+q_PKGS	:= hiredis
+s3_DIR	:= src/lib/s3
+s3_DEPS	:= base
+s3_PKGS	:= libcurl openssl
+img_DIR	:= src/lib/img
+img_DEPS := base
+img_PKGS := GraphicsMagick libjpeg libwebp
+s3tool_DIR := src/s3tool
+s3tool_DEPS := s3 base
+s3tool_PKGS := libcurl openssl
 
-ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(HARDEN) \
-	     -Isrc/lib $(PKG_CFLAGS) $(CFLAGS) $(XCFLAGS) -MMD -MP
+ALL_PKGS := $(sort $(foreach l,$(LAYERS),$($(l)_PKGS)) libmagic)
+layer_a	= $(O)/lib/lib$(1).a
+layer_inc = $(foreach d,$(1) $($(1)_DEPS),-I$($(d)_DIR))
+pkg_cflags = $(if $(1),$(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null))
+
+BASE_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(HARDEN) \
+	     $(CFLAGS) $(XCFLAGS) -MMD -MP
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS) $(XLDFLAGS)
+# Unit tests and fuzz targets may reach into any layer.
+ALL_INC	:= $(foreach l,$(LAYERS),-I$($(l)_DIR))
+ALL_CFLAGS = $(BASE_CFLAGS) $(ALL_INC) $(call pkg_cflags,$(ALL_PKGS))
 
 STANDINS := $(O)/lib/static/curl_standins.o
 ifeq ($(STATIC),1)
@@ -51,11 +80,27 @@ else
 LINK_PKG_CONFIG = $(PKG_CONFIG)
 endif
 
-LIB_SRCS := $(wildcard src/lib/*.c)
-LIB_OBJS := $(LIB_SRCS:src/%.c=$(O)/%.o)
-LIBA	:= $(O)/libimgq.a
+define layer_rule
+$(1)_SRCS := $$(wildcard $$($(1)_DIR)/*.c)
+$(1)_OBJS := $$($(1)_SRCS:src/%.c=$$(O)/%.o)
+$(1)_CFLAGS := $$(BASE_CFLAGS) $$(call layer_inc,$(1)) \
+	$$(call pkg_cflags,$$($(1)_PKGS))
+$$($(1)_OBJS): $$(O)/%.o: src/%.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$($(1)_CFLAGS) -c -o $$@ $$<
+$$(call layer_a,$(1)): $$($(1)_OBJS)
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+endef
+$(foreach l,$(LAYERS),$(eval $(call layer_rule,$(l))))
+# Users before what they use, for the unit tests and fuzz targets.
+LIBAS	:= $(foreach l,s3tool q job http s3 img base,$(call layer_a,$(l)))
 
-PROGS	:= $(sort $(filter-out lib,$(notdir $(patsubst %/main.c,%,$(wildcard src/*/main.c)))))
+$(STANDINS): src/lib/static/curl_standins.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -c -o $@ $<
+
+PROGS	:= $(sort $(notdir $(patsubst %/main.c,%,$(wildcard src/*/main.c))))
 SCRIPTS	:= $(notdir $(wildcard scripts/imgq-*))
 MANS	:= $(wildcard man/*.[1-8])
 
@@ -71,21 +116,23 @@ REPLAYS	:= $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/replay/%)
 
 all: $(PROGS:%=$(B)/%) $(SCRIPTS:%=$(B)/%)
 
-$(O)/%.o: src/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
-
-$(LIBA): $(LIB_OBJS)
-	@rm -f $@
-	$(AR) rcs $@ $^
-
+# A program's packages: those of the layers it links, and its own.
 define prog_rule
 $(1)_OBJS := $$(patsubst src/%.c,$$(O)/%.o,$$(wildcard src/$(1)/*.c))
-$$(B)/$(1): $$($(1)_OBJS) $$(LIBA) $$(STANDINS) src/lib/static/libs
+$(1)_ALLPKGS := $$(sort $$(foreach l,$$($(1)_LIBS),$$($$(l)_PKGS)) $$($(1)_PKGS))
+$(1)_CFLAGS := $$(BASE_CFLAGS) -Isrc/$(1) \
+	$$(foreach l,$$($(1)_LIBS),-I$$($$(l)_DIR)) \
+	$$(call pkg_cflags,$$($(1)_ALLPKGS))
+$$($(1)_OBJS): $$(O)/%.o: src/%.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$($(1)_CFLAGS) -c -o $$@ $$<
+$$(B)/$(1): $$($(1)_OBJS) $$(foreach l,$$($(1)_LIBS),$$(call layer_a,$$(l))) \
+    $$(STANDINS) src/lib/static/libs
 	@mkdir -p $$(B)
-	$$(CC) $$(ALL_CFLAGS) $$(ALL_LDFLAGS) -o $$@ $$($(1)_OBJS) $$(LIBA) \
-	    $$(if $$($(1)_PKGS),$$(shell NOPIE=$$(if $$($(1)_NOPIE),1,0) \
-	    $$(LINK_PKG_CONFIG) --libs $$($(1)_PKGS))) -lm
+	$$(CC) $$($(1)_CFLAGS) $$(ALL_LDFLAGS) -o $$@ $$($(1)_OBJS) \
+	    $$(foreach l,$$($(1)_LIBS),$$(call layer_a,$$(l))) \
+	    $$(if $$($(1)_ALLPKGS),$$(shell NOPIE=$$(if $$($(1)_NOPIE),1,0) \
+	    $$(LINK_PKG_CONFIG) --libs $$($(1)_ALLPKGS))) -lm
 endef
 $(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
 
@@ -96,16 +143,16 @@ $(B)/imgq-%: scripts/imgq-%
 
 # Unit tests link the whole archive and every library (--as-needed drops
 # what a test does not use).
-ALL_LIBS = $(shell $(PKG_CONFIG) --libs $(LIB_PKGS) 2>/dev/null) -lm
+ALL_LIBS = $(shell $(PKG_CONFIG) --libs $(ALL_PKGS) 2>/dev/null) -lm
 
-$(O)/tests/%: tests/unit/%.c tests/unit/tap.h $(LIBA)
+$(O)/tests/%: tests/unit/%.c tests/unit/tap.h $(LIBAS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(ALL_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(LIBAS) $(ALL_LIBS)
 
-$(O)/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIBA)
+$(O)/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIBAS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/replay.c \
-	    $(LIBA) $(ALL_LIBS)
+	    $(LIBAS) $(ALL_LIBS)
 
 unit: $(UNITS)
 fuzz-replay: $(REPLAYS)
@@ -133,13 +180,14 @@ check-san: san
 fuzz:
 	$(MAKE) CC=clang O=build/fuzz B=build/fuzz/bin CFLAGS='-O1 -g' \
 	    XCFLAGS='-fsanitize=fuzzer-no-link,address,undefined' \
-	    build/fuzz/libimgq.a
+	    $(subst $(O)/,build/fuzz/,$(LIBAS))
 	@for f in $(FUZZ_SRCS); do \
 	    n=$$(basename $$f .c); \
 	    echo "clang $$f -> build/fuzz/$$n"; \
-	    clang -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g -Isrc/lib \
-	        $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
-	        -o build/fuzz/$$n $$f build/fuzz/libimgq.a $(ALL_LIBS) || exit 1; \
+	    clang -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g $(ALL_INC) \
+	        $(call pkg_cflags,$(ALL_PKGS)) -fsanitize=fuzzer,address,undefined \
+	        -o build/fuzz/$$n $$f $(subst $(O)/,build/fuzz/,$(LIBAS)) \
+	        $(ALL_LIBS) || exit 1; \
 	done
 
 install: all
@@ -162,4 +210,5 @@ uninstall:
 clean:
 	rm -rf $(O) $(B) build
 
--include $(LIB_OBJS:.o=.d) $(foreach p,$(PROGS),$($(p)_OBJS:.o=.d))
+-include $(foreach l,$(LAYERS),$($(l)_OBJS:.o=.d)) \
+    $(foreach p,$(PROGS),$($(p)_OBJS:.o=.d))

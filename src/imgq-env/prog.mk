@@ -1,1 +1,1 @@
-imgq-env_PKGS :=
+imgq-env_LIBS := base

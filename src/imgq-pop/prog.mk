@@ -1,1 +1,1 @@
-imgq-pop_PKGS := hiredis
+imgq-pop_LIBS := q job base

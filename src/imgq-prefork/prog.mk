@@ -1,1 +1,1 @@
-imgq-prefork_PKGS :=
+imgq-prefork_LIBS := base

@@ -1,1 +1,1 @@
-imgq-push_PKGS := hiredis
+imgq-push_LIBS := q job base

@@ -401,10 +401,10 @@ respond_error(struct conn *c, int status, const char *msg,
 	    extra ? extra : "");
 	if (n < 0 || (size_t)n >= sizeof(hdr))
 		hdr[0] = '\0';
-	buf_str(&b, "{\"error\":");
-	buf_json(&b, msg, strlen(msg));
-	buf_fmt(&b, ",\"status\":%d}\n", status);
-	if (b.err) {
+	buf_adds(&b, "{\"error\":");
+	json_str(&b, msg, strlen(msg));
+	buf_addf(&b, ",\"status\":%d}\n", status);
+	if (b.over) {
 		buf_free(&b);
 		return respond(c, status, "text/plain", hdr, "error\n", 6);
 	}

@@ -276,10 +276,10 @@ sse_send(struct conn *c, const char *state, const char *json)
 	struct buf b = { 0 };
 	int r;
 
-	buf_fmt(&b, "event: %s\ndata: ", state);
-	buf_str(&b, json);
-	buf_str(&b, "\n\n");
-	r = b.err ? -1 : conn_write(c, b.p, b.len);
+	buf_addf(&b, "event: %s\ndata: ", state);
+	buf_adds(&b, json);
+	buf_adds(&b, "\n\n");
+	r = b.over ? -1 : conn_write(c, b.p, b.len);
 	buf_free(&b);
 	return r;
 }
@@ -451,22 +451,22 @@ handle_healthz(struct conn *c, struct rq *r)
 	int ok = 1;
 
 	(void)r;
-	buf_str(&b, "{\"redis\":");
+	buf_adds(&b, "{\"redis\":");
 	if (need_q(s, &e) == NULL || q_ping(s->q, &e) == -1) {
 		ok = 0;
-		buf_json(&b, e.msg, strlen(e.msg));
+		json_str(&b, e.msg, strlen(e.msg));
 	} else
-		buf_str(&b, "\"ok\"");
-	buf_str(&b, ",\"s3\":");
+		buf_adds(&b, "\"ok\"");
+	buf_adds(&b, ",\"s3\":");
 	if (need_s3(s, &e) == NULL || s3_ping(s->s3, &e) == -1) {
 		ok = 0;
-		buf_json(&b, e.msg, strlen(e.msg));
+		json_str(&b, e.msg, strlen(e.msg));
 	} else
-		buf_str(&b, "\"ok\"");
-	buf_str(&b, "}\n");
+		buf_adds(&b, "\"ok\"");
+	buf_adds(&b, "}\n");
 	if (!ok)
-		log_warn("health check failed: %s", b.err ? "" : b.p);
-	if (b.err)
+		log_warn("health check failed: %s", b.over ? "" : b.p);
+	if (b.over)
 		respond_error(c, 500, "out of memory", NULL);
 	else
 		respond(c, ok ? 200 : 503, "application/json",
@@ -498,22 +498,22 @@ stats_job(struct buf *b, struct q *q, const char *id)
 	struct err e;
 	size_t n, i;
 
-	buf_str(b, "{\"id\":");
-	buf_json(b, id, strlen(id));
+	buf_adds(b, "{\"id\":");
+	json_str(b, id, strlen(id));
 	if (q_job_get(q, id, &f, &n, &e) == 0) {
 		for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
 			if ((x = field(f, n, keep[i])) == NULL)
 				continue;
-			buf_fmt(b, ",\"%s\":", keep[i]);
+			buf_addf(b, ",\"%s\":", keep[i]);
 			if (i >= 5 && digits(x->val, x->len))
 				buf_add(b, x->val, x->len);
 			else
-				buf_json(b, x->val, x->len);
+				json_str(b, x->val, x->len);
 		}
 		q_fields_free(f, n);
 	} else
-		buf_str(b, ",\"state\":\"gone\"");
-	buf_str(b, "}");
+		buf_adds(b, ",\"state\":\"gone\"");
+	buf_adds(b, "}");
 }
 
 void
@@ -538,28 +538,28 @@ handle_stats(struct conn *c, struct rq *r)
 				workers++;
 		free(ci);
 	}
-	buf_fmt(&b, "{\"depth\":%lld,\"active\":%lld,\"delayed\":%lld,"
+	buf_addf(&b, "{\"depth\":%lld,\"active\":%lld,\"delayed\":%lld,"
 	    "\"dead\":%lld,\"done\":%lld,\"workers\":%lld,"
 	    "\"jobs_per_minute\":%lld,\"recent\":[", st.queued, st.active,
 	    st.delayed, st.dead, st.done, workers, st.done_last_minute);
 	k = met_recent(s, ids, 20);
 	for (i = 0; i < k; i++) {
 		if (i > 0)
-			buf_str(&b, ",");
+			buf_adds(&b, ",");
 		stats_job(&b, s->q, ids[i]);
 	}
-	buf_str(&b, "],\"dead_jobs\":[");
+	buf_adds(&b, "],\"dead_jobs\":[");
 	if (q_dead_list(s->q, 0, st.now_ms, &dl, &nd, &e) == 0) {
 		/* newest first, at most 20 */
 		for (i = 0; i < nd && i < 20; i++) {
 			if (i > 0)
-				buf_str(&b, ",");
+				buf_adds(&b, ",");
 			stats_job(&b, s->q, dl[nd - 1 - i].id);
 		}
 		free(dl);
 	}
-	buf_str(&b, "]}\n");
-	if (b.err)
+	buf_adds(&b, "]}\n");
+	if (b.over)
 		respond_error(c, 500, "out of memory", NULL);
 	else
 		respond(c, 200, "application/json",
@@ -603,10 +603,10 @@ handle_requeue(struct conn *c, struct rq *r, const char *id)
 		DONE(respond_error(c, 409, "the job is not dead",
 		    NULL));
 	log_info("job %s requeued", id);
-	buf_str(&b, "{\"id\":");
-	buf_json(&b, id, strlen(id));
-	buf_str(&b, ",\"requeued\":true}\n");
+	buf_adds(&b, "{\"id\":");
+	json_str(&b, id, strlen(id));
+	buf_adds(&b, ",\"requeued\":true}\n");
 	respond(c, 200, "application/json", "Cache-Control: no-store\r\n",
-	    b.err ? "{}" : b.p, b.err ? 2 : b.len);
+	    b.over ? "{}" : b.p, b.over ? 2 : b.len);
 	buf_free(&b);
 }

@@ -138,48 +138,48 @@ handle_metrics(struct conn *c, struct rq *r)
 	uint64_t v;
 
 	(void)r;
-	buf_str(&b, "# HELP imgq_recv_requests_total HTTP requests answered, "
+	buf_adds(&b, "# HELP imgq_recv_requests_total HTTP requests answered, "
 	    "by status.\n# TYPE imgq_recv_requests_total counter\n");
 	for (i = 0; i < MET_STATUSES; i++) {
 		if ((v = m->requests[i]) == 0 && statuses[i] != 202)
 			continue;
 		if (statuses[i] > 0)
-			buf_fmt(&b, "imgq_recv_requests_total{status=\"%d\"} "
+			buf_addf(&b, "imgq_recv_requests_total{status=\"%d\"} "
 			    "%llu\n", statuses[i], (unsigned long long)v);
 		else
-			buf_fmt(&b, "imgq_recv_requests_total{status=\"%s\"} "
+			buf_addf(&b, "imgq_recv_requests_total{status=\"%s\"} "
 			    "%llu\n", statuses[i] == 0 ? "none" : "other",
 			    (unsigned long long)v);
 	}
-	buf_fmt(&b, "# HELP imgq_recv_received_bytes_total Request body "
+	buf_addf(&b, "# HELP imgq_recv_received_bytes_total Request body "
 	    "bytes read.\n# TYPE imgq_recv_received_bytes_total counter\n"
 	    "imgq_recv_received_bytes_total %llu\n",
 	    (unsigned long long)m->bytes_in);
-	buf_fmt(&b, "# HELP imgq_recv_stored_bytes_total Bytes of uploads "
+	buf_addf(&b, "# HELP imgq_recv_stored_bytes_total Bytes of uploads "
 	    "stored and queued.\n# TYPE imgq_recv_stored_bytes_total counter\n"
 	    "imgq_recv_stored_bytes_total %llu\n",
 	    (unsigned long long)m->bytes_stored);
-	buf_fmt(&b, "# HELP imgq_recv_uploads_total Files stored and "
+	buf_addf(&b, "# HELP imgq_recv_uploads_total Files stored and "
 	    "queued.\n# TYPE imgq_recv_uploads_total counter\n"
 	    "imgq_recv_uploads_total %llu\n", (unsigned long long)m->uploads);
-	buf_str(&b, "# HELP imgq_recv_upload_duration_seconds From the "
+	buf_adds(&b, "# HELP imgq_recv_upload_duration_seconds From the "
 	    "request's start to a file's job queued.\n"
 	    "# TYPE imgq_recv_upload_duration_seconds histogram\n");
 	for (i = 0; i < MET_BUCKETS; i++)
-		buf_fmt(&b, "imgq_recv_upload_duration_seconds_bucket"
+		buf_addf(&b, "imgq_recv_upload_duration_seconds_bucket"
 		    "{le=\"%g\"} %llu\n", bounds[i],
 		    (unsigned long long)m->upload_bucket[i]);
-	buf_fmt(&b, "imgq_recv_upload_duration_seconds_bucket{le=\"+Inf\"} "
+	buf_addf(&b, "imgq_recv_upload_duration_seconds_bucket{le=\"+Inf\"} "
 	    "%llu\nimgq_recv_upload_duration_seconds_sum %.3f\n"
 	    "imgq_recv_upload_duration_seconds_count %llu\n",
 	    (unsigned long long)m->upload_count,
 	    (double)m->upload_ms_sum / 1000.0,
 	    (unsigned long long)m->upload_count);
 	if (metrics_queue_depth(c->srv, &depth) == 0)
-		buf_fmt(&b, "# HELP imgq_queue_depth Jobs waiting in the "
+		buf_addf(&b, "# HELP imgq_queue_depth Jobs waiting in the "
 		    "queue.\n# TYPE imgq_queue_depth gauge\n"
 		    "imgq_queue_depth %lld\n", depth);
-	if (b.err) {
+	if (b.over) {
 		buf_free(&b);
 		respond_error(c, 500, "out of memory", NULL);
 		return;

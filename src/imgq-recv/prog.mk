@@ -1,1 +1,2 @@
-imgq-recv_PKGS := libcurl openssl hiredis libmagic
+imgq-recv_LIBS := q job http s3 base
+imgq-recv_PKGS := libmagic

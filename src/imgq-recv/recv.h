@@ -5,7 +5,7 @@
  * deadlines, request bodies, responses.  route.c: routing and the small
  * handlers.  upload.c: uploads.  jobs.c: job status, events, results,
  * dashboard API.  metrics.c: counters (optionally shared between
- * processes).  buf.c: growing buffers and JSON text.
+ * processes).
  */
 #ifndef IMGQ_RECV_H
 #define IMGQ_RECV_H
@@ -15,7 +15,9 @@
 #include <stdint.h>
 
 #include "cgi.h"
+#include "buf.h"
 #include "err.h"
+#include "json.h"
 #include "http.h"
 #include "mp.h"
 
@@ -180,18 +182,5 @@ void	met_request(struct srv *, int, uint64_t);
 void	met_upload(struct srv *, const char *, uint64_t, uint64_t);
 void	handle_metrics(struct conn *, struct rq *);
 size_t	met_recent(struct srv *, char (*)[32], size_t);
-
-/* buf.c: a growing buffer; on no memory it stays failed (b.err). */
-struct buf {
-	char	*p;
-	size_t	 len, cap;
-	int	 err;
-};
-void	buf_add(struct buf *, const void *, size_t);
-void	buf_str(struct buf *, const char *);
-void	buf_fmt(struct buf *, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
-void	buf_json(struct buf *, const char *, size_t);
-void	buf_free(struct buf *);
 
 #endif

@@ -648,11 +648,11 @@ keep_and_send(struct up *u, int status, const char *extra,
 	size_t i;
 
 	if (u->held) {
-		buf_fmt(&k, "%d %zu\n%s", status, strlen(extra), extra);
+		buf_addf(&k, "%d %zu\n%s", status, strlen(extra), extra);
 		buf_add(&k, body->p, body->len);
 		for (i = 0; i < u->nfiles && u->files[i].status != 202; i++)
 			;
-		idem_end(u, k.err ? NULL : &k, u->files[i].id);
+		idem_end(u, k.over ? NULL : &k, u->files[i].id);
 		buf_free(&k);
 	}
 	respond(u->c, status, "application/json", extra, body->p, body->len);
@@ -679,38 +679,38 @@ answer(struct up *u)
 		return;
 	}
 	if (ok == 1 && u->nfiles == 1)
-		buf_fmt(&b, "{\"id\":\"%s\",\"files\":[", u->files[0].id);
+		buf_addf(&b, "{\"id\":\"%s\",\"files\":[", u->files[0].id);
 	else
-		buf_str(&b, "{\"files\":[");
-	buf_str(&loc, "Location: ");
-	buf_str(&loc, pre);
-	buf_str(&loc, "/?jobs=");
+		buf_adds(&b, "{\"files\":[");
+	buf_adds(&loc, "Location: ");
+	buf_adds(&loc, pre);
+	buf_adds(&loc, "/?jobs=");
 	for (i = 0; i < u->nfiles; i++) {
 		struct file *f = &u->files[i];
 
-		buf_str(&b, i ? ",{\"name\":" : "{\"name\":");
-		buf_json(&b, f->name, strlen(f->name));
+		buf_adds(&b, i ? ",{\"name\":" : "{\"name\":");
+		json_str(&b, f->name, strlen(f->name));
 		if (f->status == 202) {
-			buf_fmt(&b, ",\"id\":\"%s\",\"status\":\"queued\","
+			buf_addf(&b, ",\"id\":\"%s\",\"status\":\"queued\","
 			    "\"type\":\"%s\",\"size\":%llu,\"status_url\":",
 			    f->id, f->type, (unsigned long long)f->size);
-			buf_str(&b, "\"");
-			buf_str(&b, pre);
-			buf_fmt(&b, "/jobs/%s\",\"events_url\":\"", f->id);
-			buf_str(&b, pre);
-			buf_fmt(&b, "/jobs/%s/events\"}", f->id);
-			buf_fmt(&loc, "%s%s", loc.p[loc.len - 1] == '=' ? "" :
+			buf_adds(&b, "\"");
+			buf_adds(&b, pre);
+			buf_addf(&b, "/jobs/%s\",\"events_url\":\"", f->id);
+			buf_adds(&b, pre);
+			buf_addf(&b, "/jobs/%s/events\"}", f->id);
+			buf_addf(&loc, "%s%s", loc.p[loc.len - 1] == '=' ? "" :
 			    ",", f->id);
 		} else {
-			buf_fmt(&b, ",\"status\":\"refused\",\"code\":%d,"
+			buf_addf(&b, ",\"status\":\"refused\",\"code\":%d,"
 			    "\"error\":", f->status);
-			buf_json(&b, f->error, strlen(f->error));
-			buf_str(&b, "}");
+			json_str(&b, f->error, strlen(f->error));
+			buf_adds(&b, "}");
 		}
 	}
-	buf_str(&b, "]}\n");
-	buf_str(&loc, "\r\nCache-Control: no-store\r\n");
-	if (b.err || loc.err) {
+	buf_adds(&b, "]}\n");
+	buf_adds(&loc, "\r\nCache-Control: no-store\r\n");
+	if (b.over || loc.over) {
 		idem_end(u, NULL, NULL);
 		respond_error(c, 500, "out of memory", NULL);
 	} else if (ok == 0) {

@@ -14,6 +14,7 @@
 #include "env.h"
 #include "err.h"
 #include "exitcode.h"
+#include "json.h"
 #include "log.h"
 #include "q.h"
 #include "sys.h"
@@ -55,17 +56,16 @@ out_done(void)
 
 /* A JSON string of s to stdout. */
 static void
-json_str(const void *s, size_t n)
+put_json_str(const void *s, size_t n)
 {
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
+	struct buf b = { 0 };
 
-	if (job_json_str(&buf, &len, &cap, s, n) == -1) {
+	if (json_str(&b, s, n) == -1) {
 		log_fatal("out of memory");
 		exit(EX_OSERR);
 	}
-	fwrite(buf, 1, len, stdout);
-	free(buf);
+	fwrite(b.p, 1, b.len, stdout);
+	buf_free(&b);
 }
 
 /* Text and TSV show values escaped, one line each. */
@@ -181,14 +181,14 @@ cmd_summary(void)
 		break;
 	case F_JSON:
 		printf("{\"queue\":");
-		json_str(qn, strlen(qn));
+		put_json_str(qn, strlen(qn));
 		printf(",\"queued\":%lld,\"active\":%lld,\"delayed\":%lld,"
 		    "\"dead\":%lld,\"done\":%lld,\"per_minute\":%lld,"
 		    "\"consumers\":[", s.queued, s.active, s.delayed, s.dead,
 		    s.done, s.done_last_minute);
 		for (i = 0; i < n; i++) {
 			printf("%s{\"name\":", i ? "," : "");
-			json_str(ci[i].name, strlen(ci[i].name));
+			put_json_str(ci[i].name, strlen(ci[i].name));
 			printf(",\"beat_age_ms\":%lld,\"lease_left_ms\":%lld,"
 			    "\"holding\":%lld}", ci[i].beat_age_ms,
 			    ci[i].lease_left_ms, ci[i].holding);

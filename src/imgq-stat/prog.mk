@@ -1,1 +1,1 @@
-imgq-stat_PKGS := hiredis
+imgq-stat_LIBS := q job base

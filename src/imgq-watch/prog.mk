@@ -1,1 +1,1 @@
-imgq-watch_PKGS := hiredis
+imgq-watch_LIBS := q job base

@@ -1,3 +1,2 @@
-s3get_PKGS := libcurl openssl
-# started for every job: non-PIE with STATIC=1 (src/lib/static/libs)
+s3get_LIBS := s3tool s3 base
 s3get_NOPIE := 1

@@ -24,22 +24,22 @@ static int longfmt;
 static int
 entry(void *arg, const struct s3_xml_entry *ent, struct err *e)
 {
-	struct s3_buf *b = arg;
+	struct buf *b = arg;
 
-	s3_buf_reset(b);
+	buf_reset(b);
 	if (ent->key == NULL) {
 		if (longfmt)
-			s3_buf_adds(b, "PRE ");
+			buf_adds(b, "PRE ");
 		s3_cli_escape(b, ent->prefix);
 	} else {
 		if (longfmt)
-			s3_buf_addf(b, "%llu %s %s ",
+			buf_addf(b, "%llu %s %s ",
 			    (unsigned long long)ent->size,
 			    *ent->mtime ? ent->mtime : "-",
 			    *ent->etag ? ent->etag : "-");
 		s3_cli_escape(b, ent->key);
 	}
-	if (s3_buf_addc(b, '\n') == -1)
+	if (buf_addc(b, '\n') == -1)
 		return err_set(e, EX_OSERR, "out of memory");
 	if (fwrite(b->p, 1, b->len, stdout) != b->len)
 		return err_set(e, EX_OSERR, "write to standard output failed");
@@ -49,7 +49,7 @@ entry(void *arg, const struct s3_xml_entry *ent, struct err *e)
 int
 main(int argc, char **argv)
 {
-	struct s3_buf line = { 0 };
+	struct buf line = { 0 };
 	struct s3_cli cli;
 	struct s3 *s;
 	struct err e;
@@ -89,7 +89,7 @@ main(int argc, char **argv)
 	if ((rc = s3_cli_client(&cli, &s)) != 0)
 		return rc;
 	rc = s3_list(s, prefix, delim, (long)max, entry, &line, &e);
-	s3_buf_free(&line);
+	buf_free(&line);
 	s3_free(s);
 	if (fflush(stdout) == EOF && rc == 0)
 		rc = err_set(&e, EX_OSERR, "write to standard output failed");

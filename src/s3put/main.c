@@ -92,7 +92,7 @@ static int
 key_ok(const char *key, int print_keys, struct err *e)
 {
 	const unsigned char *p;
-	struct s3_buf b = { 0 };
+	struct buf b = { 0 };
 
 	if (strlen(key) > 1024)
 		return err_set(e, EX_USAGE, "a key is 1 to 1024 bytes");
@@ -101,8 +101,8 @@ key_ok(const char *key, int print_keys, struct err *e)
 			s3_cli_escape(&b, key);
 			err_set(e, EX_DATAERR, "key '%s' has a control "
 			    "character (-k prints keys as lines)",
-			    s3_buf_str(&b));
-			s3_buf_free(&b);
+			    buf_str(&b));
+			buf_free(&b);
 			return -1;
 		}
 	return 0;
@@ -162,7 +162,7 @@ static int
 report(struct s3 *s, const struct opts *o, const struct put_file *f,
     int n)
 {
-	struct s3_buf kb = { 0 };
+	struct buf kb = { 0 };
 	int i;
 
 	for (i = 0; i < n; i++) {
@@ -170,13 +170,13 @@ report(struct s3 *s, const struct opts *o, const struct put_file *f,
 			(void)printf("%s\n", f[i].key);
 			continue;
 		}
-		s3_buf_reset(&kb);
+		buf_reset(&kb);
 		s3_cli_escape(&kb, f[i].key);
 		(void)printf("s3://%s/%s %llu %s\n", s3_bucket(s),
-		    s3_buf_str(&kb), (unsigned long long)f[i].total,
+		    buf_str(&kb), (unsigned long long)f[i].total,
 		    f[i].etag);
 	}
-	s3_buf_free(&kb);
+	buf_free(&kb);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		log_fatal("write to standard output failed");
 		return EX_OSERR;

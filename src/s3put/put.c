@@ -265,13 +265,13 @@ step(struct s3 *s, struct batch *b)
 static void
 refused(void *arg, const char *key, const char *code, const char *msg)
 {
-	struct s3_buf k = { 0 };
+	struct buf k = { 0 };
 
 	(void)arg;
 	s3_cli_escape(&k, key);
 	log_error("unable to remove s3://%s after the failure: %s: %s",
-	    s3_buf_str(&k), code, msg);
-	s3_buf_free(&k);
+	    buf_str(&k), code, msg);
+	buf_free(&k);
 }
 
 /* Deletes what was stored, so that a retry starts clean. */

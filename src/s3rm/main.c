@@ -24,14 +24,14 @@ static int worst;	/* exit code of the worst refusal */
 static void
 refused(void *arg, const char *key, const char *code, const char *msg)
 {
-	struct s3_buf b = { 0 };
+	struct buf b = { 0 };
 	int ex;
 
 	(void)arg;
 	s3_cli_escape(&b, key);
 	log_error("DELETE %s: %s: %s",
-	    s3_buf_str(&b), code, msg);
-	s3_buf_free(&b);
+	    buf_str(&b), code, msg);
+	buf_free(&b);
 	if (strcmp(code, "AccessDenied") == 0)
 		ex = EX_NOPERM;
 	else if (strcmp(code, "InternalError") == 0 ||
@@ -66,7 +66,7 @@ flush(struct s3 *s, char **keys, size_t *n, struct err *e)
 static int
 from_stdin(struct s3 *s, struct err *e)
 {
-	struct s3_buf k = { 0 };
+	struct buf k = { 0 };
 	char **keys, *line = NULL;
 	size_t n = 0, cap = 0, lineno = 0;
 	ssize_t len;
@@ -80,7 +80,7 @@ from_stdin(struct s3 *s, struct err *e)
 			line[--len] = '\0';
 		if (len == 0)
 			continue;
-		s3_buf_reset(&k);
+		buf_reset(&k);
 		if (s3_cli_unescape(&k, line, (size_t)len, e) == -1) {
 			err_prefix(e, "standard input, line %zu", lineno);
 			rc = -1;
@@ -91,7 +91,7 @@ from_stdin(struct s3 *s, struct err *e)
 			    "%zu: key longer than 1024 bytes", lineno);
 			break;
 		}
-		keys[n++] = s3_buf_take(&k);
+		keys[n++] = buf_take(&k);
 		if (n == BATCH && (rc = flush(s, keys, &n, e)) == -1)
 			break;
 	}
@@ -103,7 +103,7 @@ from_stdin(struct s3 *s, struct err *e)
 		free(keys[--n]);
 	free(keys);
 	free(line);
-	s3_buf_free(&k);
+	buf_free(&k);
 	return rc;
 }
 

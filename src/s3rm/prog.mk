@@ -1,3 +1,2 @@
-s3rm_PKGS := libcurl openssl
-# started for every job: non-PIE with STATIC=1 (src/lib/static/libs)
+s3rm_LIBS := s3tool s3 base
 s3rm_NOPIE := 1

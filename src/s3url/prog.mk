@@ -1,3 +1,2 @@
-s3url_PKGS := libcurl openssl
-# started for every job: non-PIE with STATIC=1 (src/lib/static/libs)
+s3url_LIBS := s3tool s3 base
 s3url_NOPIE := 1

@@ -5,7 +5,8 @@
  *
  * The first byte picks the target; the rest is the input:
  *	0: q_url_parse of the text (up to the first NUL)
- *	1: job_json_str, decoded back: must give the same bytes
+ *	1: json_str, decoded back: must give the same bytes, each byte
+ *	   that is not UTF-8 replaced by U+FFFD
  *	2: job_json of a record: NUL-separated name, value, name, ...
  *	   checked for balanced structure
  */
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "job.h"
+#include "json.h"
 #include "q.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -48,6 +50,12 @@ decode(const char *s, size_t n, unsigned char *out, size_t *olen)
 		case '"': out[o++] = '"'; i += 2; break;
 		case '\\': out[o++] = '\\'; i += 2; break;
 		case 'u':
+			if (i + 6 <= n && memcmp(s + i + 2, "fffd", 4) == 0) {
+				memcpy(out + o, "\xef\xbf\xbd", 3);
+				o += 3;
+				i += 6;
+				break;
+			}
 			if (i + 6 > n || s[i + 2] != '0' || s[i + 3] != '0' ||
 			    hexv(s[i + 4]) < 0 || hexv(s[i + 5]) < 0)
 				abort();
@@ -68,22 +76,34 @@ decode(const char *s, size_t n, unsigned char *out, size_t *olen)
 static void
 roundtrip(const uint8_t *d, size_t n)
 {
-	char *buf = NULL;
-	size_t len = 0, cap = 0, olen, used, i;
-	unsigned char *out;
+	struct buf b = { 0 };
+	size_t olen, used, i, k, elen = 0;
+	unsigned char *out, *want;
 
-	if (job_json_str(&buf, &len, &cap, d, n) == -1)
+	if (json_str(&b, d, n) == -1)
 		return;
-	for (i = 0; i < len; i++)
-		if ((unsigned char)buf[i] < 0x20)
+	for (i = 0; i < b.len; i++)
+		if ((unsigned char)b.p[i] < 0x20)
 			abort();	/* raw control byte in JSON */
-	if (len < 2 || buf[0] != '"' || (out = malloc(n + 1)) == NULL)
+	if (b.len < 2 || b.p[0] != '"' || (out = malloc(3 * n + 1)) == NULL ||
+	    (want = malloc(3 * n + 1)) == NULL)
 		abort();
-	used = decode(buf + 1, len - 1, out, &olen);
-	if (used != len - 1 || olen != n || memcmp(out, d, n) != 0)
+	for (i = 0; i < n; i += k) {
+		if ((k = utf8_seq_len(d + i, n - i)) == 0) {
+			memcpy(want + elen, "\xef\xbf\xbd", 3);
+			elen += 3;
+			k = 1;
+		} else {
+			memcpy(want + elen, d + i, k);
+			elen += k;
+		}
+	}
+	used = decode(b.p + 1, b.len - 1, out, &olen);
+	if (used != b.len - 1 || olen != elen || memcmp(out, want, elen) != 0)
 		abort();
+	free(want);
 	free(out);
-	free(buf);
+	buf_free(&b);
 }
 
 static void

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "s3_buf.h"
+#include "buf.h"
 #include "s3_cred.h"
 #include "s3_xml.h"
 

@@ -101,17 +101,17 @@ main(void)
 
 		json_is(n, v, 4, "{\"id\":\"0mx1dkfla04z2gcdkrfzsne0dt\","
 		    "\"name\":\"caf\xc3\xa9 \xe2\x82\xac\","
-		    "\"bad\":\"\\u00c3(\\u00ff\",\"outputs\":[]}",
-		    "UTF-8 kept, other bytes escaped, no second id");
+		    "\"bad\":\"\\ufffd(\\ufffd\",\"outputs\":[]}",
+		    "UTF-8 kept, other bytes U+FFFD, no second id");
 	}
 	{
 		const char *n[] = { "x", "y", "z" };
 		const char *v[] = { "\xed\xa0\x80", "\xc0\xaf", "\xf4\x90\x80\x80" };
 
 		json_is(n, v, 3, "{\"id\":\"0mx1dkfla04z2gcdkrfzsne0dt\","
-		    "\"x\":\"\\u00ed\\u00a0\\u0080\",\"y\":\"\\u00c0\\u00af\","
-		    "\"z\":\"\\u00f4\\u0090\\u0080\\u0080\"}",
-		    "surrogates, overlong forms, beyond U+10FFFF are escaped");
+		    "\"x\":\"\\ufffd\\ufffd\\ufffd\",\"y\":\"\\ufffd\\ufffd\","
+		    "\"z\":\"\\ufffd\\ufffd\\ufffd\\ufffd\"}",
+		    "surrogates, overlong forms, beyond U+10FFFF become U+FFFD");
 	}
 	return tap_done();
 }

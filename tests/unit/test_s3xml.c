@@ -6,23 +6,23 @@
 #include <string.h>
 
 #include "exitcode.h"
-#include "s3_buf.h"
+#include "buf.h"
 #include "s3_cli.h"
 #include "s3_cred.h"
 #include "s3_xml.h"
 #include "tap.h"
 
-static struct s3_buf seen;
+static struct buf seen;
 
 static int
 entry(void *arg, const struct s3_xml_entry *ent)
 {
 	(void)arg;
 	if (ent->key != NULL)
-		s3_buf_addf(&seen, "K[%s] %llu %s %s\n", ent->key,
+		buf_addf(&seen, "K[%s] %llu %s %s\n", ent->key,
 		    (unsigned long long)ent->size, ent->mtime, ent->etag);
 	else
-		s3_buf_addf(&seen, "P[%s]\n", ent->prefix);
+		buf_addf(&seen, "P[%s]\n", ent->prefix);
 	return 0;
 }
 
@@ -42,7 +42,7 @@ listing(void)
 
 	ok(s3_xml_list(x, strlen(x), 1, entry, NULL, &page, &e) == 0,
 	    "a listing parses");
-	is_str(s3_buf_str(&seen), "K[a b+c\n\xe2\x98\x83] 6 "
+	is_str(buf_str(&seen), "K[a b+c\n\xe2\x98\x83] 6 "
 	    "2026-01-02T03:04:05.000Z \"e1\"\nP[d/]\n",
 	    "keys URL-decoded exactly, entities decoded");
 	is_int(page.truncated, 1, "IsTruncated");
@@ -55,7 +55,7 @@ listing(void)
 	x = "<Error><Code>NoSuchBucket</Code></Error>";
 	ok(s3_xml_list(x, strlen(x), 0, entry, NULL, &page, &e) == -1 &&
 	    e.code == EX_PROTOCOL, "an error document is not a listing");
-	s3_buf_free(&seen);
+	buf_free(&seen);
 }
 
 static void
@@ -104,7 +104,7 @@ malformed(void)
 		"<a>&#x110000;</a>", "<a/><b/>", "<a b=\"unterminated>",
 		"<a><![CDATA[x</a>", "<a><!-- x</a>",
 	};
-	struct s3_buf deep = { 0 };
+	struct buf deep = { 0 };
 	struct err e;
 	size_t i;
 
@@ -112,31 +112,31 @@ malformed(void)
 		ok(s3_xml_parse(bad[i], strlen(bad[i]), nop, NULL, &e) == -1 &&
 		    e.code == EX_PROTOCOL, "malformed refused: '%s'", bad[i]);
 	for (i = 0; i < 40; i++)
-		s3_buf_adds(&deep, "<a>");
+		buf_adds(&deep, "<a>");
 	ok(s3_xml_parse(deep.p, deep.len, nop, NULL, &e) == -1 &&
 	    e.code == EX_PROTOCOL, "nesting past 32 refused");
-	s3_buf_free(&deep);
+	buf_free(&deep);
 }
 
 static void
 keys(void)
 {
-	struct s3_buf b = { 0 }, u = { 0 };
+	struct buf b = { 0 }, u = { 0 };
 	const char *k = "a\\b\nc\td\re\001f\x7f\xe2\x98\x83 g";
 	struct err e;
 
 	s3_cli_escape(&b, k);
-	is_str(s3_buf_str(&b), "a\\\\b\\nc\\td\\re\\x01f\\x7f\xe2\x98\x83 g",
+	is_str(buf_str(&b), "a\\\\b\\nc\\td\\re\\x01f\\x7f\xe2\x98\x83 g",
 	    "a key as one line");
 	ok(s3_cli_unescape(&u, b.p, b.len, &e) == 0, "unescapes");
-	is_str(s3_buf_str(&u), k, "and round-trips");
-	s3_buf_reset(&u);
+	is_str(buf_str(&u), k, "and round-trips");
+	buf_reset(&u);
 	ok(s3_cli_unescape(&u, "x\\q", 3, &e) == -1 && e.code == EX_DATAERR,
 	    "a bad escape is 65");
 	ok(s3_cli_unescape(&u, "x\\x0", 4, &e) == -1, "a short \\x is 65");
 	ok(s3_cli_unescape(&u, "x\\x00", 5, &e) == -1, "a NUL is refused");
-	s3_buf_free(&b);
-	s3_buf_free(&u);
+	buf_free(&b);
+	buf_free(&u);
 }
 
 static void

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "s3_buf.h"
+#include "buf.h"
 #include "sigv4.h"
 #include "tap.h"
 
@@ -52,52 +52,52 @@ jws(void)
 }
 
 static void
-put_utf8(struct s3_buf *b, unsigned long c)
+put_utf8(struct buf *b, unsigned long c)
 {
 	if (c < 0x80) {
-		s3_buf_addc(b, (int)c);
+		buf_addc(b, (int)c);
 	} else if (c < 0x800) {
-		s3_buf_addc(b, (int)(0xc0 | (c >> 6)));
-		s3_buf_addc(b, (int)(0x80 | (c & 0x3f)));
+		buf_addc(b, (int)(0xc0 | (c >> 6)));
+		buf_addc(b, (int)(0x80 | (c & 0x3f)));
 	} else {
-		s3_buf_addc(b, (int)(0xe0 | (c >> 12)));
-		s3_buf_addc(b, (int)(0x80 | ((c >> 6) & 0x3f)));
-		s3_buf_addc(b, (int)(0x80 | (c & 0x3f)));
+		buf_addc(b, (int)(0xe0 | (c >> 12)));
+		buf_addc(b, (int)(0x80 | ((c >> 6) & 0x3f)));
+		buf_addc(b, (int)(0x80 | (c & 0x3f)));
 	}
 }
 
 static char *
 jstr(void)
 {
-	struct s3_buf b = { 0 };
+	struct buf b = { 0 };
 	char hex[5];
 
 	jp++;
 	while (*jp != '"' && *jp != '\0') {
 		if (*jp != '\\') {
-			s3_buf_addc(&b, *jp++);
+			buf_addc(&b, *jp++);
 			continue;
 		}
 		jp++;
 		switch (*jp) {
-		case 'n': s3_buf_addc(&b, '\n'); break;
-		case 't': s3_buf_addc(&b, '\t'); break;
-		case 'r': s3_buf_addc(&b, '\r'); break;
-		case 'b': s3_buf_addc(&b, '\b'); break;
-		case 'f': s3_buf_addc(&b, '\f'); break;
+		case 'n': buf_addc(&b, '\n'); break;
+		case 't': buf_addc(&b, '\t'); break;
+		case 'r': buf_addc(&b, '\r'); break;
+		case 'b': buf_addc(&b, '\b'); break;
+		case 'f': buf_addc(&b, '\f'); break;
 		case 'u':
 			memcpy(hex, jp + 1, 4);
 			hex[4] = '\0';
 			put_utf8(&b, strtoul(hex, NULL, 16));
 			jp += 4;
 			break;
-		default: s3_buf_addc(&b, *jp); break;
+		default: buf_addc(&b, *jp); break;
 		}
 		jp++;
 	}
 	if (*jp == '"')
 		jp++;
-	return s3_buf_take(&b);
+	return buf_take(&b);
 }
 
 static int jval(struct jv *);
@@ -186,7 +186,7 @@ jgets(const struct jv *o, const char *key)
 static char *
 slurp(const char *path, size_t *len)
 {
-	struct s3_buf b = { 0 };
+	struct buf b = { 0 };
 	char chunk[4096];
 	size_t r;
 	FILE *f;
@@ -194,11 +194,11 @@ slurp(const char *path, size_t *len)
 	if ((f = fopen(path, "rb")) == NULL)
 		return NULL;
 	while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		s3_buf_add(&b, chunk, r);
+		buf_add(&b, chunk, r);
 	fclose(f);
 	if (len != NULL)
 		*len = b.len;
-	return s3_buf_take(&b);
+	return buf_take(&b);
 }
 
 static char top[2048];
@@ -241,7 +241,7 @@ doc_header_case(const struct jv *doc, const struct jv *v, const char *name)
 	    jgets(doc, "secret_key"), NULL, keys };
 	struct sigv4_scope sc = { ts(jgets(doc, "timestamp")), "us-east-1",
 	    "s3" };
-	struct s3_buf creq = { 0 }, sh = { 0 }, sts = { 0 }, authz = { 0 };
+	struct buf creq = { 0 }, sh = { 0 }, sts = { 0 }, authz = { 0 };
 	struct sigv4_trace tr = { NULL, &sts };
 	const struct jv *hs = jget(v, "headers"), *q = jget(v, "query");
 	const char *want_sig;
@@ -264,24 +264,24 @@ doc_header_case(const struct jv *doc, const struct jv *v, const char *name)
 	nsigned += keys != NULL;
 	ok(sigv4_canonical_request(&r, &creq, &sh, &e) == 0,
 	    "doc %s: canonical request builds", name);
-	is_str(s3_buf_str(&creq), jgets(v, "canonical_request"),
+	is_str(buf_str(&creq), jgets(v, "canonical_request"),
 	    "doc %s: canonical request", name);
-	is_str(s3_buf_str(&sh), jgets(v, "signed_headers"),
+	is_str(buf_str(&sh), jgets(v, "signed_headers"),
 	    "doc %s: signed headers", name);
 	ok(sigv4_sign(&r, &cr, &sc, &authz, sig, &tr, &e) == 0,
 	    "doc %s: signs", name);
-	is_str(s3_buf_str(&sts), jgets(v, "string_to_sign"),
+	is_str(buf_str(&sts), jgets(v, "string_to_sign"),
 	    "doc %s: string to sign", name);
 	want_sig = jgets(v, "signature");
 	if (want_sig == NULL)
 		want_sig = jgets(v, "seed_signature");
 	is_str(sig, want_sig, "doc %s: signature", name);
-	is_str(s3_buf_str(&authz), jgets(v, "authorization"),
+	is_str(buf_str(&authz), jgets(v, "authorization"),
 	    "doc %s: Authorization", name);
-	s3_buf_free(&creq);
-	s3_buf_free(&sh);
-	s3_buf_free(&sts);
-	s3_buf_free(&authz);
+	buf_free(&creq);
+	buf_free(&sh);
+	buf_free(&sts);
+	buf_free(&authz);
 }
 
 static void
@@ -293,7 +293,7 @@ doc_presign_case(const struct jv *doc, const struct jv *v, const char *name)
 	    jgets(doc, "secret_key"), NULL, keys };
 	struct sigv4_scope sc = { ts(jgets(doc, "timestamp")), "us-east-1",
 	    "s3" };
-	struct s3_buf creq = { 0 }, sts = { 0 }, q = { 0 }, url = { 0 };
+	struct buf creq = { 0 }, sts = { 0 }, q = { 0 }, url = { 0 };
 	struct sigv4_trace tr = { &creq, &sts };
 	char sig[65] = "";
 	struct err e;
@@ -306,20 +306,20 @@ doc_presign_case(const struct jv *doc, const struct jv *v, const char *name)
 	nsigned += keys != NULL;
 	ok(sigv4_presign(&r, &cr, &sc, 86400, 0, &q, sig, &tr, &e) == 0,
 	    "doc %s: presigns", name);
-	is_str(s3_buf_str(&creq), jgets(v, "canonical_request"),
+	is_str(buf_str(&creq), jgets(v, "canonical_request"),
 	    "doc %s: canonical request", name);
-	is_str(s3_buf_str(&sts), jgets(v, "string_to_sign"),
+	is_str(buf_str(&sts), jgets(v, "string_to_sign"),
 	    "doc %s: string to sign", name);
 	is_str(sig, jgets(v, "signature"), "doc %s: signature", name);
-	s3_buf_addf(&url, "https://%s", h.value);
+	buf_addf(&url, "https://%s", h.value);
 	sigv4_uri_encode(&url, r.path, strlen(r.path), 1);
-	s3_buf_addf(&url, "?%s", s3_buf_str(&q));
-	is_str(s3_buf_str(&url), jgets(v, "presigned_url"),
+	buf_addf(&url, "?%s", buf_str(&q));
+	is_str(buf_str(&url), jgets(v, "presigned_url"),
 	    "doc %s: presigned URL", name);
-	s3_buf_free(&creq);
-	s3_buf_free(&sts);
-	s3_buf_free(&q);
-	s3_buf_free(&url);
+	buf_free(&creq);
+	buf_free(&sts);
+	buf_free(&q);
+	buf_free(&url);
 }
 
 static void
@@ -328,7 +328,7 @@ doc_chunks(const struct jv *doc, const struct jv *v, const char *name)
 	struct sigv4_scope sc = { ts(jgets(doc, "timestamp")), "us-east-1",
 	    "s3" };
 	const struct jv *chunks = jget(v, "chunks");
-	struct s3_buf sts = { 0 }, frame = { 0 };
+	struct buf sts = { 0 }, frame = { 0 };
 	struct sigv4_trace tr = { NULL, &sts };
 	unsigned char key[32];
 	char prev[65], sig[65], hash[65], *data;
@@ -345,33 +345,33 @@ doc_chunks(const struct jv *doc, const struct jv *v, const char *name)
 		memset(data, 'a', size);
 		sigv4_sha256_hex(data, size, hash);
 		free(data);
-		s3_buf_reset(&sts);
+		buf_reset(&sts);
 		ok(sigv4_chunk_sign(key, &sc, prev, hash, sig, &tr, &e) == 0,
 		    "doc %s chunk %zu: signs", name, i);
-		is_str(s3_buf_str(&sts),
+		is_str(buf_str(&sts),
 		    jgets(&chunks->kids[i], "string_to_sign"),
 		    "doc %s chunk %zu: string to sign", name, i);
 		is_str(sig, jgets(&chunks->kids[i], "chunk_signature"),
 		    "doc %s chunk %zu: signature", name, i);
-		s3_buf_reset(&frame);
-		s3_buf_addf(&frame, "%zx;chunk-signature=%s\\r\\n", size, sig);
-		is_str(s3_buf_str(&frame),
+		buf_reset(&frame);
+		buf_addf(&frame, "%zx;chunk-signature=%s\\r\\n", size, sig);
+		is_str(buf_str(&frame),
 		    jgets(&chunks->kids[i], "frame_header"),
 		    "doc %s chunk %zu: frame header", name, i);
 		memcpy(prev, sig, 65);
 	}
 	if ((tr_canon = jgets(v, "trailer_canonical")) != NULL) {
-		s3_buf_reset(&sts);
+		buf_reset(&sts);
 		ok(sigv4_trailer_sign(key, &sc, prev, tr_canon,
 		    strlen(tr_canon), sig, &tr, &e) == 0,
 		    "doc %s trailer: signs", name);
-		is_str(s3_buf_str(&sts), jgets(v, "trailer_string_to_sign"),
+		is_str(buf_str(&sts), jgets(v, "trailer_string_to_sign"),
 		    "doc %s trailer: string to sign", name);
 		is_str(sig, jgets(v, "trailer_signature"),
 		    "doc %s trailer: signature", name);
 	}
-	s3_buf_free(&sts);
-	s3_buf_free(&frame);
+	buf_free(&sts);
+	buf_free(&frame);
 }
 
 /* The POST policy example: the signature is the policy's HMAC. */
@@ -440,7 +440,7 @@ struct req {
 static char *
 pct_decode(const char *s, size_t n)
 {
-	struct s3_buf b = { 0 };
+	struct buf b = { 0 };
 	char hex[3] = "";
 	size_t i;
 
@@ -449,19 +449,19 @@ pct_decode(const char *s, size_t n)
 		    s[i + 1]) && isxdigit((unsigned char)s[i + 2])) {
 			hex[0] = s[i + 1];
 			hex[1] = s[i + 2];
-			s3_buf_addc(&b, (int)strtoul(hex, NULL, 16));
+			buf_addc(&b, (int)strtoul(hex, NULL, 16));
 			i += 2;
 		} else
-			s3_buf_addc(&b, s[i]);
+			buf_addc(&b, s[i]);
 	}
-	return s3_buf_take(&b);
+	return buf_take(&b);
 }
 
 static int
 parse_request(char *text, size_t len, struct req *r)
 {
 	char *line, *nl, *sp, *q, *amp, *eq, *end = text + len;
-	struct s3_buf *cont = NULL;
+	struct buf *cont = NULL;
 
 	memset(r, 0, sizeof(*r));
 	if ((nl = strchr(text, '\n')) == NULL)
@@ -500,10 +500,10 @@ parse_request(char *text, size_t len, struct req *r)
 		if ((*line == ' ' || *line == '\t') && r->nh > 0) {
 			/* A folded line continues the previous value. */
 			cont = calloc(1, sizeof(*cont));
-			s3_buf_adds(cont, r->h[r->nh - 1].value);
-			s3_buf_addc(cont, '\n');
-			s3_buf_adds(cont, line);
-			r->h[r->nh - 1].value = s3_buf_take(cont);
+			buf_adds(cont, r->h[r->nh - 1].value);
+			buf_addc(cont, '\n');
+			buf_adds(cont, line);
+			r->h[r->nh - 1].value = buf_take(cont);
 			free(cont);
 			continue;
 		}
@@ -544,7 +544,7 @@ static char *
 authz_line(const char *signed_req)
 {
 	const char *a = strstr(signed_req, "Authorization:");
-	struct s3_buf b = { 0 };
+	struct buf b = { 0 };
 
 	if (a == NULL)
 		return NULL;
@@ -553,9 +553,9 @@ authz_line(const char *signed_req)
 	for (; *a != '\0' && *a != '\n'; a++) {
 		if (*a == ' ' && a[-1] == ',')
 			continue;
-		s3_buf_addc(&b, *a);
+		buf_addc(&b, *a);
 	}
-	return s3_buf_take(&b);
+	return buf_take(&b);
 }
 
 static void
@@ -567,7 +567,7 @@ suite_case(const char *c)
 	struct sigv4_req sr = { 0 };
 	struct sigv4_creds cr;
 	struct sigv4_scope sc;
-	struct s3_buf creq = { 0 }, sts = { 0 }, authz = { 0 }, q = { 0 };
+	struct buf creq = { 0 }, sts = { 0 }, authz = { 0 }, q = { 0 };
 	struct sigv4_trace tr = { &creq, &sts };
 	char *ctxt, *reqt, *want, *sreq, date[17], hash[65], sig[65] = "";
 	char rel[512];
@@ -619,42 +619,42 @@ suite_case(const char *c)
 	ok(sigv4_sign(&sr, &cr, &sc, &authz, sig, &tr, &e) == 0,
 	    "suite %s: header signing", c);
 	want = case_file(c, "header-canonical-request.txt");
-	is_str(s3_buf_str(&creq), want, "suite %s: header canonical request",
+	is_str(buf_str(&creq), want, "suite %s: header canonical request",
 	    c);
 	free(want);
 	want = case_file(c, "header-string-to-sign.txt");
-	is_str(s3_buf_str(&sts), want, "suite %s: header string to sign", c);
+	is_str(buf_str(&sts), want, "suite %s: header string to sign", c);
 	free(want);
 	want = case_file(c, "header-signature.txt");
 	is_str(sig, want, "suite %s: header signature", c);
 	free(want);
 	sreq = case_file(c, "header-signed-request.txt");
 	want = sreq ? authz_line(sreq) : NULL;
-	is_str(s3_buf_str(&authz), want, "suite %s: Authorization", c);
+	is_str(buf_str(&authz), want, "suite %s: Authorization", c);
 	free(want);
 	free(sreq);
 
 	/* Query signing (presigned). */
-	s3_buf_reset(&creq);
-	s3_buf_reset(&sts);
+	buf_reset(&creq);
+	buf_reset(&sts);
 	sr.nheaders = r.nh;
 	ok(sigv4_presign(&sr, &cr, &sc, (long)jget(&ctx,
 	    "expiration_in_seconds")->num, omit, &q, sig, &tr, &e) == 0,
 	    "suite %s: query signing", c);
 	want = case_file(c, "query-canonical-request.txt");
-	is_str(s3_buf_str(&creq), want, "suite %s: query canonical request",
+	is_str(buf_str(&creq), want, "suite %s: query canonical request",
 	    c);
 	free(want);
 	want = case_file(c, "query-string-to-sign.txt");
-	is_str(s3_buf_str(&sts), want, "suite %s: query string to sign", c);
+	is_str(buf_str(&sts), want, "suite %s: query string to sign", c);
 	free(want);
 	want = case_file(c, "query-signature.txt");
 	is_str(sig, want, "suite %s: query signature", c);
 	free(want);
-	s3_buf_free(&creq);
-	s3_buf_free(&sts);
-	s3_buf_free(&authz);
-	s3_buf_free(&q);
+	buf_free(&creq);
+	buf_free(&sts);
+	buf_free(&authz);
+	buf_free(&q);
 }
 
 static int
@@ -690,19 +690,19 @@ suite(void)
 static void
 s3_rules(void)
 {
-	struct s3_buf b = { 0 };
+	struct buf b = { 0 };
 	time_t t;
 
 	sigv4_uri_encode(&b, "/a b+c%/../..//x~y*", 19, 1);
-	is_str(s3_buf_str(&b), "/a%20b%2Bc%25/../..//x~y%2A",
+	is_str(buf_str(&b), "/a%20b%2Bc%25/../..//x~y%2A",
 	    "path: each byte encoded once, dots and slashes kept");
-	s3_buf_reset(&b);
+	buf_reset(&b);
 	sigv4_uri_encode(&b, "a/b=c&d", 7, 0);
-	is_str(s3_buf_str(&b), "a%2Fb%3Dc%26d", "query: '/' encoded");
-	s3_buf_reset(&b);
+	is_str(buf_str(&b), "a%2Fb%3Dc%26d", "query: '/' encoded");
+	buf_reset(&b);
 	sigv4_uri_encode(&b, "\xe1\x88\xb4", 3, 1);
-	is_str(s3_buf_str(&b), "%E1%88%B4", "UTF-8 bytes upper-case hex");
-	s3_buf_free(&b);
+	is_str(buf_str(&b), "%E1%88%B4", "UTF-8 bytes upper-case hex");
+	buf_free(&b);
 	ok(sigv4_parse_amz_date("20150830T123600Z", &t) == 0 &&
 	    t == 1440938160, "x-amz-date parses");
 	ok(sigv4_parse_amz_date("20150830T123600", &t) == -1,
@@ -747,7 +747,7 @@ keycache(void)
 	struct sigv4_req r = { "GET", "/k", NULL, 0, h, 3,
 	    SIGV4_EMPTY_SHA256 };
 	struct sigv4_creds cr = { "AKID", "s3cr3t", NULL, NULL };
-	struct s3_buf a = { 0 };
+	struct buf a = { 0 };
 	unsigned char k1[32], k2[32], k[32];
 	char date[17], want[65], got[65];
 	struct err e;
@@ -807,11 +807,11 @@ keycache(void)
 		sigv4_amz_date(sc.t, date);
 		h[2].value = date;
 		cr.keys = NULL;
-		s3_buf_reset(&a);
+		buf_reset(&a);
 		ok(sigv4_sign(&r, &cr, &sc, &a, want, NULL, &e) == 0,
 		    "keycache: day %d signs without a cache", day);
 		cr.keys = &kc;
-		s3_buf_reset(&a);
+		buf_reset(&a);
 		ok(sigv4_sign(&r, &cr, &sc, &a, got, NULL, &e) == 0 &&
 		    sigv4_sign(&r, &cr, &sc, &a, got, NULL, &e) == 0,
 		    "keycache: day %d signs twice with it", day);
@@ -819,7 +819,7 @@ keycache(void)
 	}
 	is_int(kc.derived, 2, "keycache: one key per day over 4 signatures");
 	sigv4_keycache_wipe(&kc);
-	s3_buf_free(&a);
+	buf_free(&a);
 }
 
 int

@@ -82,7 +82,7 @@ int	s3_xml_delete_result(const char *, size_t,
 	    long *, struct err *);
 
 /* Escapes text for an XML element (& < > " '). */
-struct s3_buf;
-int	s3_xml_escape(struct s3_buf *, const char *);
+struct buf;
+int	s3_xml_escape(struct buf *, const char *);
 
 #endif

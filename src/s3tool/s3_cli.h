@@ -13,7 +13,7 @@
 
 #include "err.h"
 #include "s3.h"
-#include "s3_buf.h"
+#include "buf.h"
 
 /* The letters of the common options (for getopt strings). */
 #define S3_CLI_OPTS	"A:C:R:T:U"
@@ -83,7 +83,7 @@ int	s3_cli_opt(int, const char *, struct s3_conf *, struct err *);
  * included) as is.  s3_cli_unescape reverses it (EX_DATAERR on a bad
  * escape).
  */
-int	s3_cli_escape(struct s3_buf *, const char *);
-int	s3_cli_unescape(struct s3_buf *, const char *, size_t, struct err *);
+int	s3_cli_escape(struct buf *, const char *);
+int	s3_cli_unescape(struct buf *, const char *, size_t, struct err *);
 
 #endif

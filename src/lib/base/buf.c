@@ -1,12 +1,15 @@
+/*
+ * buf.c: the growable byte buffer.
+ */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "s3_buf.h"
+#include "buf.h"
 
 static int
-grow(struct s3_buf *b, size_t need)
+grow(struct buf *b, size_t need)
 {
 	size_t cap;
 	char *p;
@@ -34,7 +37,7 @@ grow(struct s3_buf *b, size_t need)
 }
 
 int
-s3_buf_add(struct s3_buf *b, const void *v, size_t n)
+buf_add(struct buf *b, const void *v, size_t n)
 {
 	if (grow(b, n) == -1)
 		return -1;
@@ -46,21 +49,21 @@ s3_buf_add(struct s3_buf *b, const void *v, size_t n)
 }
 
 int
-s3_buf_adds(struct s3_buf *b, const char *s)
+buf_adds(struct buf *b, const char *s)
 {
-	return s3_buf_add(b, s, strlen(s));
+	return buf_add(b, s, strlen(s));
 }
 
 int
-s3_buf_addc(struct s3_buf *b, int c)
+buf_addc(struct buf *b, int c)
 {
 	char ch = (char)c;
 
-	return s3_buf_add(b, &ch, 1);
+	return buf_add(b, &ch, 1);
 }
 
 int
-s3_buf_addf(struct s3_buf *b, const char *fmt, ...)
+buf_addf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -68,25 +71,31 @@ s3_buf_addf(struct s3_buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || grow(b, (size_t)n) == -1)
+	if (n < 0) {
+		b->over = 1;
+		return -1;
+	}
+	if (grow(b, (size_t)n) == -1)
 		return -1;
 	va_start(ap, fmt);
 	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= b->cap - b->len)
+	if (n < 0 || (size_t)n >= b->cap - b->len) {
+		b->over = 1;
 		return -1;
+	}
 	b->len += (size_t)n;
 	return 0;
 }
 
 const char *
-s3_buf_str(const struct s3_buf *b)
+buf_str(const struct buf *b)
 {
 	return b->p != NULL ? b->p : "";
 }
 
 void
-s3_buf_reset(struct s3_buf *b)
+buf_reset(struct buf *b)
 {
 	b->len = 0;
 	b->over = 0;
@@ -95,7 +104,7 @@ s3_buf_reset(struct s3_buf *b)
 }
 
 void
-s3_buf_free(struct s3_buf *b)
+buf_free(struct buf *b)
 {
 	free(b->p);
 	b->p = NULL;
@@ -104,7 +113,7 @@ s3_buf_free(struct s3_buf *b)
 }
 
 char *
-s3_buf_take(struct s3_buf *b)
+buf_take(struct buf *b)
 {
 	char *p = b->p;
 

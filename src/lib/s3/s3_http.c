@@ -191,11 +191,11 @@ void
 s3_xfer_clean(struct s3_xfer *x)
 {
 	s3_xfer_cancel(x);
-	s3_buf_free(&x->resp);
-	s3_buf_free(&x->meta);
-	s3_buf_free(&x->url);
-	s3_buf_free(&x->sts);
-	s3_buf_free(&x->authz);
+	buf_free(&x->resp);
+	buf_free(&x->meta);
+	buf_free(&x->url);
+	buf_free(&x->sts);
+	buf_free(&x->authz);
 }
 
 int
@@ -268,7 +268,7 @@ header_cb(char *buf, size_t sz, size_t n, void *arg)
 		x->ctype[0] = x->cache[0] = x->mtime[0] = '\0';
 		x->clen = -1;
 		x->retry_after_s = 0;
-		s3_buf_reset(&x->meta);
+		buf_reset(&x->meta);
 		return len;
 	}
 	if ((colon = memchr(buf, ':', len)) == NULL)
@@ -304,10 +304,10 @@ header_cb(char *buf, size_t sz, size_t n, void *arg)
 			x->retry_after_s = 0;
 	} else if (nl > 11 && strncasecmp(buf, "x-amz-meta-", 11) == 0) {
 		x->meta.max = 4000;
-		if (s3_buf_add(&x->meta, buf + 11, nl - 11) == 0 &&
-		    s3_buf_add(&x->meta, ": ", 2) == 0)
-			(void)(s3_buf_add(&x->meta, v, vl) == 0 &&
-			    s3_buf_addc(&x->meta, '\n'));
+		if (buf_add(&x->meta, buf + 11, nl - 11) == 0 &&
+		    buf_add(&x->meta, ": ", 2) == 0)
+			(void)(buf_add(&x->meta, v, vl) == 0 &&
+			    buf_addc(&x->meta, '\n'));
 	}
 #undef IS
 	return len;
@@ -335,7 +335,7 @@ write_cb(char *buf, size_t sz, size_t n, void *arg)
 		x->sunk += len;
 		return len;
 	}
-	if (s3_buf_add(&x->resp, buf, len) == -1) {
+	if (buf_add(&x->resp, buf, len) == -1) {
 		x->resp_over = 1;
 		return 0;
 	}
@@ -350,7 +350,7 @@ region_of(const struct s3 *s)
 
 /* URL and host of an attempt. */
 int
-s3_http_url(struct s3_xfer *x, struct s3_buf *path, struct s3_buf *q,
+s3_http_url(struct s3_xfer *x, struct buf *path, struct buf *q,
     struct err *e)
 {
 	struct s3 *s = x->s3;
@@ -375,23 +375,23 @@ s3_http_url(struct s3_xfer *x, struct s3_buf *path, struct s3_buf *q,
 		return err_set(e, EX_CONFIG, "endpoint host too long");
 	memcpy(x->hosthdr, host, (size_t)n + 1);
 	if (s->c.path_style) {
-		s3_buf_addc(path, '/');
-		s3_buf_adds(path, s->c.bucket);
+		buf_addc(path, '/');
+		buf_adds(path, s->c.bucket);
 		if (x->key != NULL) {
-			s3_buf_addc(path, '/');
-			s3_buf_adds(path, x->key);
+			buf_addc(path, '/');
+			buf_adds(path, x->key);
 		}
 	} else {
-		s3_buf_addc(path, '/');
+		buf_addc(path, '/');
 		if (x->key != NULL)
-			s3_buf_adds(path, x->key);
+			buf_adds(path, x->key);
 	}
-	s3_buf_reset(&x->url);
-	if (s3_buf_addf(&x->url, "%s://%s", scheme, host) == -1 ||
+	buf_reset(&x->url);
+	if (buf_addf(&x->url, "%s://%s", scheme, host) == -1 ||
 	    sigv4_uri_encode(&x->url, path->p, path->len, 1) == -1 ||
 	    sigv4_canonical_query(x->params, x->nparams, q, e) == -1 ||
-	    (q->len > 0 && (s3_buf_addc(&x->url, '?') == -1 ||
-	    s3_buf_add(&x->url, q->p, q->len) == -1)) || path->over)
+	    (q->len > 0 && (buf_addc(&x->url, '?') == -1 ||
+	    buf_add(&x->url, q->p, q->len) == -1)) || path->over)
 		return err_set(e, EX_OSERR, "out of memory");
 	return 0;
 }
@@ -497,7 +497,7 @@ attempt(struct s3_xfer *x, struct err *e)
 	struct sigv4_creds cr;
 	struct sigv4_scope sc;
 	struct sigv4_trace tr = { NULL, NULL };
-	struct s3_buf path = { 0 }, q = { 0 }, line = { 0 }, creq = { 0 };
+	struct buf path = { 0 }, q = { 0 }, line = { 0 }, creq = { 0 };
 	size_t nh = 0, i;
 	int rc = -1;
 
@@ -511,10 +511,10 @@ attempt(struct s3_xfer *x, struct err *e)
 	x->resp_over = x->sink_failed = 0;
 	x->resume_from = x->sunk;
 	err_clear(&x->sink_err);
-	s3_buf_reset(&x->resp);
+	buf_reset(&x->resp);
 	x->resp.max = x->resp_max;
-	s3_buf_reset(&x->sts);
-	s3_buf_reset(&x->authz);
+	buf_reset(&x->sts);
+	buf_reset(&x->authz);
 	if (s3_http_url(x, &path, &q, e) == -1)
 		goto out;
 	sc.t = time(NULL) + (time_t)s->skew_s;
@@ -574,14 +574,14 @@ attempt(struct s3_xfer *x, struct err *e)
 	if (sigv4_sign(&r, &cr, &sc, &x->authz, NULL, &tr, e) == -1)
 		goto out;
 	if (s->c.verbose >= 2) {
-		trace_text(s, "canonical request", s3_buf_str(&creq));
-		trace_text(s, "string to sign", s3_buf_str(&x->sts));
+		trace_text(s, "canonical request", buf_str(&creq));
+		trace_text(s, "string to sign", buf_str(&x->sts));
 	}
 	curl_slist_free_all(x->sl);
 	x->sl = NULL;
 	for (i = 0; i < nh; i++) {
-		s3_buf_reset(&line);
-		if (s3_buf_addf(&line, "%s: %s", h[i].name, h[i].value) == -1)
+		buf_reset(&line);
+		if (buf_addf(&line, "%s: %s", h[i].name, h[i].value) == -1)
 			goto mem;
 		if (h[i].value[0] == '\0')	/* "Name;" sends it empty */
 			line.p[strlen(h[i].name)] = ';', line.p[strlen(
@@ -589,8 +589,8 @@ attempt(struct s3_xfer *x, struct err *e)
 		if (!append(&x->sl, line.p))
 			goto mem;
 	}
-	s3_buf_reset(&line);
-	if (s3_buf_addf(&line, "Authorization: %s", x->authz.p) == -1 ||
+	buf_reset(&line);
+	if (buf_addf(&line, "Authorization: %s", x->authz.p) == -1 ||
 	    !append(&x->sl, line.p) || !append(&x->sl, "Expect:") ||
 	    !append(&x->sl, "Accept:"))
 		goto mem;
@@ -615,10 +615,10 @@ mem:
 out:
 	if (line.p != NULL)
 		memset(line.p, 0, line.len);
-	s3_buf_free(&line);
-	s3_buf_free(&path);
-	s3_buf_free(&q);
-	s3_buf_free(&creq);
+	buf_free(&line);
+	buf_free(&path);
+	buf_free(&q);
+	buf_free(&creq);
 	return rc;
 }
 
@@ -865,7 +865,7 @@ settle_status(struct s3_xfer *x, long status)
 		log_escape(x->sts.p, x->sts.len, sts, sizeof(sts));
 		s3_trace(s, 1, "our string to sign: %s", sts);
 		fail(x, code, "%s: %s (server signed '%s', we signed '%s')",
-		    what(x, w, sizeof(w)), why, xe.sts, s3_buf_str(&x->sts));
+		    what(x, w, sizeof(w)), why, xe.sts, buf_str(&x->sts));
 		return;
 	}
 	fail(x, code, "%s: %s", what(x, w, sizeof(w)), why);

@@ -40,7 +40,7 @@ unreserved(unsigned char c)
 }
 
 int
-sigv4_uri_encode(struct s3_buf *b, const void *v, size_t n, int keep_slash)
+sigv4_uri_encode(struct buf *b, const void *v, size_t n, int keep_slash)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *s = v;
@@ -52,14 +52,14 @@ sigv4_uri_encode(struct s3_buf *b, const void *v, size_t n, int keep_slash)
 		    (keep_slash && s[i + run] == '/')); run++)
 			;
 		if (run != 0) {
-			if (s3_buf_add(b, s + i, run) == -1)
+			if (buf_add(b, s + i, run) == -1)
 				return -1;
 			continue;
 		}
 		enc[0] = '%';
 		enc[1] = hex[s[i] >> 4];
 		enc[2] = hex[s[i] & 15];
-		if (s3_buf_add(b, enc, 3) == -1)
+		if (buf_add(b, enc, 3) == -1)
 			return -1;
 		run = 1;
 	}
@@ -250,13 +250,13 @@ sigv4_keycache_get(struct sigv4_keycache *kc, const char *secret,
 }
 
 int
-sigv4_scope_str(const struct sigv4_scope *sc, struct s3_buf *b)
+sigv4_scope_str(const struct sigv4_scope *sc, struct buf *b)
 {
 	char date[17];
 
 	sigv4_amz_date(sc->t, date);
 	date[8] = '\0';
-	return s3_buf_addf(b, "%s/%s/%s/aws4_request", date, sc->region,
+	return buf_addf(b, "%s/%s/%s/aws4_request", date, sc->region,
 	    sc->service);
 }
 
@@ -280,18 +280,18 @@ cmp_eparam(const void *a, const void *b)
 static char *
 encode_dup(const char *s)
 {
-	struct s3_buf b = { 0 };
+	struct buf b = { 0 };
 
 	if (sigv4_uri_encode(&b, s, strlen(s), 0) == -1) {
-		s3_buf_free(&b);
+		buf_free(&b);
 		return NULL;
 	}
-	return s3_buf_take(&b);
+	return buf_take(&b);
 }
 
 int
 sigv4_canonical_query(const struct sigv4_param *p, size_t n,
-    struct s3_buf *out, struct err *e)
+    struct buf *out, struct err *e)
 {
 	struct eparam ep[MAX_PARAMS];
 	size_t i, done = 0;
@@ -312,10 +312,10 @@ sigv4_canonical_query(const struct sigv4_param *p, size_t n,
 	}
 	qsort(ep, n, sizeof(ep[0]), cmp_eparam);
 	for (i = 0; i < n; i++) {
-		if ((i > 0 && s3_buf_addc(out, '&') == -1) ||
-		    s3_buf_adds(out, ep[i].name) == -1 ||
-		    s3_buf_addc(out, '=') == -1 ||
-		    s3_buf_adds(out, ep[i].value) == -1) {
+		if ((i > 0 && buf_addc(out, '&') == -1) ||
+		    buf_adds(out, ep[i].name) == -1 ||
+		    buf_addc(out, '=') == -1 ||
+		    buf_adds(out, ep[i].value) == -1) {
 			nomem(e);
 			goto out;
 		}
@@ -349,7 +349,7 @@ cmp_chdr(const void *a, const void *b)
 
 /* The value trimmed, inner whitespace runs folded to one space. */
 static int
-add_trimmed(struct s3_buf *b, const char *v)
+add_trimmed(struct buf *b, const char *v)
 {
 	int space = 0, any = 0;
 
@@ -358,9 +358,9 @@ add_trimmed(struct s3_buf *b, const char *v)
 			space = any;
 			continue;
 		}
-		if (space && s3_buf_addc(b, ' ') == -1)
+		if (space && buf_addc(b, ' ') == -1)
 			return -1;
-		if (s3_buf_addc(b, *v) == -1)
+		if (buf_addc(b, *v) == -1)
 			return -1;
 		space = 0;
 		any = 1;
@@ -370,7 +370,7 @@ add_trimmed(struct s3_buf *b, const char *v)
 
 static int
 canonical_headers(const struct sigv4_header *h, size_t n,
-    struct s3_buf *out, struct s3_buf *signed_hdrs, struct err *e)
+    struct buf *out, struct buf *signed_hdrs, struct err *e)
 {
 	struct chdr ch[MAX_HEADERS];
 	size_t i, k, done = 0;
@@ -392,20 +392,20 @@ canonical_headers(const struct sigv4_header *h, size_t n,
 	qsort(ch, n, sizeof(ch[0]), cmp_chdr);
 	for (i = 0; i < n; i++) {
 		if (i > 0 && strcmp(ch[i].name, ch[i - 1].name) == 0) {
-			if (s3_buf_addc(out, ',') == -1 ||
+			if (buf_addc(out, ',') == -1 ||
 			    add_trimmed(out, ch[i].value) == -1)
 				goto mem;
 		} else {
-			if ((i > 0 && (s3_buf_addc(out, '\n') == -1 ||
-			    s3_buf_addc(signed_hdrs, ';') == -1)) ||
-			    s3_buf_adds(out, ch[i].name) == -1 ||
-			    s3_buf_addc(out, ':') == -1 ||
+			if ((i > 0 && (buf_addc(out, '\n') == -1 ||
+			    buf_addc(signed_hdrs, ';') == -1)) ||
+			    buf_adds(out, ch[i].name) == -1 ||
+			    buf_addc(out, ':') == -1 ||
 			    add_trimmed(out, ch[i].value) == -1 ||
-			    s3_buf_adds(signed_hdrs, ch[i].name) == -1)
+			    buf_adds(signed_hdrs, ch[i].name) == -1)
 				goto mem;
 		}
 	}
-	if (n > 0 && s3_buf_addc(out, '\n') == -1)
+	if (n > 0 && buf_addc(out, '\n') == -1)
 		goto mem;
 	rc = 0;
 	goto out;
@@ -418,58 +418,58 @@ out:
 }
 
 int
-sigv4_canonical_request(const struct sigv4_req *r, struct s3_buf *creq,
-    struct s3_buf *signed_hdrs, struct err *e)
+sigv4_canonical_request(const struct sigv4_req *r, struct buf *creq,
+    struct buf *signed_hdrs, struct err *e)
 {
 	if (r->path == NULL || r->path[0] != '/')
 		return err_set(e, EX_SOFTWARE, "path must start with '/'");
-	if (s3_buf_adds(creq, r->method) == -1 ||
-	    s3_buf_addc(creq, '\n') == -1 ||
+	if (buf_adds(creq, r->method) == -1 ||
+	    buf_addc(creq, '\n') == -1 ||
 	    sigv4_uri_encode(creq, r->path, strlen(r->path), 1) == -1 ||
-	    s3_buf_addc(creq, '\n') == -1)
+	    buf_addc(creq, '\n') == -1)
 		return nomem(e);
 	if (sigv4_canonical_query(r->params, r->nparams, creq, e) == -1)
 		return -1;
-	if (s3_buf_addc(creq, '\n') == -1)
+	if (buf_addc(creq, '\n') == -1)
 		return nomem(e);
 	if (canonical_headers(r->headers, r->nheaders, creq, signed_hdrs,
 	    e) == -1)
 		return -1;
-	if (s3_buf_addc(creq, '\n') == -1 ||
-	    s3_buf_add(creq, signed_hdrs->p, signed_hdrs->len) == -1 ||
-	    s3_buf_addc(creq, '\n') == -1 ||
-	    s3_buf_adds(creq, r->payload_hash) == -1)
+	if (buf_addc(creq, '\n') == -1 ||
+	    buf_add(creq, signed_hdrs->p, signed_hdrs->len) == -1 ||
+	    buf_addc(creq, '\n') == -1 ||
+	    buf_adds(creq, r->payload_hash) == -1)
 		return nomem(e);
 	return 0;
 }
 
 int
 sigv4_string_to_sign(const struct sigv4_scope *sc, const char *creq,
-    size_t len, struct s3_buf *sts, struct err *e)
+    size_t len, struct buf *sts, struct err *e)
 {
 	char date[17], hash[65];
 
 	sigv4_amz_date(sc->t, date);
 	sigv4_sha256_hex(creq, len, hash);
-	if (s3_buf_adds(sts, SIGV4_ALGO "\n") == -1 ||
-	    s3_buf_adds(sts, date) == -1 || s3_buf_addc(sts, '\n') == -1 ||
-	    sigv4_scope_str(sc, sts) == -1 || s3_buf_addc(sts, '\n') == -1 ||
-	    s3_buf_adds(sts, hash) == -1)
+	if (buf_adds(sts, SIGV4_ALGO "\n") == -1 ||
+	    buf_adds(sts, date) == -1 || buf_addc(sts, '\n') == -1 ||
+	    sigv4_scope_str(sc, sts) == -1 || buf_addc(sts, '\n') == -1 ||
+	    buf_adds(sts, hash) == -1)
 		return nomem(e);
 	return 0;
 }
 
 /* creq -> sts -> signature, keeping the texts when traced. */
 static int
-sign_creq(const struct s3_buf *creq, const struct sigv4_creds *cr,
+sign_creq(const struct buf *creq, const struct sigv4_creds *cr,
     const struct sigv4_scope *sc, char sig[65], struct sigv4_trace *tr,
     struct err *e)
 {
-	struct s3_buf sts = { 0 };
+	struct buf sts = { 0 };
 	unsigned char key[32];
 
 	if (sigv4_string_to_sign(sc, creq->p, creq->len, &sts, e) == -1) {
-		s3_buf_free(&sts);
+		buf_free(&sts);
 		return -1;
 	}
 	if (cr->keys != NULL)
@@ -479,36 +479,36 @@ sign_creq(const struct s3_buf *creq, const struct sigv4_creds *cr,
 	sigv4_hmac_hex(key, sts.p, sts.len, sig);
 	OPENSSL_cleanse(key, sizeof(key));
 	if (tr != NULL && tr->sts != NULL &&
-	    s3_buf_add(tr->sts, sts.p, sts.len) == -1) {
-		s3_buf_free(&sts);
+	    buf_add(tr->sts, sts.p, sts.len) == -1) {
+		buf_free(&sts);
 		return nomem(e);
 	}
-	s3_buf_free(&sts);
+	buf_free(&sts);
 	return 0;
 }
 
 int
 sigv4_sign(const struct sigv4_req *r, const struct sigv4_creds *cr,
-    const struct sigv4_scope *sc, struct s3_buf *authz, char *sigout,
+    const struct sigv4_scope *sc, struct buf *authz, char *sigout,
     struct sigv4_trace *tr, struct err *e)
 {
-	struct s3_buf creq = { 0 }, sh = { 0 };
+	struct buf creq = { 0 }, sh = { 0 };
 	char sig[65];
 	int rc = -1;
 
 	if (sigv4_canonical_request(r, &creq, &sh, e) == -1)
 		goto out;
 	if (tr != NULL && tr->creq != NULL &&
-	    s3_buf_add(tr->creq, creq.p, creq.len) == -1) {
+	    buf_add(tr->creq, creq.p, creq.len) == -1) {
 		nomem(e);
 		goto out;
 	}
 	if (sign_creq(&creq, cr, sc, sig, tr, e) == -1)
 		goto out;
-	if (s3_buf_addf(authz, SIGV4_ALGO " Credential=%s/", cr->access_key)
+	if (buf_addf(authz, SIGV4_ALGO " Credential=%s/", cr->access_key)
 	    == -1 || sigv4_scope_str(sc, authz) == -1 ||
-	    s3_buf_addf(authz, ",SignedHeaders=%s,Signature=%s",
-	    s3_buf_str(&sh), sig) == -1) {
+	    buf_addf(authz, ",SignedHeaders=%s,Signature=%s",
+	    buf_str(&sh), sig) == -1) {
 		nomem(e);
 		goto out;
 	}
@@ -516,20 +516,20 @@ sigv4_sign(const struct sigv4_req *r, const struct sigv4_creds *cr,
 		memcpy(sigout, sig, 65);
 	rc = 0;
 out:
-	s3_buf_free(&creq);
-	s3_buf_free(&sh);
+	buf_free(&creq);
+	buf_free(&sh);
 	return rc;
 }
 
 int
 sigv4_presign(const struct sigv4_req *r, const struct sigv4_creds *cr,
     const struct sigv4_scope *sc, long expires_s, int omit_token,
-    struct s3_buf *query, char *sigout, struct sigv4_trace *tr,
+    struct buf *query, char *sigout, struct sigv4_trace *tr,
     struct err *e)
 {
 	struct sigv4_param p[MAX_PARAMS];
 	struct sigv4_req q = *r;
-	struct s3_buf creq = { 0 }, sh = { 0 }, sh2 = { 0 }, cred = { 0 };
+	struct buf creq = { 0 }, sh = { 0 }, sh2 = { 0 }, cred = { 0 };
 	char date[17], exp[24], sig[65];
 	size_t n = r->nparams, i;
 	int rc = -1;
@@ -542,10 +542,10 @@ sigv4_presign(const struct sigv4_req *r, const struct sigv4_creds *cr,
 	/* The signed headers go into the query before signing. */
 	if (canonical_headers(r->headers, r->nheaders, &creq, &sh, e) == -1)
 		goto out;
-	s3_buf_reset(&creq);
+	buf_reset(&creq);
 	sigv4_amz_date(sc->t, date);
 	(void)snprintf(exp, sizeof(exp), "%ld", expires_s);
-	if (s3_buf_addf(&cred, "%s/", cr->access_key) == -1 ||
+	if (buf_addf(&cred, "%s/", cr->access_key) == -1 ||
 	    sigv4_scope_str(sc, &cred) == -1) {
 		nomem(e);
 		goto out;
@@ -565,19 +565,19 @@ sigv4_presign(const struct sigv4_req *r, const struct sigv4_creds *cr,
 	if (sigv4_canonical_request(&q, &creq, &sh2, e) == -1)
 		goto out;
 	if (tr != NULL && tr->creq != NULL &&
-	    s3_buf_add(tr->creq, creq.p, creq.len) == -1) {
+	    buf_add(tr->creq, creq.p, creq.len) == -1) {
 		nomem(e);
 		goto out;
 	}
 	if (sign_creq(&creq, cr, sc, sig, tr, e) == -1 ||
 	    sigv4_canonical_query(p, n, query, e) == -1)
 		goto out;
-	if (s3_buf_addf(query, "&X-Amz-Signature=%s", sig) == -1) {
+	if (buf_addf(query, "&X-Amz-Signature=%s", sig) == -1) {
 		nomem(e);
 		goto out;
 	}
 	if (cr->token != NULL && omit_token &&
-	    (s3_buf_adds(query, "&X-Amz-Security-Token=") == -1 ||
+	    (buf_adds(query, "&X-Amz-Security-Token=") == -1 ||
 	    sigv4_uri_encode(query, cr->token, strlen(cr->token), 0) == -1)) {
 		nomem(e);
 		goto out;
@@ -586,10 +586,10 @@ sigv4_presign(const struct sigv4_req *r, const struct sigv4_creds *cr,
 		memcpy(sigout, sig, 65);
 	rc = 0;
 out:
-	s3_buf_free(&creq);
-	s3_buf_free(&sh);
-	s3_buf_free(&sh2);
-	s3_buf_free(&cred);
+	buf_free(&creq);
+	buf_free(&sh);
+	buf_free(&sh2);
+	buf_free(&cred);
 	return rc;
 }
 
@@ -598,25 +598,25 @@ sign_lines(const unsigned char key[32], const char *algo,
     const struct sigv4_scope *sc, const char *prev, const char *h1,
     const char *h2, char sig[65], struct sigv4_trace *tr, struct err *e)
 {
-	struct s3_buf sts = { 0 };
+	struct buf sts = { 0 };
 	char date[17];
 
 	sigv4_amz_date(sc->t, date);
-	if (s3_buf_addf(&sts, "%s\n%s\n", algo, date) == -1 ||
+	if (buf_addf(&sts, "%s\n%s\n", algo, date) == -1 ||
 	    sigv4_scope_str(sc, &sts) == -1 ||
-	    s3_buf_addf(&sts, "\n%s\n", prev) == -1 ||
-	    (h1 != NULL && s3_buf_addf(&sts, "%s\n", h1) == -1) ||
-	    s3_buf_adds(&sts, h2) == -1) {
-		s3_buf_free(&sts);
+	    buf_addf(&sts, "\n%s\n", prev) == -1 ||
+	    (h1 != NULL && buf_addf(&sts, "%s\n", h1) == -1) ||
+	    buf_adds(&sts, h2) == -1) {
+		buf_free(&sts);
 		return nomem(e);
 	}
 	sigv4_hmac_hex(key, sts.p, sts.len, sig);
 	if (tr != NULL && tr->sts != NULL &&
-	    s3_buf_add(tr->sts, sts.p, sts.len) == -1) {
-		s3_buf_free(&sts);
+	    buf_add(tr->sts, sts.p, sts.len) == -1) {
+		buf_free(&sts);
 		return nomem(e);
 	}
-	s3_buf_free(&sts);
+	buf_free(&sts);
 	return 0;
 }
 

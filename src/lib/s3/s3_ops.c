@@ -28,7 +28,7 @@ info_from(const struct s3_xfer *x, struct s3_objinfo *oi)
 	    x->ctype);
 	(void)snprintf(oi->cache_control, sizeof(oi->cache_control), "%s",
 	    x->cache);
-	(void)snprintf(oi->meta, sizeof(oi->meta), "%s", s3_buf_str(&x->meta));
+	(void)snprintf(oi->meta, sizeof(oi->meta), "%s", buf_str(&x->meta));
 	if (x->mtime[0] == '\0' || s3_http_date(x->mtime, &oi->mtime) == -1)
 		oi->mtime = 0;
 }
@@ -200,7 +200,7 @@ s3_delete_many(struct s3 *s, const char *const *keys, size_t n,
     void (*cb)(void *, const char *, const char *, const char *), void *arg,
     struct err *e)
 {
-	struct s3_buf body = { 0 };
+	struct buf body = { 0 };
 	struct s3_xfer x;
 	struct del_ctx d = { cb, arg, 0 };
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -214,20 +214,20 @@ s3_delete_many(struct s3 *s, const char *const *keys, size_t n,
 		return 0;
 	if (n > 1000)
 		return err_set(e, EX_SOFTWARE, "more than 1000 keys to delete");
-	s3_buf_adds(&body, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+	buf_adds(&body, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
 	    "<Delete><Quiet>true</Quiet>");
 	for (i = 0; i < n; i++) {
-		s3_buf_adds(&body, "<Object><Key>");
+		buf_adds(&body, "<Object><Key>");
 		s3_xml_escape(&body, keys[i]);
-		s3_buf_adds(&body, "</Key></Object>");
+		buf_adds(&body, "</Key></Object>");
 	}
-	if (s3_buf_adds(&body, "</Delete>") == -1 || body.over) {
-		s3_buf_free(&body);
+	if (buf_adds(&body, "</Delete>") == -1 || body.over) {
+		buf_free(&body);
 		return err_set(e, EX_OSERR, "out of memory");
 	}
 	if (EVP_Digest(body.p, body.len, md, &mdlen, EVP_md5(), NULL) != 1 ||
 	    EVP_EncodeBlock((unsigned char *)md5, md, (int)mdlen) <= 0) {
-		s3_buf_free(&body);
+		buf_free(&body);
 		return err_set(e, EX_SOFTWARE, "MD5 failed");
 	}
 	s3_xfer_init(&x, s, "POST", NULL);
@@ -243,7 +243,7 @@ s3_delete_many(struct s3 *s, const char *const *keys, size_t n,
 	    &deleted, e) == 0)
 		rc = d.refused;
 	s3_xfer_clean(&x);
-	s3_buf_free(&body);
+	buf_free(&body);
 	return rc;
 }
 
@@ -255,7 +255,7 @@ s3_presign(struct s3 *s, const char *method, const char *key, long expires_s,
 	struct sigv4_req r = { 0 };
 	struct sigv4_creds cr;
 	struct sigv4_scope sc;
-	struct s3_buf q = { 0 }, u = { 0 };
+	struct buf q = { 0 }, u = { 0 };
 	struct s3_xfer x;
 	int rc = -1;
 
@@ -267,11 +267,11 @@ s3_presign(struct s3 *s, const char *method, const char *key, long expires_s,
 	/* The URL of a request, built as for sending one. */
 	s3_xfer_init(&x, s, method, key);
 	{
-		struct s3_buf path = { 0 }, q0 = { 0 };
+		struct buf path = { 0 }, q0 = { 0 };
 
 		if (s3_http_url(&x, &path, &q0, e) == -1) {
-			s3_buf_free(&path);
-			s3_buf_free(&q0);
+			buf_free(&path);
+			buf_free(&q0);
 			goto out;
 		}
 		h = (struct sigv4_header){ "host", x.hosthdr };
@@ -289,21 +289,21 @@ s3_presign(struct s3 *s, const char *method, const char *key, long expires_s,
 		sc.service = "s3";
 		rc = sigv4_presign(&r, &cr, &sc, expires_s, 0, &q, NULL, NULL,
 		    e);
-		s3_buf_free(&path);
-		s3_buf_free(&q0);
+		buf_free(&path);
+		buf_free(&q0);
 	}
 	if (rc == 0) {
-		if (s3_buf_add(&u, x.url.p, x.url.len) == -1 ||
-		    s3_buf_addc(&u, '?') == -1 ||
-		    s3_buf_add(&u, q.p, q.len) == -1) {
+		if (buf_add(&u, x.url.p, x.url.len) == -1 ||
+		    buf_addc(&u, '?') == -1 ||
+		    buf_add(&u, q.p, q.len) == -1) {
 			rc = err_set(e, EX_OSERR, "out of memory");
 			goto out;
 		}
-		*url = s3_buf_take(&u);
+		*url = buf_take(&u);
 	}
 out:
 	s3_xfer_clean(&x);
-	s3_buf_free(&q);
-	s3_buf_free(&u);
+	buf_free(&q);
+	buf_free(&u);
 	return rc;
 }

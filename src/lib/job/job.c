@@ -3,6 +3,7 @@
 
 #include "exitcode.h"
 #include "job.h"
+#include "json.h"
 #include "sys.h"
 
 static const char b36[] = "0123456789abcdefghijklmnopqrstuvwxyz";
@@ -146,110 +147,6 @@ job_field_numeric(const char *s, size_t n)
 }
 
 static int
-grow(char **buf, size_t *cap, size_t need)
-{
-	char *nb;
-	size_t nc;
-
-	if (need <= *cap)
-		return 0;
-	nc = *cap ? *cap : 256;
-	while (nc < need) {
-		if (nc > SIZE_MAX / 2)
-			return -1;
-		nc *= 2;
-	}
-	if ((nb = realloc(*buf, nc)) == NULL)
-		return -1;
-	*buf = nb;
-	*cap = nc;
-	return 0;
-}
-
-static int
-put(char **buf, size_t *len, size_t *cap, const void *s, size_t n)
-{
-	if (n > SIZE_MAX - *len - 1 || grow(buf, cap, *len + n + 1) == -1)
-		return -1;
-	memcpy(*buf + *len, s, n);
-	*len += n;
-	(*buf)[*len] = '\0';
-	return 0;
-}
-
-/* Length of a valid UTF-8 sequence at s (not overlong, no surrogates). */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t k, i;
-	unsigned long cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		k = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		k = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		k = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (k > n)
-		return 0;
-	for (i = 1; i < k; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((k == 3 && cp < 0x800) || (k == 4 && (cp < 0x10000 ||
-	    cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return k;
-}
-
-int
-job_json_str(char **buf, size_t *len, size_t *cap, const void *sv,
-    size_t n)
-{
-	const unsigned char *s = sv;
-	static const char hex[] = "0123456789abcdef";
-	char esc[6];
-	size_t i, k;
-
-	if (put(buf, len, cap, "\"", 1) == -1)
-		return -1;
-	for (i = 0; i < n; i += k) {
-		k = utf8_len(s + i, n - i);
-		if (k > 1 || (k == 1 && s[i] >= 0x20 && s[i] != '"' &&
-		    s[i] != '\\' && s[i] != 0x7f)) {
-			if (put(buf, len, cap, s + i, k) == -1)
-				return -1;
-			continue;
-		}
-		k = 1;
-		esc[0] = '\\';
-		switch (s[i]) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		default:
-			/* Control bytes and bytes that are not UTF-8. */
-			memcpy(esc, "\\u00", 4);
-			if (put(buf, len, cap, esc, 4) == -1)
-				return -1;
-			esc[0] = hex[s[i] >> 4];
-			esc[1] = hex[s[i] & 15];
-			break;
-		}
-		if (put(buf, len, cap, esc, 2) == -1)
-			return -1;
-	}
-	return put(buf, len, cap, "\"", 1);
-}
-
-static int
 is_integer(const char *s, size_t n)
 {
 	size_t i = 0;
@@ -265,28 +162,29 @@ is_integer(const char *s, size_t n)
 }
 
 static int
-put_value(char **buf, size_t *len, size_t *cap, const char *name,
-    size_t nlen, const char *v, size_t vlen)
+put_value(struct buf *b, const char *name, size_t nlen, const char *v,
+    size_t vlen)
 {
 	size_t i, start;
+	int rc = 0;
 
 	if (job_field_numeric(name, nlen) && is_integer(v, vlen))
-		return put(buf, len, cap, v, vlen);
+		return buf_add(b, v, vlen);
 	if (!(nlen == 7 && memcmp(name, "outputs", 7) == 0))
-		return job_json_str(buf, len, cap, v, vlen);
-	if (put(buf, len, cap, "[", 1) == -1)
-		return -1;
+		return json_str(b, v, vlen);
+	rc |= buf_addc(b, '[');
 	for (i = start = 0; i <= vlen; i++) {
 		if (i < vlen && v[i] != '\n')
 			continue;
 		if (i == vlen && i == start)
 			break;
-		if ((start > 0 && put(buf, len, cap, ",", 1) == -1) ||
-		    job_json_str(buf, len, cap, v + start, i - start) == -1)
-			return -1;
+		if (start > 0)
+			rc |= buf_addc(b, ',');
+		rc |= json_str(b, v + start, i - start);
 		start = i + 1;
 	}
-	return put(buf, len, cap, "]", 1);
+	rc |= buf_addc(b, ']');
+	return rc;
 }
 
 char *
@@ -294,32 +192,32 @@ job_json(const char *id, const char *const *names, const size_t *nlens,
     const char *const *vals, const size_t *vlens, size_t n, size_t *outlen,
     struct err *e)
 {
-	char *buf = NULL;
-	size_t len = 0, cap = 0, i;
+	struct buf b = { 0 };
+	size_t i, len;
+	char *s;
+	int rc = 0;
 
-	if (put(&buf, &len, &cap, "{\"id\":", 6) == -1 ||
-	    job_json_str(&buf, &len, &cap, id, strlen(id)) == -1)
-		goto oom;
-	for (i = 0; i < n; i++) {
+	rc |= buf_adds(&b, "{\"id\":");
+	rc |= json_str(&b, id, strlen(id));
+	for (i = 0; i < n && rc == 0; i++) {
 		/* A record never holds "id"; skip one rather than repeat it. */
 		if (nlens[i] == 2 && memcmp(names[i], "id", 2) == 0)
 			continue;
-		if (put(&buf, &len, &cap, ",", 1) == -1 ||
-		    job_json_str(&buf, &len, &cap, names[i], nlens[i]) == -1 ||
-		    put(&buf, &len, &cap, ":", 1) == -1 ||
-		    put_value(&buf, &len, &cap, names[i], nlens[i], vals[i],
-		    vlens[i]) == -1)
-			goto oom;
+		rc |= buf_addc(&b, ',');
+		rc |= json_str(&b, names[i], nlens[i]);
+		rc |= buf_addc(&b, ':');
+		rc |= put_value(&b, names[i], nlens[i], vals[i], vlens[i]);
 	}
-	if (put(&buf, &len, &cap, "}", 1) == -1)
-		goto oom;
+	rc |= buf_addc(&b, '}');
+	len = b.len;
+	if (rc != 0 || (s = buf_take(&b)) == NULL) {
+		buf_free(&b);
+		err_set(e, EX_OSERR, "out of memory encoding a job record");
+		return NULL;
+	}
 	if (outlen != NULL)
 		*outlen = len;
-	return buf;
-oom:
-	free(buf);
-	err_set(e, EX_OSERR, "out of memory encoding a job record");
-	return NULL;
+	return s;
 }
 
 int

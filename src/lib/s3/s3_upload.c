@@ -80,7 +80,7 @@ nomem(struct err *e)
  * over a long stream).
  */
 static unsigned char *
-buf_alloc(size_t size)
+part_alloc(size_t size)
 {
 	void *p;
 
@@ -90,7 +90,7 @@ buf_alloc(size_t size)
 }
 
 static void
-buf_free(unsigned char *p, size_t size)
+part_free(unsigned char *p, size_t size)
 {
 	if (p != NULL)
 		(void)munmap(p, size);
@@ -109,7 +109,7 @@ keep(struct s3_upload *u, unsigned char *p, size_t cap)
 		u->spare[u->nspare] = p;
 		u->sparecap[u->nspare++] = cap;
 	} else
-		buf_free(p, cap);
+		part_free(p, cap);
 }
 
 static unsigned char *
@@ -122,9 +122,9 @@ take(struct s3_upload *u, size_t size)
 		p = u->spare[u->nspare];
 		if (u->sparecap[u->nspare] == size)
 			return p;
-		buf_free(p, u->sparecap[u->nspare]);	/* parts grew */
+		part_free(p, u->sparecap[u->nspare]);	/* parts grew */
 	}
-	return buf_alloc(size);
+	return part_alloc(size);
 }
 
 /* The size of part number n: doubles every 1000 parts (unknown size). */
@@ -526,23 +526,23 @@ cmp_done(const void *a, const void *b)
 static int
 complete(struct s3_upload *u, char *etag, size_t etaglen, struct err *e)
 {
-	struct s3_buf body = { 0 };
+	struct buf body = { 0 };
 	struct s3_xfer x;
 	struct err pe;
 	char tag[S3_ETAG_MAX];
 	int i, rc;
 
 	qsort(u->done, (size_t)u->ndone, sizeof(*u->done), cmp_done);
-	s3_buf_adds(&body, "<CompleteMultipartUpload>");
+	buf_adds(&body, "<CompleteMultipartUpload>");
 	for (i = 0; i < u->ndone; i++) {
-		s3_buf_addf(&body, "<Part><PartNumber>%d</PartNumber><ETag>",
+		buf_addf(&body, "<Part><PartNumber>%d</PartNumber><ETag>",
 		    u->done[i].num);
 		s3_xml_escape(&body, u->done[i].etag);
-		s3_buf_adds(&body, "</ETag></Part>");
+		buf_adds(&body, "</ETag></Part>");
 	}
-	if (s3_buf_adds(&body, "</CompleteMultipartUpload>") == -1 ||
+	if (buf_adds(&body, "</CompleteMultipartUpload>") == -1 ||
 	    body.over) {
-		s3_buf_free(&body);
+		buf_free(&body);
 		nomem(&pe);
 		return fail(u, &pe, e);
 	}
@@ -558,7 +558,7 @@ complete(struct s3_upload *u, char *etag, size_t etaglen, struct err *e)
 	    sizeof(tag), &pe) == -1)
 		rc = -1;
 	s3_xfer_clean(&x);
-	s3_buf_free(&body);
+	buf_free(&body);
 	if (rc == -1)
 		return fail(u, &pe, e);
 	if (etag != NULL && etaglen > 0)
@@ -717,7 +717,7 @@ s3_upload_abort(struct s3_upload *u)
 		s3_xfer_clean(&u->px);
 	for (i = 0; i < u->ninflight; i++) {
 		s3_xfer_clean(&u->inflight[i]->x);
-		buf_free(u->inflight[i]->buf, u->inflight[i]->cap);
+		part_free(u->inflight[i]->buf, u->inflight[i]->cap);
 		free(u->inflight[i]);
 	}
 	u->ninflight = 0;
@@ -738,9 +738,9 @@ s3_upload_abort(struct s3_upload *u)
 	free(u->done);
 	while (u->nspare > 0) {
 		u->nspare--;
-		buf_free(u->spare[u->nspare], u->sparecap[u->nspare]);
+		part_free(u->spare[u->nspare], u->sparecap[u->nspare]);
 	}
-	buf_free(u->cur, u->cap);
+	part_free(u->cur, u->cap);
 	free(u->ctype);
 	free(u->cache);
 	free(u->key);

@@ -12,7 +12,7 @@
 #include <curl/curl.h>
 
 #include "s3.h"
-#include "s3_buf.h"
+#include "buf.h"
 #include "sigv4.h"
 
 #define S3_XFER_MAXHDR		24
@@ -55,8 +55,8 @@ struct s3_xfer {
 	int			 error_in_200;	/* CompleteMultipartUpload */
 	/* The answer. */
 	long			 status;
-	struct s3_buf		 resp;
-	struct s3_buf		 meta;		/* "name: value\n" */
+	struct buf		 resp;
+	struct buf		 meta;		/* "name: value\n" */
 	char			 etag[S3_ETAG_MAX];
 	char			 first_etag[S3_ETAG_MAX];
 	char			 date[64];
@@ -72,7 +72,7 @@ struct s3_xfer {
 	enum s3_xstate		 state;
 	CURL			*easy;
 	struct curl_slist	*sl;
-	struct s3_buf		 url, sts, authz;
+	struct buf		 url, sts, authz;
 	char			 body_hash[65];
 	char			 amzdate[17];
 	char			 hosthdr[320];
@@ -118,7 +118,7 @@ void	s3_trace(struct s3 *, int, const char *, ...)
  * The URL of the request into x->url and its host into x->hosthdr;
  * path gets the raw path, q the canonical query.
  */
-int	s3_http_url(struct s3_xfer *, struct s3_buf *, struct s3_buf *,
+int	s3_http_url(struct s3_xfer *, struct buf *, struct buf *,
 	    struct err *);
 /* An HTTP date (RFC 1123) as a time; -1 when malformed. */
 int	s3_http_date(const char *, time_t *);

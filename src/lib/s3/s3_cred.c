@@ -10,7 +10,7 @@
 #include <curl/curl.h>
 
 #include "exitcode.h"
-#include "s3_buf.h"
+#include "buf.h"
 #include "s3_cred.h"
 #include "sigv4.h"
 
@@ -168,9 +168,9 @@ s3_json_str(const char *s, size_t len, const char *name, char *out,
 static size_t
 collect(char *ptr, size_t sz, size_t n, void *arg)
 {
-	struct s3_buf *b = arg;
+	struct buf *b = arg;
 
-	if (s3_buf_add(b, ptr, sz * n) == -1)
+	if (buf_add(b, ptr, sz * n) == -1)
 		return 0;
 	return sz * n;
 }
@@ -178,14 +178,14 @@ collect(char *ptr, size_t sz, size_t n, void *arg)
 /* One short request to a credential endpoint. */
 static int
 fetch(const char *method, const char *url, const char *hdr,
-    struct s3_buf *body, struct err *e)
+    struct buf *body, struct err *e)
 {
 	struct curl_slist *sl = NULL;
 	long status = 0;
 	CURLcode cc;
 	CURL *c;
 
-	s3_buf_reset(body);
+	buf_reset(body);
 	body->max = CRED_BODY_MAX;
 	if ((c = curl_easy_init()) == NULL)
 		return err_set(e, EX_OSERR, "curl_easy_init failed");
@@ -217,7 +217,7 @@ fetch(const char *method, const char *url, const char *hdr,
 }
 
 static int
-parse_creds(struct s3_conf *c, const struct s3_buf *b, struct err *e)
+parse_creds(struct s3_conf *c, const struct buf *b, struct err *e)
 {
 	char exp[64], d[17];
 	size_t i, k = 0;
@@ -248,7 +248,7 @@ parse_creds(struct s3_conf *c, const struct s3_buf *b, struct err *e)
 int
 s3_cred_fetch(struct s3_conf *c, struct err *e)
 {
-	struct s3_buf body = { 0 }, url = { 0 }, tok = { 0 };
+	struct buf body = { 0 }, url = { 0 }, tok = { 0 };
 	char hdr[2200], role[256];
 	int rc = -1;
 	size_t n;
@@ -267,8 +267,8 @@ s3_cred_fetch(struct s3_conf *c, struct err *e)
 		goto out;
 	}
 	/* IMDSv2: a session token first, then the role, then its keys. */
-	s3_buf_addf(&url, "%s/latest/api/token", c->cred_url);
-	if (fetch("PUT", s3_buf_str(&url),
+	buf_addf(&url, "%s/latest/api/token", c->cred_url);
+	if (fetch("PUT", buf_str(&url),
 	    "X-aws-ec2-metadata-token-ttl-seconds: 21600", &tok, e) == -1)
 		goto out;
 	if (tok.len == 0 || tok.len > 1024 || (size_t)snprintf(hdr,
@@ -277,22 +277,22 @@ s3_cred_fetch(struct s3_conf *c, struct err *e)
 		err_set(e, EX_PROTOCOL, "bad instance metadata token");
 		goto out;
 	}
-	s3_buf_reset(&url);
-	s3_buf_addf(&url, "%s/latest/meta-data/iam/security-credentials/",
+	buf_reset(&url);
+	buf_addf(&url, "%s/latest/meta-data/iam/security-credentials/",
 	    c->cred_url);
-	if (fetch("GET", s3_buf_str(&url), hdr, &body, e) == -1)
+	if (fetch("GET", buf_str(&url), hdr, &body, e) == -1)
 		goto out;
-	n = strcspn(s3_buf_str(&body), "\r\n");
+	n = strcspn(buf_str(&body), "\r\n");
 	if (n == 0 || n >= sizeof(role)) {
 		err_set(e, EX_CONFIG, "no credentials: no instance role");
 		goto out;
 	}
 	memcpy(role, body.p, n);
 	role[n] = '\0';
-	s3_buf_reset(&url);
-	s3_buf_addf(&url, "%s/latest/meta-data/iam/security-credentials/%s",
+	buf_reset(&url);
+	buf_addf(&url, "%s/latest/meta-data/iam/security-credentials/%s",
 	    c->cred_url, role);
-	if (fetch("GET", s3_buf_str(&url), hdr, &body, e) == -1 ||
+	if (fetch("GET", buf_str(&url), hdr, &body, e) == -1 ||
 	    parse_creds(c, &body, e) == -1)
 		goto out;
 	rc = 0;
@@ -300,8 +300,8 @@ out:
 	memset(hdr, 0, sizeof(hdr));
 	if (body.p != NULL)
 		memset(body.p, 0, body.len);
-	s3_buf_free(&body);
-	s3_buf_free(&url);
-	s3_buf_free(&tok);
+	buf_free(&body);
+	buf_free(&url);
+	buf_free(&tok);
 	return rc;
 }

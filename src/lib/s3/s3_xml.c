@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "exitcode.h"
-#include "s3_buf.h"
+#include "buf.h"
 #include "s3_xml.h"
 
 struct xp {
@@ -15,7 +15,7 @@ struct xp {
 	char		 path[S3_XML_MAXDEPTH * (S3_XML_MAXNAME + 1) + 1];
 	size_t		 plen[S3_XML_MAXDEPTH + 1];
 	int		 depth;
-	struct s3_buf	 text[S3_XML_MAXDEPTH + 1];
+	struct buf	 text[S3_XML_MAXDEPTH + 1];
 	struct err	*e;
 };
 
@@ -47,7 +47,7 @@ skip_past(struct xp *x, const char *s)
 }
 
 static int
-put_utf8(struct s3_buf *b, unsigned long c)
+put_utf8(struct buf *b, unsigned long c)
 {
 	char u[4];
 	size_t n;
@@ -73,7 +73,7 @@ put_utf8(struct s3_buf *b, unsigned long c)
 		u[3] = (char)(0x80 | (c & 0x3f));
 		n = 4;
 	}
-	return s3_buf_add(b, u, n);
+	return buf_add(b, u, n);
 }
 
 /* Text up to the next '<', entities decoded, into the open element. */
@@ -84,14 +84,14 @@ text(struct xp *x)
 		{ "lt;", '<' }, { "gt;", '>' }, { "amp;", '&' },
 		{ "quot;", '"' }, { "apos;", '\'' },
 	};
-	struct s3_buf *b = &x->text[x->depth];
+	struct buf *b = &x->text[x->depth];
 	unsigned long c;
 	size_t i;
 	char *end;
 
 	while (x->p < x->end && *x->p != '<') {
 		if (*x->p != '&') {
-			if (s3_buf_addc(b, *x->p++) == -1)
+			if (buf_addc(b, *x->p++) == -1)
 				return bad(x, "text too long");
 			continue;
 		}
@@ -101,7 +101,7 @@ text(struct xp *x)
 				break;
 		if (i < sizeof(ents) / sizeof(ents[0])) {
 			x->p += strlen(ents[i].name);
-			if (s3_buf_addc(b, ents[i].c) == -1)
+			if (buf_addc(b, ents[i].c) == -1)
 				return bad(x, "text too long");
 			continue;
 		}
@@ -158,11 +158,11 @@ static int
 close_elem(struct xp *x, int (*cb)(void *, const char *, int, const char *,
     size_t), void *arg)
 {
-	struct s3_buf *b = &x->text[x->depth];
+	struct buf *b = &x->text[x->depth];
 	int rc;
 
-	rc = cb(arg, x->path, x->depth, s3_buf_str(b), b->len);
-	s3_buf_reset(b);
+	rc = cb(arg, x->path, x->depth, buf_str(b), b->len);
+	buf_reset(b);
 	x->depth--;
 	x->path[x->plen[x->depth]] = '\0';
 	return rc;
@@ -180,7 +180,7 @@ open_elem(struct xp *x, const char *nm)
 	memcpy(x->path + len, nm, n + 1);
 	x->depth++;
 	x->plen[x->depth] = len + n;
-	s3_buf_reset(&x->text[x->depth]);
+	buf_reset(&x->text[x->depth]);
 	return 0;
 }
 
@@ -279,7 +279,7 @@ s3_xml_parse(const char *buf, size_t len,
 				bad(x, "bad CDATA section");
 				goto out;
 			}
-			if (s3_buf_add(&x->text[x->depth], s,
+			if (buf_add(&x->text[x->depth], s,
 			    (size_t)(x->p - 3 - s)) == -1) {
 				bad(x, "text too long");
 				goto out;
@@ -297,7 +297,7 @@ s3_xml_parse(const char *buf, size_t len,
 	rc = 0;
 out:
 	for (i = 0; i <= S3_XML_MAXDEPTH; i++)
-		s3_buf_free(&x->text[i]);
+		buf_free(&x->text[i]);
 	free(x);
 	return rc;
 }
@@ -400,7 +400,7 @@ s3_xml_complete(const char *buf, size_t len, char *out, size_t size,
 }
 
 static int
-pct_decode(struct s3_buf *b, const char *s, size_t n)
+pct_decode(struct buf *b, const char *s, size_t n)
 {
 	char hex[3] = "";
 	size_t i;
@@ -412,10 +412,10 @@ pct_decode(struct s3_buf *b, const char *s, size_t n)
 				return -1;
 			hex[0] = s[i + 1];
 			hex[1] = s[i + 2];
-			if (s3_buf_addc(b, (int)strtoul(hex, NULL, 16)) == -1)
+			if (buf_addc(b, (int)strtoul(hex, NULL, 16)) == -1)
 				return -1;
 			i += 2;
-		} else if (s3_buf_addc(b, s[i] == '+' ? ' ' : s[i]) == -1)
+		} else if (buf_addc(b, s[i] == '+' ? ' ' : s[i]) == -1)
 			return -1;
 	}
 	return 0;
@@ -426,17 +426,17 @@ struct lst {
 	int			(*cb)(void *, const struct s3_xml_entry *);
 	void			*arg;
 	struct s3_xml_list	*out;
-	struct s3_buf		 key, etag, mtime;
+	struct buf		 key, etag, mtime;
 	uint64_t		 size;
 	int			 have_key, have_size;
 	struct err		*e;
 };
 
 static int
-set_text(struct lst *l, struct s3_buf *b, const char *t, size_t n)
+set_text(struct lst *l, struct buf *b, const char *t, size_t n)
 {
-	s3_buf_reset(b);
-	if (l->url ? pct_decode(b, t, n) == -1 : s3_buf_add(b, t, n) == -1)
+	buf_reset(b);
+	if (l->url ? pct_decode(b, t, n) == -1 : buf_add(b, t, n) == -1)
 		return err_set(l->e, EX_PROTOCOL, "bad key in the listing");
 	return 0;
 }
@@ -468,31 +468,31 @@ list_cb(void *arg, const char *path, int depth, const char *t, size_t n)
 			    "bad size in the listing");
 		l->have_size = 1;
 	} else if (depth == 3 && strcmp(path, "/Contents/ETag") == 0) {
-		s3_buf_reset(&l->etag);
-		s3_buf_add(&l->etag, t, n);
+		buf_reset(&l->etag);
+		buf_add(&l->etag, t, n);
 	} else if (depth == 3 && strcmp(path, "/Contents/LastModified") == 0) {
-		s3_buf_reset(&l->mtime);
-		s3_buf_add(&l->mtime, t, n);
+		buf_reset(&l->mtime);
+		buf_add(&l->mtime, t, n);
 	} else if (depth == 2 && strcmp(path, "/Contents") == 0) {
 		if (!l->have_key || !l->have_size)
 			return err_set(l->e, EX_PROTOCOL,
 			    "listing entry without key or size");
 		memset(&ent, 0, sizeof(ent));
-		ent.key = s3_buf_str(&l->key);
+		ent.key = buf_str(&l->key);
 		ent.size = l->size;
-		ent.mtime = s3_buf_str(&l->mtime);
-		ent.etag = s3_buf_str(&l->etag);
+		ent.mtime = buf_str(&l->mtime);
+		ent.etag = buf_str(&l->etag);
 		l->out->count++;
 		l->have_key = l->have_size = 0;
 		rc = l->cb != NULL ? l->cb(l->arg, &ent) : 0;
-		s3_buf_reset(&l->etag);
-		s3_buf_reset(&l->mtime);
+		buf_reset(&l->etag);
+		buf_reset(&l->mtime);
 		return rc;
 	} else if (depth == 3 && strcmp(path, "/CommonPrefixes/Prefix") == 0) {
 		if (set_text(l, &l->key, t, n) == -1)
 			return -1;
 		memset(&ent, 0, sizeof(ent));
-		ent.prefix = s3_buf_str(&l->key);
+		ent.prefix = buf_str(&l->key);
 		l->out->count++;
 		return l->cb != NULL ? l->cb(l->arg, &ent) : 0;
 	}
@@ -519,9 +519,9 @@ s3_xml_list(const char *buf, size_t len, int url,
 	rc = s3_xml_parse(buf, len, list_cb, &l, e);
 	if (rc == -1 && e != NULL && e->code == 0)
 		err_set(e, EX_PROTOCOL, "listing stopped");
-	s3_buf_free(&l.key);
-	s3_buf_free(&l.etag);
-	s3_buf_free(&l.mtime);
+	buf_free(&l.key);
+	buf_free(&l.etag);
+	buf_free(&l.mtime);
 	return rc;
 }
 
@@ -577,7 +577,7 @@ s3_xml_delete_result(const char *buf, size_t len,
 }
 
 int
-s3_xml_escape(struct s3_buf *b, const char *s)
+s3_xml_escape(struct buf *b, const char *s)
 {
 	for (; *s != '\0'; s++) {
 		const char *r = NULL;
@@ -590,8 +590,8 @@ s3_xml_escape(struct s3_buf *b, const char *s)
 		case '\'': r = "&apos;"; break;
 		default: break;
 		}
-		if (r != NULL ? s3_buf_adds(b, r) == -1 :
-		    s3_buf_addc(b, *s) == -1)
+		if (r != NULL ? buf_adds(b, r) == -1 :
+		    buf_addc(b, *s) == -1)
 			return -1;
 	}
 	return 0;

@@ -1,19 +1,20 @@
 /*
- * s3_buf.h: a growable byte buffer with an optional size limit, used by the
- * signer and the S3 client for request texts and bounded answer bodies.
+ * buf.h: the growable byte buffer, with an optional size limit: request
+ * texts and bounded answer bodies of the S3 client, JSON and HTTP answers,
+ * job records.
  *
  * The bytes are always followed by a NUL (not counted in len), so a buffer
  * holding text can be used as a C string.  A buffer starts zeroed:
  *
- *	struct s3_buf b = { 0 };
+ *	struct buf b = { 0 };
  *	b.max = 65536;		(0: no limit)
  */
-#ifndef IMGQ_S3_BUF_H
-#define IMGQ_S3_BUF_H
+#ifndef IMGQ_BUF_H
+#define IMGQ_BUF_H
 
 #include <stddef.h>
 
-struct s3_buf {
+struct buf {
 	char	*p;		/* NULL until the first add */
 	size_t	 len;		/* bytes held, not counting the NUL */
 	size_t	 cap;
@@ -23,20 +24,21 @@ struct s3_buf {
 
 /*
  * Appends n bytes; returns 0, or -1 when memory runs out or len would
- * pass max (then nothing is appended and over is set).
+ * pass max (then nothing is appended and over is set).  over stays set
+ * until buf_reset, so a run of adds can be checked once at the end.
  */
-int	s3_buf_add(struct s3_buf *, const void *, size_t);
-int	s3_buf_adds(struct s3_buf *, const char *);
-int	s3_buf_addc(struct s3_buf *, int);
-int	s3_buf_addf(struct s3_buf *, const char *, ...)
+int	buf_add(struct buf *, const void *, size_t);
+int	buf_adds(struct buf *, const char *);
+int	buf_addc(struct buf *, int);
+int	buf_addf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* "" for an empty buffer, never NULL. */
-const char *s3_buf_str(const struct s3_buf *);
+const char *buf_str(const struct buf *);
 /* Empties the buffer, keeping its memory and its limit. */
-void	s3_buf_reset(struct s3_buf *);
+void	buf_reset(struct buf *);
 /* Frees the memory; the buffer can be used again (limit kept). */
-void	s3_buf_free(struct s3_buf *);
+void	buf_free(struct buf *);
 /* Hands the bytes over to the caller (malloc'd, NUL-terminated). */
-char	*s3_buf_take(struct s3_buf *);
+char	*buf_take(struct buf *);
 
 #endif

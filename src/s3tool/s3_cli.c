@@ -176,7 +176,7 @@ s3_cli_opt(int opt, const char *arg, struct s3_conf *c, struct err *e)
 }
 
 int
-s3_cli_escape(struct s3_buf *b, const char *s)
+s3_cli_escape(struct buf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char c;
@@ -188,23 +188,23 @@ s3_cli_escape(struct s3_buf *b, const char *s)
 			esc[0] = '\\';
 			esc[1] = c == '\\' ? '\\' : c == '\n' ? 'n' :
 			    c == '\r' ? 'r' : 't';
-			if (s3_buf_add(b, esc, 2) == -1)
+			if (buf_add(b, esc, 2) == -1)
 				return -1;
 		} else if (c < 0x20 || c == 0x7f) {
 			esc[0] = '\\';
 			esc[1] = 'x';
 			esc[2] = hex[c >> 4];
 			esc[3] = hex[c & 15];
-			if (s3_buf_add(b, esc, 4) == -1)
+			if (buf_add(b, esc, 4) == -1)
 				return -1;
-		} else if (s3_buf_addc(b, c) == -1)
+		} else if (buf_addc(b, c) == -1)
 			return -1;
 	}
 	return 0;
 }
 
 int
-s3_cli_unescape(struct s3_buf *b, const char *s, size_t n, struct err *e)
+s3_cli_unescape(struct buf *b, const char *s, size_t n, struct err *e)
 {
 	char hex[3] = "";
 	size_t i;
@@ -240,7 +240,7 @@ s3_cli_unescape(struct s3_buf *b, const char *s, size_t n, struct err *e)
 				    "\\%c in a key", s[i]);
 			}
 		}
-		if (s3_buf_addc(b, c) == -1)
+		if (buf_addc(b, c) == -1)
 			return err_set(e, EX_OSERR, "out of memory");
 	}
 	return 0;

@@ -47,7 +47,7 @@ int	job_field_numeric(const char *, size_t);
 /*
  * Encodes a record as a JSON object: {"id":"...", "name": value, ...}.
  * names/vals/lens are n parallel arrays of binary strings.  Values are
- * JSON strings (UTF-8 kept when valid, other bytes as \u00XX); numeric
+ * JSON strings (json_str: UTF-8 kept, other bytes as U+FFFD); numeric
  * fields holding a decimal integer are numbers; "outputs" becomes an
  * array of its lines.  Returns a malloc'd NUL-terminated string and its
  * length in *outlen (may be NULL), or NULL (EX_OSERR) when out of memory.
@@ -55,14 +55,6 @@ int	job_field_numeric(const char *, size_t);
 char	*job_json(const char *id, const char *const *names,
 	    const size_t *nlens, const char *const *vals, const size_t *vlens,
 	    size_t n, size_t *outlen, struct err *);
-
-/*
- * Appends s (len bytes) to a growing buffer as a JSON string with quotes.
- * The buffer is *buf of *cap bytes holding *len; returns -1 when out of
- * memory.
- */
-int	job_json_str(char **buf, size_t *len, size_t *cap, const void *s,
-	    size_t slen);
 
 /*
  * Environment variable name for a field: "IMGQ_" and the name upper-cased

@@ -18,7 +18,7 @@
 #include <time.h>
 
 #include "err.h"
-#include "s3_buf.h"
+#include "buf.h"
 
 #define SIGV4_ALGO	"AWS4-HMAC-SHA256"
 #define SIGV4_UNSIGNED	"UNSIGNED-PAYLOAD"
@@ -65,15 +65,15 @@ struct sigv4_scope {
 
 /* Intermediate texts, for -vv and for the tests; any member may be NULL. */
 struct sigv4_trace {
-	struct s3_buf	*creq;
-	struct s3_buf	*sts;
+	struct buf	*creq;
+	struct buf	*sts;
 };
 
 /*
  * Percent-encodes n bytes into b (uppercase hex), leaving unreserved
  * characters and, when keep_slash, '/'.  Returns 0 or -1 (memory).
  */
-int	sigv4_uri_encode(struct s3_buf *, const void *, size_t, int);
+int	sigv4_uri_encode(struct buf *, const void *, size_t, int);
 
 /* "20130524T000000Z" (16 characters + NUL) and "20130524" of a time. */
 void	sigv4_amz_date(time_t, char [17]);
@@ -90,19 +90,19 @@ void	sigv4_hex(const unsigned char *, size_t, char *);
  * whitespace folded to one space, repeated names joined with ',' in the
  * order given.  Returns 0, or -1 with e filled.
  */
-int	sigv4_canonical_request(const struct sigv4_req *, struct s3_buf *,
-	    struct s3_buf *, struct err *);
+int	sigv4_canonical_request(const struct sigv4_req *, struct buf *,
+	    struct buf *, struct err *);
 
 /* The canonical query string of the parameters (sorted, encoded). */
 int	sigv4_canonical_query(const struct sigv4_param *, size_t,
-	    struct s3_buf *, struct err *);
+	    struct buf *, struct err *);
 
 /* "20130524/us-east-1/s3/aws4_request" */
-int	sigv4_scope_str(const struct sigv4_scope *, struct s3_buf *);
+int	sigv4_scope_str(const struct sigv4_scope *, struct buf *);
 
 /* The string to sign of a canonical request. */
 int	sigv4_string_to_sign(const struct sigv4_scope *, const char *, size_t,
-	    struct s3_buf *, struct err *);
+	    struct buf *, struct err *);
 
 /* The signing key of a secret and scope. */
 void	sigv4_signing_key(const char *, const struct sigv4_scope *,
@@ -151,7 +151,7 @@ void	sigv4_hmac_hex(const unsigned char [32], const void *, size_t,
  * value into authz and the hex signature into sig (may be NULL).
  */
 int	sigv4_sign(const struct sigv4_req *, const struct sigv4_creds *,
-	    const struct sigv4_scope *, struct s3_buf *, char *,
+	    const struct sigv4_scope *, struct buf *, char *,
 	    struct sigv4_trace *, struct err *);
 
 /*
@@ -162,7 +162,7 @@ int	sigv4_sign(const struct sigv4_req *, const struct sigv4_creds *,
  * signature and appended after it (for services that want it so).
  */
 int	sigv4_presign(const struct sigv4_req *, const struct sigv4_creds *,
-	    const struct sigv4_scope *, long, int, struct s3_buf *, char *,
+	    const struct sigv4_scope *, long, int, struct buf *, char *,
 	    struct sigv4_trace *, struct err *);
 
 /*
