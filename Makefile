@@ -42,7 +42,7 @@ WARN	+= -Werror
 endif
 
 # The layers: where each lives, which layers it uses, which packages.
-LAYERS	:= base http job q s3 img s3tool
+LAYERS	:= base http job q s3 imgtype img s3tool
 base_DIR := src/lib/base
 http_DIR := src/lib/http
 http_DEPS := base
@@ -54,8 +54,10 @@ q_PKGS	:= hiredis
 s3_DIR	:= src/lib/s3
 s3_DEPS	:= base
 s3_PKGS	:= libcurl openssl
+imgtype_DIR := src/lib/imgtype
+imgtype_DEPS := base
 img_DIR	:= src/lib/img
-img_DEPS := base
+img_DEPS := imgtype base
 img_PKGS := GraphicsMagick libjpeg libwebp
 s3tool_DIR := src/s3tool
 s3tool_DEPS := s3 base
@@ -94,7 +96,7 @@ $$(call layer_a,$(1)): $$($(1)_OBJS)
 endef
 $(foreach l,$(LAYERS),$(eval $(call layer_rule,$(l))))
 # Users before what they use, for the unit tests and fuzz targets.
-LIBAS	:= $(foreach l,s3tool q job http s3 img base,$(call layer_a,$(l)))
+LIBAS	:= $(foreach l,s3tool q job http s3 img imgtype base,$(call layer_a,$(l)))
 
 $(STANDINS): src/lib/static/curl_standins.c
 	@mkdir -p $(dir $@)

@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "exitcode.h"
+#include "job.h"
+#include "q.h"
 #include "recv.h"
 
 #define MET_MAGIC	0x696d67717276310aULL	/* "imgqrv1\n" */
@@ -122,10 +124,20 @@ met_recent(struct srv *s, char (*ids)[32], size_t n)
 		next--;
 		memcpy(ids[k], s->m->recent[next % MET_RECENT], 32);
 		ids[k][31] = '\0';
-		if (job_id_ok(ids[k]))
+		if (job_id_valid(ids[k]))
 			k++;
 	}
 	return k;
+}
+
+static int
+queue_depth(struct srv *s, long long *depth)
+{
+	struct err e;
+
+	if (need_q(s, &e) == NULL || q_depth(s->q, depth, &e) == -1)
+		return -1;
+	return 0;
 }
 
 void
@@ -175,7 +187,7 @@ handle_metrics(struct conn *c, struct rq *r)
 	    (unsigned long long)m->upload_count,
 	    (double)m->upload_ms_sum / 1000.0,
 	    (unsigned long long)m->upload_count);
-	if (metrics_queue_depth(c->srv, &depth) == 0)
+	if (queue_depth(c->srv, &depth) == 0)
 		buf_addf(&b, "# HELP imgq_queue_depth Jobs waiting in the "
 		    "queue.\n# TYPE imgq_queue_depth gauge\n"
 		    "imgq_queue_depth %lld\n", depth);

@@ -1,2 +1,1 @@
-imgq-recv_LIBS := q job http s3 base
-imgq-recv_PKGS := libmagic
+imgq-recv_LIBS := q job http s3 imgtype base

@@ -5,7 +5,10 @@
  * deadlines, request bodies, responses.  route.c: routing and the small
  * handlers.  upload.c: uploads.  jobs.c: job status, events, results,
  * dashboard API.  metrics.c: counters (optionally shared between
- * processes).
+ * processes).  backend.c: the S3 client and the queue connection.
+ *
+ * Calls go one way: main -> route -> the handlers (upload, jobs,
+ * metrics) -> backend -> conn.
  */
 #ifndef IMGQ_RECV_H
 #define IMGQ_RECV_H
@@ -74,7 +77,6 @@ struct srv {
 	enum mode	 mode;
 	struct s3	*s3;
 	struct q	*q;
-	void		*magic;		/* magic_t */
 	char		*index;		/* index.html */
 	size_t		 index_len;
 	struct http_parser *hp;
@@ -157,24 +159,23 @@ int	respond_json(struct conn *, int, const char *, const char *);
 
 /* route.c */
 void	route(struct conn *, struct rq *);
-int	job_id_ok(const char *);
 
 /* upload.c */
 void	handle_upload(struct conn *, struct rq *);
 
-/* jobs.c */
+/* backend.c */
 int	backend_init(struct srv *, int, struct err *);
 void	backend_free(struct srv *);
 struct q *need_q(struct srv *, struct err *);
 struct s3 *need_s3(struct srv *, struct err *);
-void	*need_magic(struct srv *, struct err *);
 void	respond_backend(struct conn *, const struct err *, const char *);
+
+/* jobs.c */
 void	handle_job(struct conn *, struct rq *, const char *,
 	    const char *);
 void	handle_stats(struct conn *, struct rq *);
 void	handle_requeue(struct conn *, struct rq *, const char *);
 void	handle_healthz(struct conn *, struct rq *);
-int	metrics_queue_depth(struct srv *, long long *);
 
 /* metrics.c */
 int	met_open(struct srv *, struct err *);

@@ -10,20 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "job.h"
 #include "recv.h"
-
-/* Job ids are [0-9a-z] (q.h); anything else cannot name a job. */
-int
-job_id_ok(const char *id)
-{
-	size_t i;
-
-	for (i = 0; id[i]; i++)
-		if (!((id[i] >= '0' && id[i] <= '9') ||
-		    (id[i] >= 'a' && id[i] <= 'z')) || i >= 64)
-			return 0;
-	return i > 0;
-}
 
 static void
 not_allowed(struct conn *c, const char *allow)
@@ -178,7 +166,7 @@ route(struct conn *c, struct rq *r)
 	}
 	if (strncmp(p, "/api/dead/", 10) == 0) {
 		rest = split_id(p + 10, id, sizeof(id));
-		if (!job_id_ok(id) || strcmp(rest, "/requeue") != 0)
+		if (!job_id_valid(id) || strcmp(rest, "/requeue") != 0)
 			DONE(respond_error(c, 404, "not found", NULL));
 		if (strcmp(m, "POST") != 0)
 			DONE(not_allowed(c, "POST"));
@@ -186,7 +174,7 @@ route(struct conn *c, struct rq *r)
 	}
 	if (strncmp(p, "/jobs/", 6) == 0) {
 		rest = split_id(p + 6, id, sizeof(id));
-		if (!job_id_ok(id))
+		if (!job_id_valid(id))
 			DONE(respond_error(c, 404, "no such job",
 			    NULL));
 		if (strcmp(rest, "") != 0 && strcmp(rest, "/events") != 0 &&

@@ -4,13 +4,13 @@
  *
  * Each file is held in the process's small-file buffer (kept across
  * requests, so its pages stay warm: no fresh mapping to fault in and
- * unmap per upload) until libmagic has named the type from its first
- * bytes (an allow-list; anything else is refused with 415 and nothing is
- * stored).  A file that ends within the buffer is stored with one PUT
- * straight from it; a larger one goes on to an S3 upload as it arrives
- * (multipart, parts sent while the body streams in).  Only when the
- * object is complete is the job queued; if
- * queuing fails, the object is deleted and the client gets 503.  A
+ * unmap per upload) until img_sniff() has named the type from its first
+ * bytes (imgtype.h: the worker's own sniffer and allow-list; anything
+ * else is refused with 415 and nothing is stored).  A file that ends
+ * within the buffer is stored with one PUT straight from it; a larger one
+ * goes on to an S3 upload as it arrives (multipart, parts sent while the
+ * body streams in).  Only when the object is complete is the job queued;
+ * if queuing fails, the object is deleted and the client gets 503.  A
  * request that breaks off mid-file aborts that file's upload, so nothing
  * half-made stays.
  */
@@ -20,9 +20,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include <magic.h>
-
 #include "exitcode.h"
+#include "imgtype.h"
 #include "log.h"
 #include "q.h"
 #include "recv.h"
@@ -30,24 +29,11 @@
 #include "s3_putbuf.h"
 #include "sys.h"
 
-#define SNIFF_LEN	4096	/* bytes libmagic sees */
+#define SNIFF_LEN	4096	/* bytes img_sniff() looks at */
 #define SMALL_MAX	(1U << 20)	/* files up to this: one PUT from memory */
 #define NAME_KEEP	100	/* sanitised file name, bytes */
 #define IDEM_MAX	200	/* Idempotency-Key, bytes */
 #define IDEM_TTL_MS	30000	/* a request's reservation of its key */
-
-static const struct {
-	const char *mime, *ext;
-} allowed[] = {
-	{ "image/jpeg", "jpg" },
-	{ "image/png", "png" },
-	{ "image/gif", "gif" },
-	{ "image/webp", "webp" },
-	{ "image/tiff", "tif" },
-	{ "image/heic", "heic" },
-	{ "image/heif", "heif" },
-	{ "image/avif", "avif" },
-};
 
 struct file {
 	char		 id[Q_ID_LEN + 1];
@@ -177,8 +163,7 @@ typecheck(struct up *u, struct err *e)
 {
 	struct srv *s = u->s;
 	struct file *f = u->cur;
-	const char *mime;
-	size_t i;
+	enum img_format fmt;
 	int n;
 
 	u->typed = 1;
@@ -188,23 +173,17 @@ typecheck(struct up *u, struct err *e)
 		u->skip = 1;
 		return 0;
 	}
-	if (need_magic(s, e) == NULL)
-		return fail(u, 500, NULL, "unable to check the file type");
-	mime = magic_buffer(s->magic, u->small, u->nsmall < SNIFF_LEN ?
-	    u->nsmall : SNIFF_LEN);
-	for (i = 0; mime != NULL && i < sizeof(allowed) / sizeof(*allowed);
-	    i++)
-		if (strcmp(mime, allowed[i].mime) == 0)
-			break;
-	if (mime == NULL || i == sizeof(allowed) / sizeof(*allowed)) {
+	fmt = img_sniff(u->small, u->nsmall < SNIFF_LEN ? u->nsmall :
+	    SNIFF_LEN);
+	if (!(IMG_DECODABLE & IMG_FMT_BIT(fmt))) {
 		f->status = 415;
 		snprintf(f->error, sizeof(f->error), "not an image type "
-		    "accepted here (%s)", mime ? mime : "unknown");
+		    "accepted here (%s)", img_format_mime(fmt));
 		u->skip = 1;
 		return 0;
 	}
-	f->type = allowed[i].mime;
-	f->ext = allowed[i].ext;
+	f->type = img_format_mime(fmt);
+	f->ext = img_format_ext(fmt);
 	if (need_s3(s, e) == NULL) {
 		fail(u, 503, "Retry-After: 5\r\n", "storage unavailable");
 		return -1;

@@ -1,3 +1,3 @@
-s3put_LIBS := s3tool s3 base
+s3put_LIBS := s3tool s3 imgtype base
 s3put_PKGS := libmagic
 s3put_NOPIE := 1

@@ -19,6 +19,7 @@
 #include <magic.h>
 
 #include "exitcode.h"
+#include "imgtype.h"
 #include "log.h"
 #include "put.h"
 #include "s3_cli.h"
@@ -47,42 +48,25 @@ read_full(int fd, unsigned char *buf, size_t size)
 }
 
 /*
- * The common image formats by their signatures, as libmagic names them:
- * the worker stores nothing else, and loading libmagic's database costs
- * more CPU than the rest of a small upload.
- */
-static const char *
-sniff_image(const unsigned char *b, size_t n)
-{
-	if (n >= 3 && memcmp(b, "\xff\xd8\xff", 3) == 0)
-		return "image/jpeg";
-	if (n >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0)
-		return "image/png";
-	if (n >= 6 && (memcmp(b, "GIF87a", 6) == 0 ||
-	    memcmp(b, "GIF89a", 6) == 0))
-		return "image/gif";
-	if (n >= 16 && memcmp(b, "RIFF", 4) == 0 &&
-	    memcmp(b + 8, "WEBPVP8", 7) == 0)
-		return "image/webp";
-	return NULL;
-}
-
-/*
- * The content type from the first bytes; NULL when unknown.  libmagic's
- * database stays loaded while more inputs follow (more), and is let go
- * before the last one streams (its pages would count against the memory
- * bound of a large upload).
+ * The content type from the first bytes; NULL when unknown.  The images
+ * imgq takes in and makes are named by img_sniff() (imgtype.h), with no
+ * database to load: the pipeline's uploads never pay for libmagic.  Any
+ * other file is named by libmagic, s3put being a general upload tool.
+ * Its database stays loaded while more inputs follow (more), and is let
+ * go before the last one streams (its pages would count against the
+ * memory bound of a large upload).
  */
 static char *
 sniff(const unsigned char *buf, size_t len, int more)
 {
 	static magic_t m;
 	static int loaded;
+	enum img_format f = img_sniff(buf, len);
 	const char *t;
 	char *out = NULL;
 
-	if (len > 0 && (t = sniff_image(buf, len)) != NULL)
-		out = strdup(t);
+	if (IMG_DECODABLE & IMG_FMT_BIT(f))
+		out = strdup(img_format_mime(f));
 	else if (len > 0) {
 		if (!loaded) {
 			loaded = 1;

@@ -2,17 +2,17 @@
  * img.h: images, the one place where an attacker's bytes meet a large
  * decoder.
  *
- * The flow is: img_probe() reads the format from the first bytes (magic
- * numbers, never a file name) and the dimensions, orientation and frame
- * count from the header alone, validating the container as it goes (PNG
- * chunk CRCs, GIF block structure, RIFF and ISOBMFF box bounds);
- * img_check() refuses a format that is not on the allow-list and a size
- * above the limits; only then does img_decode() hand the bytes to
- * GraphicsMagick, with the format named explicitly ("JPEG:"), resource
- * limits set, delegates and file access refused, and a size hint so that
- * JPEG is downscaled in the DCT domain; img_render() makes every variant
- * from that one decode, each from the largest intermediate that is big
- * enough, and encodes it to memory.
+ * The flow is: img_probe() takes the format from img_sniff() (imgtype.h)
+ * and reads the dimensions, orientation and frame count from the header
+ * alone, validating the container as it goes (PNG chunk CRCs, GIF block
+ * structure, RIFF and ISOBMFF box bounds); img_check() refuses a format
+ * that is not on the allow-list and a size above the limits; only then
+ * does img_decode() hand the bytes to GraphicsMagick, with the format
+ * named explicitly ("JPEG:"), resource limits set, delegates and file
+ * access refused, and a size hint so that JPEG is downscaled in the DCT
+ * domain; img_render() makes every variant from that one decode, each
+ * from the largest intermediate that is big enough, and encodes it to
+ * memory.
  *
  * Variants are written "name:WxH[:mode][:gravity][:format][:qN][:flag]...",
  * documented in imgq-resize(1); img_variant_parse() reads one.
@@ -28,46 +28,7 @@
 #include <stdint.h>
 
 #include "err.h"
-
-enum img_format {
-	IMG_UNKNOWN = 0,
-	/* decodable, subject to the allow-list */
-	IMG_JPEG,
-	IMG_PNG,
-	IMG_GIF,
-	IMG_WEBP,
-	IMG_TIFF,
-	IMG_HEIC,
-	IMG_AVIF,
-	/* recognised only to be refused by name */
-	IMG_SVG,
-	IMG_MVG,
-	IMG_MSL,
-	IMG_PS,
-	IMG_PDF,
-	IMG_BMP,
-	IMG_PSD,
-	IMG_JXL,
-	IMG_BIGTIFF,
-	IMG_TEXT,
-	IMG_NFORMATS
-};
-
-#define IMG_FMT_BIT(f)	(1u << (f))
-/* Every format a GraphicsMagick decode may be asked for. */
-#define IMG_DECODABLE	(IMG_FMT_BIT(IMG_JPEG) | IMG_FMT_BIT(IMG_PNG) | \
-	IMG_FMT_BIT(IMG_GIF) | IMG_FMT_BIT(IMG_WEBP) | IMG_FMT_BIT(IMG_TIFF) | \
-	IMG_FMT_BIT(IMG_HEIC) | IMG_FMT_BIT(IMG_AVIF))
-
-/* "jpeg", "png", ..., "unknown". */
-const char	*img_format_name(enum img_format);
-
-/*
- * A comma-separated list of format names ("jpeg,png"; "jpg" and "heif"
- * are accepted as aliases) to a bit set of IMG_FMT_BIT; only decodable
- * formats may be named.  EX_USAGE on failure.
- */
-int	img_format_list(const char *, unsigned *, struct err *);
+#include "imgtype.h"
 
 struct img_info {
 	enum img_format	format;
@@ -81,12 +42,6 @@ struct img_info {
 	int		channels;	/* JPEG components, 0 if unknown */
 	int		progressive;	/* JPEG: progressive or multi-scan */
 };
-
-/*
- * The format of the first bytes alone (no validation): IMG_UNKNOWN when
- * nothing is recognised.
- */
-enum img_format	img_sniff(const void *, size_t);
 
 /*
  * Reads the header of a whole file in memory without decoding pixels and
