@@ -30,6 +30,7 @@
 #include "exitcode.h"
 #include "http.h"
 #include "log.h"
+#include "pct.h"
 #include "recv.h"
 #include "sys.h"
 
@@ -286,7 +287,7 @@ split_target(struct rq *r, const char *target)
 	size_t n = q ? (size_t)(q - target) : strlen(target);
 
 	r->query = q ? q + 1 : "";
-	return http_pct_decode(target, n, r->path, sizeof(r->path));
+	return pct_decode(target, n, r->path, sizeof(r->path), 0);
 }
 
 /* One request from the CGI environment; returns the exit code. */

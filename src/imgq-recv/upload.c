@@ -23,6 +23,7 @@
 #include "exitcode.h"
 #include "imgtype.h"
 #include "log.h"
+#include "pct.h"
 #include "q.h"
 #include "recv.h"
 #include "s3.h"
@@ -589,7 +590,7 @@ read_raw(struct up *u)
 	if (name == NULL && strncmp(r->query, "name=", 5) == 0) {
 		size_t k = strcspn(r->query + 5, "&");
 
-		if (http_pct_decode(r->query + 5, k, qn, sizeof(qn)) == 0)
+		if (pct_decode(r->query + 5, k, qn, sizeof(qn), 0) == 0)
 			name = qn;
 	}
 	if (name == NULL)

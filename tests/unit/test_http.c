@@ -204,15 +204,19 @@ test_chunked(void)
 static void
 test_misc(void)
 {
-	char out[16];
+	const char *tchars = "!#$%&'*+-.^_`|~09azAZ";
+	const char *not = "\"(),/:;<=>?@[\\]{} \t\x7f\x80\xff";
+	size_t i;
 
-	ok(http_pct_decode("/a%20b", 6, out, sizeof(out)) == 0 &&
-	    strcmp(out, "/a b") == 0, "percent decoding");
-	ok(http_pct_decode("/a%00", 5, out, sizeof(out)) == -1, "%%00 refused");
-	ok(http_pct_decode("/a%2", 4, out, sizeof(out)) == -1, "short escape");
-	ok(http_pct_decode("/a%zz", 5, out, sizeof(out)) == -1, "bad escape");
-	ok(http_pct_decode("/0123456789abcdef", 17, out, sizeof(out)) == -1,
-	    "too long");
+	for (i = 0; tchars[i]; i++)
+		ok(http_tchar((unsigned char)tchars[i]), "tchar '%c'",
+		    tchars[i]);
+	for (i = 0; not[i]; i++)
+		ok(!http_tchar((unsigned char)not[i]), "not a tchar: 0x%02x",
+		    (unsigned char)not[i]);
+	ok(!http_tchar(0), "not a tchar: NUL");
+	ok(!http_tchar('!' + 256), "not a tchar: out of range");
+	ok(!http_tchar(-1), "not a tchar: EOF");
 	ok(http_has_token("a, Keep-Alive ,b", "keep-alive"), "token found");
 	ok(!http_has_token("keep-alivex", "keep-alive"), "no partial token");
 	is_str(http_reason(431), "Request Header Fields Too Large", "reason");

@@ -83,15 +83,6 @@ var(char *const *envp, const char *name)
 }
 
 static int
-is_tchar(unsigned char c)
-{
-	if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
-	    (c >= 'a' && c <= 'z'))
-		return 1;
-	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-static int
 add_field(struct cgi *c, struct cgi_req *r, const char *name, size_t nlen,
     const char *value, struct err *e)
 {
@@ -143,7 +134,7 @@ cgi_parse(struct cgi *c, char *const *envp, struct cgi_req *r,
 	if (m == NULL || *m == '\0' || strlen(m) > 32)
 		return fail(r, 400, e, "missing or bad REQUEST_METHOD");
 	for (i = 0; m[i]; i++)
-		if (!is_tchar((unsigned char)m[i]))
+		if (!http_tchar((unsigned char)m[i]))
 			return fail(r, 400, e, "malformed REQUEST_METHOD");
 	r->req.method = m;
 	v = var(envp, "SERVER_PROTOCOL");

@@ -7,6 +7,7 @@
 
 #include "exitcode.h"
 #include "http.h"
+#include "pct.h"
 
 #define LEADING_EMPTY_MAX	8
 
@@ -82,13 +83,13 @@ fail(struct http_req *r, int status, struct err *e, const char *msg)
 	return err_set(e, EX_DATAERR, "%s", msg);
 }
 
-static int
-is_tchar(unsigned char c)
+int
+http_tchar(int c)
 {
 	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
 	    (c >= 'A' && c <= 'Z'))
 		return 1;
-	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+	return c > 0 && c < 0x80 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
 static unsigned char
@@ -146,7 +147,7 @@ parse_reqline(char *s, struct http_req *r, struct err *e)
 	char *t, *v;
 
 	r->method = s;
-	while (is_tchar((unsigned char)*s))
+	while (http_tchar((unsigned char)*s))
 		s++;
 	if (s == r->method || *s != ' ')
 		return fail(r, 400, e, "malformed request line");
@@ -192,7 +193,7 @@ parse_field(char *s, struct http_field *f, struct http_req *r,
 	if (*s == ' ' || *s == '\t')
 		return fail(r, 400, e, "obsolete line folding");
 	f->name = s;
-	while (is_tchar((unsigned char)*s)) {
+	while (http_tchar((unsigned char)*s)) {
 		*s = (char)lower((unsigned char)*s);
 		s++;
 	}
@@ -442,18 +443,6 @@ http_chunked_done(const struct http_chunked *c)
 }
 
 static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 size_line_end(struct http_chunked *c, struct err *e)
 {
 	if (c->digits == 0)
@@ -478,7 +467,7 @@ http_chunked_feed(struct http_chunked *c, const void *buf, size_t len,
 
 		switch (c->state) {
 		case C_SIZE:
-			if ((h = hexval(ch)) >= 0) {
+			if ((h = pct_hexval(ch)) >= 0) {
 				if (++c->digits > 15)
 					goto bad;
 				c->left = c->left * 16 + (uint64_t)h;
@@ -572,36 +561,4 @@ bad:
 fail:
 	*used = i;
 	return -1;
-}
-
-int
-http_pct_decode(const char *s, size_t len, char *out, size_t outlen)
-{
-	size_t i, o = 0;
-	int hi, lo;
-
-	for (i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (c == '%') {
-			if (i + 2 >= len)
-				return -1;
-			if ((hi = hexval((unsigned char)s[i + 1])) < 0 ||
-			    (lo = hexval((unsigned char)s[i + 2])) < 0)
-				return -1;
-			c = (char)(hi * 16 + lo);
-			if (c == '\0')
-				return -1;
-			i += 2;
-		} else if (c == '\0') {
-			return -1;
-		}
-		if (o + 1 >= outlen)
-			return -1;
-		out[o++] = c;
-	}
-	if (outlen == 0)
-		return -1;
-	out[o] = '\0';
-	return 0;
 }

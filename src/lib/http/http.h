@@ -87,6 +87,9 @@ const char *http_field(const struct http_req *, const char *);
  */
 int	http_has_token(const char *, const char *);
 
+/* 1 when c may stand in a token (RFC 9110 tchar): methods, field names. */
+int	http_tchar(int);
+
 /* Standard reason phrase of a status ("Not Found"), "Unknown" if none. */
 const char *http_reason(int);
 
@@ -116,11 +119,5 @@ int	http_chunked_feed(struct http_chunked *, const void *, size_t,
 
 /* 1 when the body ended. */
 int	http_chunked_done(const struct http_chunked *);
-
-/*
- * Decodes %XX in a path into out (NUL-terminated); rejects %00, bad
- * escapes and a result longer than outlen - 1.  Returns 0 or -1.
- */
-int	http_pct_decode(const char *, size_t, char *, size_t);
 
 #endif

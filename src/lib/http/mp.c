@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "exitcode.h"
+#include "http.h"
 #include "mp.h"
 
 #define PAD_MAX	256
@@ -70,15 +71,6 @@ is_bchar(unsigned char c)
 	return c != 0 && strchr("'()+_,-./:=? ", c) != NULL;
 }
 
-static int
-is_tchar(unsigned char c)
-{
-	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	    (c >= 'A' && c <= 'Z'))
-		return 1;
-	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
 static const char *
 skip_ws(const char *s)
 {
@@ -110,7 +102,7 @@ param_value(const char **sp, char *out, size_t max, size_t *outlen)
 		}
 		s++;
 	} else {
-		while (is_tchar((unsigned char)*s)) {
+		while (http_tchar((unsigned char)*s)) {
 			if (n >= max)
 				return -2;
 			out[n++] = *s++;
@@ -140,7 +132,7 @@ mp_boundary(const char *ct, char *out, struct err *e)
 	while (*s == ';') {
 		s = skip_ws(s + 1);
 		k = s;
-		while (is_tchar((unsigned char)*s))
+		while (http_tchar((unsigned char)*s))
 			s++;
 		klen = (size_t)(s - k);
 		s = skip_ws(s);
@@ -261,7 +253,7 @@ content_disposition(struct mp *p, const char *v, struct err *e)
 	while (*v == ';') {
 		v = skip_ws(v + 1);
 		k = v;
-		while (is_tchar((unsigned char)*v))
+		while (http_tchar((unsigned char)*v))
 			v++;
 		klen = (size_t)(v - k);
 		v = skip_ws(v);
@@ -327,7 +319,7 @@ header_line(struct mp *p, struct err *e)
 		return bad(p, e, "too many part header fields");
 	if (*s == ' ' || *s == '\t')
 		return bad(p, e, "folded part header");
-	for (v = s; is_tchar((unsigned char)*v); v++)
+	for (v = s; http_tchar((unsigned char)*v); v++)
 		;
 	if (v == s || *v != ':')
 		return bad(p, e, "malformed part header");
