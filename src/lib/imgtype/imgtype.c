@@ -105,12 +105,6 @@ img_format_list(const char *s, unsigned *out, struct err *e)
 	return 0;
 }
 
-static int
-has_prefix(const uint8_t *b, size_t len, const char *magic, size_t n)
-{
-	return len >= n && memcmp(b, magic, n) == 0;
-}
-
 /* Case-insensitive search for an ASCII word in the first bytes. */
 static int
 contains_word(const uint8_t *b, size_t len, const char *w)
@@ -187,40 +181,43 @@ looks_text(const uint8_t *b, size_t len)
 	return len > 0;
 }
 
-/* The formats with a binary signature at offset 0. */
+/* Binary signatures at offset 0 (WebP and ISOBMFF need more). */
+static const struct {
+	const char	*magic;
+	size_t		 n;
+	size_t		 min;		/* bytes needed, signature included */
+	enum img_format	 f;
+} sigs[] = {
+	{ "\xff\xd8\xff", 3, 3, IMG_JPEG },
+	{ "\x89PNG\r\n\x1a\n", 8, 8, IMG_PNG },
+	{ "GIF87a", 6, 6, IMG_GIF },
+	{ "GIF89a", 6, 6, IMG_GIF },
+	{ "II*\0", 4, 4, IMG_TIFF },
+	{ "MM\0*", 4, 4, IMG_TIFF },
+	{ "II+\0", 4, 4, IMG_BIGTIFF },
+	{ "MM\0+", 4, 4, IMG_BIGTIFF },
+	{ "%PDF", 4, 4, IMG_PDF },
+	{ "%!", 2, 2, IMG_PS },
+	{ "\xc5\xd0\xd3\xc6", 4, 4, IMG_PS },	/* DOS EPS */
+	{ "BM", 2, 26, IMG_BMP },	/* file and info headers */
+	{ "8BPS", 4, 4, IMG_PSD },
+	{ "\xff\x0a", 2, 2, IMG_JXL },
+	{ "\0\0\0\x0cJXL \r\n\x87\n", 12, 12, IMG_JXL },
+};
+
 static enum img_format
 sniff_signature(const uint8_t *b, size_t len)
 {
-	enum img_format f;
+	size_t i;
 
-	if (has_prefix(b, len, "\xff\xd8\xff", 3))
-		return IMG_JPEG;
-	if (has_prefix(b, len, "\x89PNG\r\n\x1a\n", 8))
-		return IMG_PNG;
-	if (has_prefix(b, len, "GIF87a", 6) || has_prefix(b, len, "GIF89a", 6))
-		return IMG_GIF;
 	if (len >= 12 && memcmp(b, "RIFF", 4) == 0 &&
 	    memcmp(b + 8, "WEBP", 4) == 0)
 		return IMG_WEBP;
-	if (has_prefix(b, len, "II*\0", 4) || has_prefix(b, len, "MM\0*", 4))
-		return IMG_TIFF;
-	if (has_prefix(b, len, "II+\0", 4) || has_prefix(b, len, "MM\0+", 4))
-		return IMG_BIGTIFF;
-	if ((f = sniff_isobmff(b, len)) != IMG_UNKNOWN)
-		return f;
-	if (has_prefix(b, len, "%PDF", 4))
-		return IMG_PDF;
-	if (has_prefix(b, len, "%!", 2) ||
-	    has_prefix(b, len, "\xc5\xd0\xd3\xc6", 4))
-		return IMG_PS;
-	if (has_prefix(b, len, "BM", 2) && len >= 26)
-		return IMG_BMP;
-	if (has_prefix(b, len, "8BPS", 4))
-		return IMG_PSD;
-	if (has_prefix(b, len, "\xff\x0a", 2) ||
-	    has_prefix(b, len, "\0\0\0\x0cJXL \r\n\x87\n", 12))
-		return IMG_JXL;
-	return IMG_UNKNOWN;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (len >= sigs[i].min && memcmp(b, sigs[i].magic,
+		    sigs[i].n) == 0)
+			return sigs[i].f;
+	return sniff_isobmff(b, len);
 }
 
 /*
@@ -232,7 +229,7 @@ sniff_text(const uint8_t *b, size_t len)
 {
 	size_t i = 0;
 
-	if (has_prefix(b, len, "\xef\xbb\xbf", 3))
+	if (len >= 3 && memcmp(b, "\xef\xbb\xbf", 3) == 0)
 		i = 3;
 	while (i < len && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' ||
 	    b[i] == '\n'))
