@@ -351,6 +351,27 @@ $(stat -c %s "$JPG")" ]
 	[ "$output" = $'{"error":"no such job","status":404}\n 404' ]
 }
 
+@test "a path that names no job id is a plain 404: not a 503, not logged as an error" {
+	# the 503 counter of /metrics ("" while it is zero)
+	count503() {
+		curl -sS "$URL/metrics" | sed -n 's/^imgq_recv_requests_total{status="503"} //p'
+	}
+	local before errs id p
+	before=$(count503)
+	errs=$(grep -c ': error: ' "$T/srv.err" || true)
+	# not base 36, upper case, and a well-formed id no job has
+	for id in abc ABC 0123456789abcdefghijklmnop; do
+		for p in "" /events /result /result/large; do
+			run -0 curl -sS -w ' %{http_code}' "$URL/jobs/$id$p"
+			[ "$output" = $'{"error":"no such job","status":404}\n 404' ]
+		done
+	done
+	run -0 curl -sS -X POST -w ' %{http_code}' "$URL/api/dead/abc/requeue"
+	[ "$output" = $'{"error":"not found","status":404}\n 404' ]
+	[ "$(count503)" = "$before" ]
+	[ "$(grep -c ': error: ' "$T/srv.err" || true)" = "$errs" ]
+}
+
 @test "events: SSE of the job's states, ending after done; result redirects to a presigned URL" {
 	run -0 curl -sS -F "file=@$JPG" "$URL/upload"
 	id=$(echo "$output" | json 'd["id"]')

@@ -1,6 +1,7 @@
 /*
  * cgi.c: a request from CGI meta-variables (RFC 3875 section 4.1).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,30 +23,28 @@ cgi_limits_default(struct cgi_limits *l)
 	l->total_max = 32768;
 }
 
+/* One allocation: the state, the field table, then the arena. */
 struct cgi *
 cgi_new(const struct cgi_limits *lim, struct err *e)
 {
 	struct cgi *c;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->buf = malloc(lim->total_max + 1)) == NULL ||
-	    (c->fields = calloc(lim->fields_max + 1, sizeof(*c->fields))) ==
-	    NULL) {
-		cgi_free(c);
+	if (lim->total_max > SIZE_MAX / 4 || lim->fields_max > SIZE_MAX / 4 /
+	    sizeof(*c->fields) || (c = calloc(1, sizeof(*c) +
+	    (lim->fields_max + 1) * sizeof(*c->fields) + lim->total_max +
+	    1)) == NULL) {
 		err_set(e, EX_OSERR, "out of memory");
 		return NULL;
 	}
 	c->lim = *lim;
+	c->fields = (struct http_field *)(c + 1);
+	c->buf = (char *)(c->fields + lim->fields_max + 1);
 	return c;
 }
 
 void
 cgi_free(struct cgi *c)
 {
-	if (c == NULL)
-		return;
-	free(c->buf);
-	free(c->fields);
 	free(c);
 }
 

@@ -1,6 +1,7 @@
 /*
  * http.c: streaming HTTP/1.1 request head parser and chunked decoder.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -30,28 +31,30 @@ http_limits_default(struct http_limits *l)
 	l->head_max = 32768;
 }
 
+/*
+ * One allocation holds the parser, its field table and the head's bytes:
+ * the limits are known up front, and nothing is half-made on failure.
+ */
 struct http_parser *
 http_parser_new(const struct http_limits *lim, struct err *e)
 {
 	struct http_parser *p;
+	struct http_limits l = *lim;
 
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		goto nomem;
-	p->lim = *lim;
-	if (p->lim.head_max < 16)
-		p->lim.head_max = 16;
-	if (p->lim.fields_max < 1)
-		p->lim.fields_max = 1;
-	if ((p->buf = malloc(p->lim.head_max + 1)) == NULL ||
-	    (p->fields = calloc(p->lim.fields_max, sizeof(*p->fields))) ==
-	    NULL) {
-		http_parser_free(p);
-		goto nomem;
+	if (l.head_max < 16)
+		l.head_max = 16;
+	if (l.fields_max < 1)
+		l.fields_max = 1;
+	if (l.head_max > SIZE_MAX / 4 || l.fields_max > SIZE_MAX / 4 /
+	    sizeof(*p->fields) || (p = calloc(1, sizeof(*p) + l.fields_max *
+	    sizeof(*p->fields) + l.head_max + 1)) == NULL) {
+		err_set(e, EX_OSERR, "out of memory");
+		return NULL;
 	}
+	p->lim = l;
+	p->fields = (struct http_field *)(p + 1);
+	p->buf = (char *)(p->fields + l.fields_max);
 	return p;
-nomem:
-	err_set(e, EX_OSERR, "out of memory");
-	return NULL;
 }
 
 void
@@ -63,10 +66,6 @@ http_parser_reset(struct http_parser *p)
 void
 http_parser_free(struct http_parser *p)
 {
-	if (p == NULL)
-		return;
-	free(p->buf);
-	free(p->fields);
 	free(p);
 }
 

@@ -8,6 +8,7 @@
  * data when the match fails.  The body start counts as just after an LF,
  * so the first delimiter may open the body.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -116,6 +117,31 @@ param_value(const char **sp, char *out, size_t max, size_t *outlen)
 	return 0;
 }
 
+/*
+ * Reads the name of the next parameter (RFC 9110: "; name = value") at
+ * *sp into *k and *klen and moves *sp to its value.  Returns 1 when there
+ * is one, 0 at the list's end (*sp past white space), -1 when malformed.
+ */
+static int
+param_name(const char **sp, const char **k, size_t *klen)
+{
+	const char *s = skip_ws(*sp);
+
+	*sp = s;
+	if (*s != ';')
+		return 0;
+	s = skip_ws(s + 1);
+	*k = s;
+	while (http_tchar((unsigned char)*s))
+		s++;
+	*klen = (size_t)(s - *k);
+	s = skip_ws(s);
+	if (*klen == 0 || *s != '=')
+		return -1;
+	*sp = skip_ws(s + 1);
+	return 1;
+}
+
 int
 mp_boundary(const char *ct, char *out, struct err *e)
 {
@@ -128,18 +154,8 @@ mp_boundary(const char *ct, char *out, struct err *e)
 	s = skip_ws(s);
 	if (strncasecmp(s, "multipart/form-data", 19) != 0)
 		return err_set(e, EX_DATAERR, "not multipart/form-data");
-	s = skip_ws(s + 19);
-	while (*s == ';') {
-		s = skip_ws(s + 1);
-		k = s;
-		while (http_tchar((unsigned char)*s))
-			s++;
-		klen = (size_t)(s - k);
-		s = skip_ws(s);
-		if (klen == 0 || *s != '=')
-			return err_set(e, EX_DATAERR,
-			    "malformed Content-Type parameter");
-		s = skip_ws(s + 1);
+	s += 19;
+	while ((r = param_name(&s, &k, &klen)) == 1) {
 		if (klen == 8 && strncasecmp(k, "boundary", 8) == 0) {
 			if (found)
 				return err_set(e, EX_DATAERR,
@@ -160,8 +176,10 @@ mp_boundary(const char *ct, char *out, struct err *e)
 				return err_set(e, EX_DATAERR,
 				    "malformed Content-Type parameter");
 		}
-		s = skip_ws(s);
 	}
+	if (r == -1)
+		return err_set(e, EX_DATAERR,
+		    "malformed Content-Type parameter");
 	if (*s != '\0')
 		return err_set(e, EX_DATAERR, "malformed Content-Type");
 	if (!found)
@@ -186,9 +204,18 @@ mp_new(const char *boundary, const struct mp_limits *lim,
 		err_set(e, EX_DATAERR, "invalid boundary");
 		return NULL;
 	}
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		goto nomem;
+	/* one allocation: the state, then the header line and names */
+	if (lim->header_max > SIZE_MAX / 4 || lim->name_max > SIZE_MAX / 4 ||
+	    lim->filename_max > SIZE_MAX / 4 || (p = calloc(1, sizeof(*p) +
+	    lim->header_max + lim->name_max + lim->filename_max + 3)) ==
+	    NULL) {
+		err_set(e, EX_OSERR, "out of memory");
+		return NULL;
+	}
 	p->lim = *lim;
+	p->line = (char *)(p + 1);
+	p->name = p->line + lim->header_max + 1;
+	p->filename = p->name + lim->name_max + 1;
 	p->cb = *cb;
 	p->delim[0] = '\n';
 	p->delim[1] = p->delim[2] = '-';
@@ -199,26 +226,12 @@ mp_new(const char *boundary, const struct mp_limits *lim,
 	p->hold[0] = '\n';
 	p->holdlen = 1;
 	p->m = 1;
-	if ((p->line = malloc(p->lim.header_max + 1)) == NULL ||
-	    (p->name = malloc(p->lim.name_max + 1)) == NULL ||
-	    (p->filename = malloc(p->lim.filename_max + 1)) == NULL) {
-		mp_free(p);
-		goto nomem;
-	}
 	return p;
-nomem:
-	err_set(e, EX_OSERR, "out of memory");
-	return NULL;
 }
 
 void
 mp_free(struct mp *p)
 {
-	if (p == NULL)
-		return;
-	free(p->line);
-	free(p->name);
-	free(p->filename);
 	free(p);
 }
 
@@ -249,17 +262,8 @@ content_disposition(struct mp *p, const char *v, struct err *e)
 	if (strncasecmp(v, "form-data", 9) != 0 ||
 	    (v[9] != '\0' && v[9] != ';' && v[9] != ' ' && v[9] != '\t'))
 		return bad(p, e, "part is not form-data");
-	v = skip_ws(v + 9);
-	while (*v == ';') {
-		v = skip_ws(v + 1);
-		k = v;
-		while (http_tchar((unsigned char)*v))
-			v++;
-		klen = (size_t)(v - k);
-		v = skip_ws(v);
-		if (klen == 0 || *v != '=')
-			return bad(p, e, "malformed Content-Disposition");
-		v = skip_ws(v + 1);
+	v += 9;
+	while ((r = param_name(&v, &k, &klen)) == 1) {
 		if (klen == 4 && strncasecmp(k, "name", 4) == 0) {
 			if (have_name++)
 				return bad(p, e, "two names in a part");
@@ -281,9 +285,8 @@ content_disposition(struct mp *p, const char *v, struct err *e)
 		}
 		if (r != 0)
 			return bad(p, e, "malformed Content-Disposition");
-		v = skip_ws(v);
 	}
-	if (*v != '\0')
+	if (r == -1 || *v != '\0')
 		return bad(p, e, "malformed Content-Disposition");
 	return 0;
 }
