@@ -295,27 +295,31 @@ handle_job(struct conn *c, struct rq *r, const char *id, const char *rest)
 	}
 }
 
+/* One backend's health: "ok", or why not; returns 1 when ok. */
+static int
+health(struct buf *b, int failed, const struct err *e)
+{
+	if (failed)
+		json_str(b, e->msg, strlen(e->msg));
+	else
+		buf_adds(b, "\"ok\"");
+	return !failed;
+}
+
 void
 handle_healthz(struct conn *c, struct rq *r)
 {
 	struct srv *s = c->srv;
 	struct buf b = { 0 };
 	struct err e;
-	int ok = 1;
+	int ok;
 
 	(void)r;
 	buf_adds(&b, "{\"redis\":");
-	if (need_q(s, &e) == NULL || q_ping(s->q, &e) == -1) {
-		ok = 0;
-		json_str(&b, e.msg, strlen(e.msg));
-	} else
-		buf_adds(&b, "\"ok\"");
+	ok = health(&b, need_q(s, &e) == NULL || q_ping(s->q, &e) == -1, &e);
 	buf_adds(&b, ",\"s3\":");
-	if (need_s3(s, &e) == NULL || s3_ping(s->s3, &e) == -1) {
-		ok = 0;
-		json_str(&b, e.msg, strlen(e.msg));
-	} else
-		buf_adds(&b, "\"ok\"");
+	ok &= health(&b, need_s3(s, &e) == NULL || s3_ping(s->s3, &e) == -1,
+	    &e);
 	buf_adds(&b, "}\n");
 	if (!ok)
 		log_warn("health check failed: %s", b.over ? "" : b.p);

@@ -46,9 +46,9 @@ static uint64_t	syslog_checked;		/* ms */
 
 /*
  * With no syslog socket, syslog(3) drops each line but first tries to
- * connect again (three system calls per line, a tenth of the CPU of an
- * upload here): while nothing listens, lines are dropped at once, and
- * the socket is looked for again every 10 seconds between requests.
+ * connect again, at the cost of system calls on every line: while
+ * nothing listens, lines are dropped at once, and the socket is looked
+ * for again every 10 seconds between requests.
  */
 static void
 syslog_check(void)
@@ -86,7 +86,7 @@ usage(void)
 	exit(EX_USAGE);
 }
 
-/* The exit code that an answer's status stands for (DESIGN.md). */
+/* The exit code that an answer's status stands for (imgq(7)). */
 static int
 ex_of_status(int status)
 {

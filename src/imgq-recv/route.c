@@ -27,10 +27,11 @@ not_allowed(struct conn *c, const char *allow)
 	"'unsafe-inline'; script-src 'self'; connect-src 'self'\r\n"
 
 static void
-index_page(struct conn *c)
+index_page(struct conn *c, struct rq *r)
 {
 	struct srv *s = c->srv;
 
+	(void)r;
 	if (s->index == NULL) {
 		respond_error(c, 404, "the upload page is not installed",
 		    NULL);
@@ -128,41 +129,54 @@ split_id(const char *p, char *id, size_t idlen)
 	return slash ? slash : "";
 }
 
+/* The paths answered as they are, and the methods each allows. */
+static const struct {
+	const char	*path;
+	const char	*allow;		/* "A, B": for 405's Allow */
+	void		(*handle)(struct conn *, struct rq *);
+} pages[] = {
+	{ "/", "GET, HEAD", index_page },
+	{ "/index.html", "GET, HEAD", index_page },
+	{ "/upload", "POST, PUT", handle_upload },
+	{ "/healthz", "GET, HEAD", handle_healthz },
+	{ "/metrics", "GET, HEAD", handle_metrics },
+	{ "/api/stats", "GET, HEAD", handle_stats },
+};
+
+/* 1 when method m is one of allow (methods are case-sensitive). */
+static int
+allows(const char *allow, const char *m)
+{
+	size_t n = strlen(m);
+	const char *s;
+
+	if (n == 0)
+		return 0;
+	for (s = allow; (s = strstr(s, m)) != NULL; s += n)
+		if ((s == allow || s[-1] == ' ') && (s[n] == ',' ||
+		    s[n] == '\0'))
+			return 1;
+	return 0;
+}
+
 void
 route(struct conn *c, struct rq *r)
 {
 	const char *m = r->method, *p = r->path, *rest;
 	int get = strcmp(m, "GET") == 0;
 	char id[80];
+	size_t i;
 
 	if (strcmp(m, "HEAD") == 0) {
 		c->head_only = 1;
 		get = 1;
 	}
-	if (strcmp(p, "/") == 0 || strcmp(p, "/index.html") == 0) {
-		if (!get)
-			DONE(not_allowed(c, "GET, HEAD"));
-		DONE(index_page(c));
-	}
-	if (strcmp(p, "/upload") == 0) {
-		if (strcmp(m, "POST") != 0 && strcmp(m, "PUT") != 0)
-			DONE(not_allowed(c, "POST, PUT"));
-		DONE(handle_upload(c, r));
-	}
-	if (strcmp(p, "/healthz") == 0) {
-		if (!get)
-			DONE(not_allowed(c, "GET, HEAD"));
-		DONE(handle_healthz(c, r));
-	}
-	if (strcmp(p, "/metrics") == 0) {
-		if (!get)
-			DONE(not_allowed(c, "GET, HEAD"));
-		DONE(handle_metrics(c, r));
-	}
-	if (strcmp(p, "/api/stats") == 0) {
-		if (!get)
-			DONE(not_allowed(c, "GET, HEAD"));
-		DONE(handle_stats(c, r));
+	for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+		if (strcmp(p, pages[i].path) != 0)
+			continue;
+		if (!allows(pages[i].allow, m))
+			DONE(not_allowed(c, pages[i].allow));
+		DONE(pages[i].handle(c, r));
 	}
 	if (strncmp(p, "/api/dead/", 10) == 0) {
 		rest = split_id(p + 10, id, sizeof(id));

@@ -389,8 +389,9 @@ mp_begin(void *arg, const struct mp_part *p, struct err *e)
 	return file_begin(u, p->filename, p->filename_len, e);
 }
 
+/* A piece of a file: a part's data, or a raw body. */
 static int
-mp_data(void *arg, const void *d, size_t n, struct err *e)
+feed_file(void *arg, const void *d, size_t n, struct err *e)
 {
 	return file_data(arg, d, n, e);
 }
@@ -539,17 +540,46 @@ idem_begin(struct up *u)
 	return 1;
 }
 
-static void
-read_multipart(struct up *u, const char *ctype)
+/*
+ * Reads the body to its end, handing each piece to feed: 0 when it
+ * ended, -1 when it failed (u->status is set, unless feed failed with e
+ * alone) or a handler refused the request.
+ */
+static int
+read_body(struct up *u, int (*feed)(void *, const void *, size_t,
+    struct err *), void *arg, struct err *e)
 {
-	struct mp_callbacks cb = { mp_begin, mp_data, mp_end, NULL };
-	char boundary[MP_BOUNDARY_MAX + 1];
-	struct mp *mp;
-	struct err e;
 	const void *d;
 	size_t n;
 	int done = 0;
 
+	while (!done && u->status == 0) {
+		idem_renew(u);
+		if (body_read(u->c, &d, &n, &done, e) == -1) {
+			body_failed(u, e);
+			return -1;
+		}
+		if (n > 0 && feed(arg, d, n, e) == -1)
+			return -1;
+	}
+	return done ? 0 : -1;
+}
+
+static int
+feed_mp(void *arg, const void *d, size_t n, struct err *e)
+{
+	return mp_feed(arg, d, n, e);
+}
+
+static void
+read_multipart(struct up *u, const char *ctype)
+{
+	struct mp_callbacks cb = { mp_begin, feed_file, mp_end, NULL };
+	char boundary[MP_BOUNDARY_MAX + 1];
+	struct mp *mp;
+	struct err e;
+
+	err_clear(&e);
 	cb.arg = u;
 	if (mp_boundary(ctype, boundary, &e) == -1) {
 		fail(u, 400, NULL, "%s", e.msg);
@@ -559,20 +589,10 @@ read_multipart(struct up *u, const char *ctype)
 		fail(u, 500, NULL, "%s", e.msg);
 		return;
 	}
-	while (!done && u->status == 0) {
-		idem_renew(u);
-		if (body_read(u->c, &d, &n, &done, &e) == -1) {
-			body_failed(u, &e);
-			break;
-		}
-		if (n > 0 && mp_feed(mp, d, n, &e) == -1) {
-			fail(u, e.code == EX_DATAERR ? 400 : 503, NULL, "%s",
-			    e.msg);
-			break;
-		}
-		if (done && mp_finish(mp, &e) == -1)
-			fail(u, 400, NULL, "%s", e.msg);
-	}
+	if (read_body(u, feed_mp, mp, &e) == -1)
+		fail(u, e.code == EX_DATAERR ? 400 : 503, NULL, "%s", e.msg);
+	else if (mp_finish(mp, &e) == -1)
+		fail(u, 400, NULL, "%s", e.msg);
 	mp_free(mp);
 }
 
@@ -583,9 +603,6 @@ read_raw(struct up *u)
 	const char *name = http_field(r->req, "x-file-name");
 	char qn[256];
 	struct err e;
-	const void *d;
-	size_t n;
-	int done = 0;
 
 	if (name == NULL && strncmp(r->query, "name=", 5) == 0) {
 		size_t k = strcspn(r->query + 5, "&");
@@ -597,16 +614,7 @@ read_raw(struct up *u)
 		name = "upload";
 	if (file_begin(u, name, strlen(name), &e) == -1)
 		return;
-	while (!done && u->status == 0) {
-		idem_renew(u);
-		if (body_read(u->c, &d, &n, &done, &e) == -1) {
-			body_failed(u, &e);
-			return;
-		}
-		if (n > 0 && file_data(u, d, n, &e) == -1)
-			return;
-	}
-	if (u->status == 0)
+	if (read_body(u, feed_file, u, &e) == 0 && u->status == 0)
 		(void)file_end(u, &e);
 }
 
