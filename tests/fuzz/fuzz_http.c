@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -16,16 +17,6 @@ struct trace {
 	uint64_t	h;
 	int		requests;
 };
-
-static void
-mix(struct trace *t, const void *d, size_t n)
-{
-	const unsigned char *p = d;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		t->h = (t->h ^ p[i]) * 1099511628211ULL;
-}
 
 /* Fragment sizes cycle through the input's first bytes. */
 static size_t
@@ -68,7 +59,7 @@ run(const uint8_t *in, size_t len, int whole, struct trace *t)
 		if (inbody == HTTP_BODY_LENGTH) {
 			if (n > left)
 				n = (size_t)left;
-			mix(t, in + off, n);
+			fnv_mix(&t->h, in + off, n);
 			off += n;
 			if ((left -= n) == 0)
 				inbody = 0;
@@ -80,10 +71,10 @@ run(const uint8_t *in, size_t len, int whole, struct trace *t)
 			if (u > n || (dl > 0 && ((const uint8_t *)d < in + off ||
 			    (const uint8_t *)d + dl > in + off + u)))
 				abort();
-			mix(t, d, dl);
+			fnv_mix(&t->h, d, dl);
 			off += u;
 			if (rc == -1) {
-				mix(t, "C", 1);
+				fnv_mix(&t->h, "C", 1);
 				break;
 			}
 			if (rc == 1)
@@ -97,17 +88,17 @@ run(const uint8_t *in, size_t len, int whole, struct trace *t)
 		if (rc == -1) {
 			if (r.status < 400 || r.status > 505)
 				abort();
-			mix(t, &r.status, sizeof(r.status));
+			fnv_mix(&t->h, &r.status, sizeof(r.status));
 			break;
 		}
 		if (rc == 0)
 			continue;
 		t->requests++;
-		mix(t, r.method, strlen(r.method));
-		mix(t, r.target, strlen(r.target));
+		fnv_mix(&t->h, r.method, strlen(r.method));
+		fnv_mix(&t->h, r.target, strlen(r.target));
 		for (i = 0; i < r.nfields; i++) {
-			mix(t, r.fields[i].name, strlen(r.fields[i].name));
-			mix(t, r.fields[i].value, strlen(r.fields[i].value));
+			fnv_mix(&t->h, r.fields[i].name, strlen(r.fields[i].name));
+			fnv_mix(&t->h, r.fields[i].value, strlen(r.fields[i].value));
 		}
 		(void)http_field(&r, "host");
 		inbody = r.body;

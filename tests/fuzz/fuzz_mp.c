@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "mp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -17,16 +18,6 @@ struct trace {
 	int		open;
 	size_t		parts;
 };
-
-static void
-mix(struct trace *t, const void *d, size_t n)
-{
-	const unsigned char *p = d;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		t->h = (t->h ^ p[i]) * 1099511628211ULL;
-}
 
 static int
 on_begin(void *arg, const struct mp_part *p, struct err *e)
@@ -38,11 +29,11 @@ on_begin(void *arg, const struct mp_part *p, struct err *e)
 		abort();
 	t->open = 1;
 	t->parts++;
-	mix(t, "B", 1);
-	mix(t, p->name, strlen(p->name));
+	fnv_mix(&t->h, "B", 1);
+	fnv_mix(&t->h, p->name, strlen(p->name));
 	if (p->filename != NULL)
-		mix(t, p->filename, p->filename_len);
-	mix(t, p->type, strlen(p->type));
+		fnv_mix(&t->h, p->filename, p->filename_len);
+	fnv_mix(&t->h, p->type, strlen(p->type));
 	return 0;
 }
 
@@ -54,7 +45,7 @@ on_data(void *arg, const void *d, size_t n, struct err *e)
 	(void)e;
 	if (!t->open || n == 0)
 		abort();
-	mix(t, d, n);
+	fnv_mix(&t->h, d, n);
 	return 0;
 }
 
@@ -67,7 +58,7 @@ on_end(void *arg, struct err *e)
 	if (!t->open)
 		abort();
 	t->open = 0;
-	mix(t, "E", 1);
+	fnv_mix(&t->h, "E", 1);
 	return 0;
 }
 
@@ -100,9 +91,9 @@ run(const char *boundary, const uint8_t *in, size_t len, const uint8_t *sz,
 	}
 	if (rc == 0)
 		rc = mp_finish(p, &e);
-	mix(t, &rc, sizeof(rc));
+	fnv_mix(&t->h, &rc, sizeof(rc));
 	if (rc == -1)
-		mix(t, e.msg, strlen(e.msg));
+		fnv_mix(&t->h, e.msg, strlen(e.msg));
 	if (mp_parts(p) < t->parts)
 		abort();
 	mp_free(p);

@@ -99,36 +99,46 @@ test_errors(void)
 	struct http_limits lim;
 	char big[20000];
 
+	static const struct {
+		const char	*req;
+		int		 status;
+		const char	*what;
+	} bad[] = {
+		{ "GET / HTTP/1.1\r\n\r\n", 400, "no Host" },
+		{ "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400,
+		    "two Host" },
+		{ "GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505, "HTTP/2.0" },
+		{ "GET / HTP/1.1\r\nHost: a\r\n\r\n", 400, "bad version" },
+		{ "GET  / HTTP/1.1\r\nHost: a\r\n\r\n", 400, "two spaces" },
+		{ "GET x HTTP/1.1\r\nHost: a\r\n\r\n", 400, "bad target" },
+		{ "GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400,
+		    "space before colon" },
+		{ "GET / HTTP/1.1\r\nHost: a\r\n b\r\n\r\n", 400,
+		    "obs-fold" },
+		{ "GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n", 400, "bare CR" },
+		{ "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n"
+		    "Content-Length: 2\r\n\r\n", 400, "conflicting lengths" },
+		{ "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n"
+		    "\r\n", 400, "negative length" },
+		{ "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: "
+		    "99999999999999999999\r\n\r\n", 400, "huge length" },
+		{ "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n"
+		    "Transfer-Encoding: chunked\r\n\r\n", 400, "TE and CL" },
+		{ "GET / HTTP/1.1\r\nHost: a\r\n"
+		    "Transfer-Encoding: gzip\r\n\r\n", 501, "gzip coding" },
+		{ "GET / HTTP/1.1\r\nHost: a\r\nX: \001\r\n\r\n", 400,
+		    "control character" },
+		{ "G\xc5T / HTTP/1.1\r\nHost: a\r\n\r\n", 400,
+		    "a method byte above 0x7f" },
+		{ "GET / HTTP/1.1\r\nHo\xa1st: a\r\n\r\n", 400,
+		    "a field name byte above 0x7f" },
+	};
+	size_t i;
+
 	http_limits_default(&lim);
-	is_int(status_of("GET / HTTP/1.1\r\n\r\n", &lim), 400, "no Host");
-	is_int(status_of("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
-	    &lim), 400, "two Host");
-	is_int(status_of("GET / HTTP/2.0\r\nHost: a\r\n\r\n", &lim), 505,
-	    "HTTP/2.0");
-	is_int(status_of("GET / HTP/1.1\r\nHost: a\r\n\r\n", &lim), 400,
-	    "bad version");
-	is_int(status_of("GET  / HTTP/1.1\r\nHost: a\r\n\r\n", &lim), 400,
-	    "two spaces");
-	is_int(status_of("GET x HTTP/1.1\r\nHost: a\r\n\r\n", &lim), 400,
-	    "bad target");
-	is_int(status_of("GET / HTTP/1.1\r\nHost : a\r\n\r\n", &lim), 400,
-	    "space before colon");
-	is_int(status_of("GET / HTTP/1.1\r\nHost: a\r\n b\r\n\r\n", &lim), 400,
-	    "obs-fold");
-	is_int(status_of("GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n", &lim), 400,
-	    "bare CR");
-	is_int(status_of("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n"
-	    "Content-Length: 2\r\n\r\n", &lim), 400, "conflicting lengths");
-	is_int(status_of("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n"
-	    "\r\n", &lim), 400, "negative length");
-	is_int(status_of("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: "
-	    "99999999999999999999\r\n\r\n", &lim), 400, "huge length");
-	is_int(status_of("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n"
-	    "Transfer-Encoding: chunked\r\n\r\n", &lim), 400, "TE and CL");
-	is_int(status_of("GET / HTTP/1.1\r\nHost: a\r\n"
-	    "Transfer-Encoding: gzip\r\n\r\n", &lim), 501, "gzip coding");
-	is_int(status_of("GET / HTTP/1.1\r\nHost: a\r\nX: \001\r\n\r\n",
-	    &lim), 400, "control character");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		is_int(status_of(bad[i].req, &lim), bad[i].status, "%s",
+		    bad[i].what);
 	memset(big, 'a', sizeof(big));
 	memcpy(big, "GET /", 5);
 	big[sizeof(big) - 1] = '\0';

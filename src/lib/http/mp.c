@@ -445,26 +445,19 @@ mp_feed(struct mp *p, const void *buf, size_t len, struct err *e)
 			if (scan(p, b, len, &i, e) == -1)
 				return -1;
 			break;
-		case S_AFTER:
-			c = b[i++];
-			if (c == '-')
-				p->state = S_DASH;
-			else if (c == '\r')
-				p->state = S_PAD_LF;
-			else if (c == '\n') {
-				if (new_part(p, e) == -1)
-					return -1;
-			} else if (c == ' ' || c == '\t')
-				p->state = S_PAD;
-			else
-				return bad(p, e,
-				    "junk after a boundary delimiter");
-			break;
 		case S_DASH:
 			if (b[i++] != '-')
 				return bad(p, e,
 				    "junk after a boundary delimiter");
 			p->state = S_EPILOGUE;
+			break;
+		case S_AFTER:
+			/* "--" closes; else padding and a line end follow */
+			if (b[i] == '-') {
+				i++;
+				p->state = S_DASH;
+			} else
+				p->state = S_PAD;
 			break;
 		case S_PAD:
 			c = b[i++];
