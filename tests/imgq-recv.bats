@@ -203,6 +203,25 @@ $(stat -c %s "$JPG")" ]
 	[ "$(objects)" = "$before" ]
 }
 
+@test "the type check is the worker's: a TIFF is stored as .tif; SVG, PDF and a HEIF without an HEVC brand are 415, nothing stored" {
+	gm convert -size 8x8 xc:red "$BATS_TEST_TMPDIR/red.tif"
+	run -0 curl -sS --data-binary "@$BATS_TEST_TMPDIR/red.tif" "$URL/upload?name=red.tif"
+	id=$(echo "$output" | json 'd["id"]')
+	[ "$(echo "$output" | json 'd["files"][0]["type"]')" = image/tiff ]
+	run -0 aws_cli s3api head-object --bucket "$AWS_BUCKET_NAME" --key "uploads/$id.tif" --query ContentType --output text
+	[ "$output" = image/tiff ]
+	before=$(objects)
+	printf '<svg xmlns="http://www.w3.org/2000/svg"/>\n' >"$BATS_TEST_TMPDIR/a.svg"
+	printf '%%PDF-1.7\n%%\342\343\317\323\n' >"$BATS_TEST_TMPDIR/a.pdf"
+	printf '\000\000\000\030ftypmif1\000\000\000\000mif1miaf' >"$BATS_TEST_TMPDIR/a.heif"
+	for f in a.svg:image/svg+xml a.pdf:application/pdf a.heif:application/octet-stream; do
+		run -0 curl -sS -o "$BATS_TEST_TMPDIR/out" -w '%{http_code}' --data-binary "@$BATS_TEST_TMPDIR/${f%%:*}" "$URL/upload?name=${f%%:*}"
+		[ "$output" = 415 ]
+		[ "$(cat "$BATS_TEST_TMPDIR/out")" = "{\"files\":[{\"name\":\"${f%%:*}\",\"status\":\"refused\",\"code\":415,\"error\":\"not an image type accepted here (${f#*:})\"}]}" ]
+	done
+	[ "$(objects)" = "$before" ]
+}
+
 @test "several files in one request: each gets its own job, a refused one says why" {
 	run -0 curl -sS -F "a=@$JPG" -F "b=@$T/note.txt" -F "c=@$PNG" -F title=hello "$URL/upload"
 	[ "$(echo "$output" | json '[f["status"] for f in d["files"]]')" = "['queued', 'refused', 'queued']" ]

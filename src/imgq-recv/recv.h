@@ -7,8 +7,8 @@
  * dashboard API.  metrics.c: counters (optionally shared between
  * processes).  backend.c: the S3 client and the queue connection.
  *
- * Calls go one way: main -> route -> the handlers (upload, jobs,
- * metrics) -> backend -> conn.
+ * Calls go one way: a file calls only files after it in the order main,
+ * route, upload and jobs, metrics, backend, conn.
  */
 #ifndef IMGQ_RECV_H
 #define IMGQ_RECV_H
