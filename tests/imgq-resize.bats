@@ -452,3 +452,47 @@ refused() {
 	run -65 imgq-resize -a jpeg -v a:10x10 "$BATS_TEST_TMPDIR/p.avif"
 	[ "$output" = "imgq-resize: fatal: input format not allowed: avif" ]
 }
+
+@test "libjpeg warnings that are not damage pass on the JPEG path; the same bytes after a scan began are refused" {
+	# a duplicated ICC chunk: the profile is ignored, the picture read as sRGB
+	run -0 resize "$FX/icc-twice.jpg" -v a:16x16:jpeg:q95
+	run -0 chk nearref "$BATS_TEST_TMPDIR/out" "$FX/icc-twice.jpg.ref" 6
+	run -0 resize "$FX/icc-twice.jpg" -v a:16x16:png
+	run -0 chk nearref "$BATS_TEST_TMPDIR/out" "$FX/icc-twice.jpg.ref" 6
+	# stray bytes between two header segments
+	run -0 resize "$FX/junk-between.jpg" -v a:16x16:jpeg:q95
+	run -0 chk nearref "$BATS_TEST_TMPDIR/out" "$FX/junk-between.jpg.ref" 6
+	# GraphicsMagick cannot tell them from what a corrupt scan leaves
+	run -65 resize "$FX/junk-between.jpg" -v a:16x16:png
+	[ "$output" = "imgq-resize: fatal: decoding jpeg: Corrupt JPEG data: 3 extraneous bytes before marker 0xe2" ]
+	# damage is still refused on both paths
+	run -65 resize "$FX/trunc.jpg" -v a:16x16:jpeg
+	[ "$output" = "imgq-resize: fatal: decoding jpeg: Premature end of JPEG file" ]
+	run -65 resize "$FX/trunc.jpg" -v a:16x16:png
+	[[ "$output" == "imgq-resize: fatal: decoding jpeg: "* ]]
+}
+
+@test "a progressive JPEG of more than 100 scans is refused with 65 on both decoders; 100 pass" {
+	run -0 resize "$FX/scans100.jpg" -v a:16x16:jpeg
+	run -0 resize "$FX/scans100.jpg" -v a:16x16:png
+	run -65 resize "$FX/scans101.jpg" -v a:16x16:jpeg
+	[ "$output" = "imgq-resize: fatal: decoding jpeg: more than 100 scans" ]
+	run -65 resize "$FX/scans101.jpg" -v a:16x16:png
+	[ "$output" = "imgq-resize: fatal: decoding jpeg: Scan number 101 exceeds maximum scans (100)" ]
+}
+
+@test "out of memory under an address-space limit exits 71 on every decoder path, never an abort" {
+	[ -z "${IMGQ_SAN:-}" ] || skip "the sanitizers reserve address space of their own"
+	command -v prlimit >/dev/null || skip "prlimit (util-linux) is not installed"
+	gm convert -size 10000x10000 xc:white "$BATS_TEST_TMPDIR/big.gif"
+	gm convert -size 3000x2000 plasma:fractal -quality 90 "$BATS_TEST_TMPDIR/big.jpg"
+	local as
+	# GraphicsMagick: the decode, then the resampler's buffers
+	for as in 300 1000 1100; do
+		run -71 prlimit --as=$((as * 1000000)) imgq-resize -v a:256x256:jpeg "$BATS_TEST_TMPDIR/big.gif"
+		[[ "$output" == "imgq-resize: fatal: "*"out of memory"* ]]
+	done
+	# libjpeg on the JPEG path
+	run -71 prlimit --as=40000000 imgq-resize -v a:2000x2000:jpeg "$BATS_TEST_TMPDIR/big.jpg"
+	[[ "$output" == "imgq-resize: fatal: "*"out of memory"* ]]
+}

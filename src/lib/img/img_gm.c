@@ -26,17 +26,34 @@ struct img {
 	uint32_t	uw, uh;		/* upright size of the original */
 };
 
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
+
 /* Coders kept registered: what is read, and what is written. */
 static const char *const kept_coders[] = {
 	"JPEG", "JPG", "PNG", "GIF", "WEBP", "TIFF",
 };
+
+/*
+ * Records an exception of our own.  ThrowException() of GraphicsMagick
+ * 1.3.40 leaves the ExceptionInfo's signature cleared, and the
+ * DestroyExceptionInfo() that must follow then fails an assertion and
+ * aborts; ThrowLoggedException() keeps it valid.
+ */
+static void
+gm_throw(ExceptionInfo *ex, ExceptionType sev, const char *reason,
+    const char *desc)
+{
+	ThrowLoggedException(ex, sev, reason, desc, "imgq", __func__,
+	    __LINE__);
+}
 
 static MagickPassFail
 refuse_access(const ConfirmAccessMode mode, const char *path,
     ExceptionInfo *ex)
 {
 	(void)mode;
-	ThrowException(ex, FileOpenError, "access refused by imgq", path);
+	gm_throw(ex, FileOpenError, "access refused by imgq", path);
 	return MagickFail;
 }
 
@@ -133,6 +150,15 @@ gm_fail(struct err *e, const ExceptionInfo *ex, const char *what)
 		 */
 		code = strstr(r, "idth") != NULL || strstr(r, "eight") !=
 		    NULL || strstr(r, "ixel") != NULL ? EX_DATAERR : EX_OSERR;
+		/*
+		 * The disk cache is off (img_init), so a pixel cache
+		 * refused for want of disk was refused by the memory limit.
+		 */
+		if (code == EX_OSERR && strstr(r, "isk") != NULL)
+			return err_set(e, code, "%s: out of memory (no room "
+			    "for the pixels within the memory limit of %llu "
+			    "bytes)", what, (unsigned long long)
+			    GetMagickResourceLimit(MemoryResource));
 		if (code == EX_OSERR)
 			return err_set(e, code, "%s: out of memory (%s)", what,
 			    r);
@@ -166,11 +192,25 @@ gm_fail(struct err *e, const ExceptionInfo *ex, const char *what)
  * what libjpeg managed to decode of a truncated or corrupt JPEG (a grey
  * or garbled bottom) with a CorruptImageWarning or, for a libjpeg error,
  * a CoderWarning.  libpng and libtiff report benign oddities (a known
- * incorrect sRGB profile, an unknown tag) as CoderWarning too: those pass.
+ * incorrect sRGB profile, an unknown tag) as CoderWarning too: those pass,
+ * and so do libjpeg's warnings that are not damage.  GraphicsMagick keeps
+ * one exception, so stray bytes between segments cannot be told from
+ * those a corrupt scan leaves: this path refuses both.
  */
 static int
 bad_warning(const ExceptionInfo *ex, enum img_format f)
 {
+	/* libjpeg's warnings that are not damage (img_jpeg.c's benign()) */
+	static const char *const benign[] = {
+		"bad ICC marker", "unknown JFIF revision",
+		"Unknown Adobe color transform",
+	};
+	size_t i;
+
+	if (f == IMG_JPEG && ex->reason != NULL)
+		for (i = 0; i < sizeof(benign) / sizeof(benign[0]); i++)
+			if (strstr(ex->reason, benign[i]) != NULL)
+				return 0;
 	return ex->severity == CorruptImageWarning ||
 	    (f == IMG_JPEG && ex->severity == CoderWarning);
 }
@@ -343,6 +383,9 @@ img_decode(const void *buf, size_t len, const struct img_info *in,
 	ii->affirm = MagickTrue;
 	ii->subimage = 0;
 	ii->subrange = 1;
+	if (in->format == IMG_JPEG)
+		(void)AddDefinitions(ii, "jpeg:max-scan-number="
+		    STR(IMG_JPEG_MAX_SCANS), &ex);
 	if (in->format == IMG_JPEG && hw > 0 && hh > 0) {
 		(void)snprintf(size, sizeof(size), "%ux%u", hw, hh);
 		(void)CloneString(&ii->size, size);
@@ -435,7 +478,7 @@ resample_fast(const Image *src, uint32_t w, uint32_t h, ExceptionInfo *ex)
 	in = malloc((size_t)sw * sh * ch);
 	out = malloc((size_t)w * h * ch);
 	if (in == NULL || out == NULL) {
-		ThrowException(ex, ResourceLimitError, "Memory allocation failed",
+		gm_throw(ex, ResourceLimitError, "Memory allocation failed",
 		    "resize");
 		goto done;
 	}
@@ -443,7 +486,7 @@ resample_fast(const Image *src, uint32_t w, uint32_t h, ExceptionInfo *ex)
 	    MagickPass)
 		goto done;
 	if (img_resample8(in, sw, sh, out, w, h, ch, &e) == -1) {
-		ThrowException(ex, e.code == EX_OSERR ? ResourceLimitError :
+		gm_throw(ex, e.code == EX_OSERR ? ResourceLimitError :
 		    ImageError, e.msg, "resize");
 		goto done;
 	}

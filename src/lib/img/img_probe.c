@@ -372,10 +372,12 @@ probe_jpeg(const uint8_t *b, size_t len, struct img_info *in, struct err *e)
 	int seen_exif = 0;
 
 	for (;;) {
-		if (p >= len || b[p] != 0xff)
-			return err_set(e, EX_DATAERR,
-			    p >= len ? "truncated JPEG header" :
-			    "corrupt JPEG: marker expected");
+		/*
+		 * Stray bytes before a marker are skipped, as libjpeg skips
+		 * them (with a warning that is not damage: imgq-resize(1)).
+		 */
+		while (p < len && b[p] != 0xff)
+			p++;
 		while (p < len && b[p] == 0xff)
 			p++;
 		if (p >= len)
