@@ -147,6 +147,21 @@ resize() {
 	run -0 chk near "$BATS_TEST_TMPDIR/out" 220 30 30 4
 }
 
+@test "an animated WebP gives its first frame; -i counts the frames" {
+	run -0 imgq-resize -i "$FX/anim.webp"
+	[ "$output" = "format=webp width=48 height=32 orientation=1 frames=3" ]
+	run -0 resize "$FX/anim.webp" -v a:24x24:png
+	run -0 chk size "$BATS_TEST_TMPDIR/out"
+	[ "$output" = 24x16 ]
+	run -0 chk near "$BATS_TEST_TMPDIR/out" 220 30 30 4
+	run -0 resize "$FX/anim.webp" -v a:24x24:webp
+	run -0 chk near "$BATS_TEST_TMPDIR/out" 220 30 30 4
+	# an animation whose frame data is damaged is refused
+	$PY -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); i = d.index(b"ANMF") + 30; d[i:i + 8] = b"\xff" * 8; open(sys.argv[2], "wb").write(d)' "$FX/anim.webp" "$BATS_TEST_TMPDIR/bad.webp"
+	run -65 resize "$BATS_TEST_TMPDIR/bad.webp" -v a:24x24:png
+	[[ "$output" == "imgq-resize: fatal: decoding webp: "* ]]
+}
+
 @test "16-bit PNG comes out 8-bit with the same colour" {
 	run -0 resize "$FX/deep16.png" -v a:32x32:png
 	run -0 chk mode "$BATS_TEST_TMPDIR/out"

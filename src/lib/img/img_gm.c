@@ -215,6 +215,14 @@ bad_warning(const ExceptionInfo *ex, enum img_format f)
 	    (f == IMG_JPEG && ex->severity == CoderWarning);
 }
 
+/* The animation flag of a WebP's VP8X chunk (one frame or many). */
+static int
+webp_animated(const unsigned char *b, size_t len)
+{
+	return len >= 21 && memcmp(b + 12, "VP8X", 4) == 0 &&
+	    (b[20] & 0x02) != 0;
+}
+
 static const char *
 coder_of(enum img_format f)
 {
@@ -395,6 +403,10 @@ img_decode(const void *buf, size_t len, const struct img_info *in,
 	if (in->format == IMG_HEIC || in->format == IMG_AVIF) {
 		DestroyImageInfo(ii);
 		if ((im = img_heif_decode(buf, len, in, e)) == NULL)
+			goto fail;
+	} else if (in->format == IMG_WEBP && webp_animated(buf, len)) {
+		DestroyImageInfo(ii);
+		if ((im = img_webp_first_frame(buf, len, e)) == NULL)
 			goto fail;
 	} else {
 		im = BlobToImage(ii, buf, len, &ex);
