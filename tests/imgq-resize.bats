@@ -422,9 +422,23 @@ refused() {
 	[ "$output" = "imgq-resize: fatal: input too large: more than 1000 bytes" ]
 }
 
-@test "running out of memory exits 71" {
-	run -71 imgq-resize -m 16m -v a:100x100 "$CORPUS/plasma_Altai_5120x2880_render.png"
-	[[ "$output" == "imgq-resize: fatal: decoding png: out of memory "* ]]
+@test "the pixel limit never admits more than the memory limit holds: one pixel below decodes, one above is refused from the header" {
+	# -m 64m holds (64 MiB - 16 MiB) / 16 bytes = 3145728 pixels (RGBA, the dearest)
+	gm convert -size 2048x1536 xc:white -depth 8 -type TrueColorMatte "$BATS_TEST_TMPDIR/fit.png"
+	gm convert -size 2048x1537 xc:white -depth 8 -type TrueColorMatte "$BATS_TEST_TMPDIR/over.png"
+	mkdir "$BATS_TEST_TMPDIR/o"
+	run -0 imgq-resize -m 64m -o "$BATS_TEST_TMPDIR/o" -p "$IMGQ_TOP/etc/presets" "$BATS_TEST_TMPDIR/fit.png"
+	[ "$output" = "$BATS_TEST_TMPDIR/o/large.jpg"$'\n'"$BATS_TEST_TMPDIR/o/thumb.webp" ]
+	run -65 imgq-resize -m 64m -o "$BATS_TEST_TMPDIR/o" -p "$IMGQ_TOP/etc/presets" "$BATS_TEST_TMPDIR/over.png"
+	[ "$output" = "imgq-resize: fatal: image too large: 2048x1537 (limit 3145728 pixels, 32768 a side)" ]
+	# the defaults: 100 Mpx fit in the 1600 MiB memory limit
+	[ -z "${IMGQ_SAN:-}" ] || skip "too slow under the sanitizers"
+	gm convert -size 10000x10000 xc:white -depth 8 -type TrueColorMatte "$BATS_TEST_TMPDIR/fit.png"
+	gm convert -size 10000x10001 xc:white -depth 8 -type TrueColorMatte "$BATS_TEST_TMPDIR/over.png"
+	run -0 imgq-resize -o "$BATS_TEST_TMPDIR/o" -p "$IMGQ_TOP/etc/presets" "$BATS_TEST_TMPDIR/fit.png"
+	[ "$output" = "$BATS_TEST_TMPDIR/o/large.jpg"$'\n'"$BATS_TEST_TMPDIR/o/thumb.webp" ]
+	run -65 imgq-resize -o "$BATS_TEST_TMPDIR/o" -p "$IMGQ_TOP/etc/presets" "$BATS_TEST_TMPDIR/over.png"
+	[ "$output" = "imgq-resize: fatal: image too large: 10000x10001 (limit 100000000 pixels, 32768 a side)" ]
 }
 
 @test "an encoder failure is internal: exit 70" {

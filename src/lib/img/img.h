@@ -95,6 +95,19 @@ enum img_format	img_sniff(const void *, size_t);
  */
 int	img_probe(const void *, size_t, struct img_info *, struct err *);
 
+/*
+ * Memory a decoded image can cost at most: per input pixel,
+ * GraphicsMagick's 16-bit RGBA pixel cache, its colormap index and the
+ * resampler's 8-bit copies (an RGBA input; RGB and palette ones cost
+ * less), and a fixed part for the variants' intermediates at the sizes of
+ * the shipped presets.  The pixel limit never admits more pixels than the
+ * memory limit holds at this rate (img_limits_fit), so an image that
+ * passes the header check is not refused later for memory the settings
+ * could never give it.
+ */
+#define IMG_PIXEL_BYTES	16
+#define IMG_FIXED_BYTES	(16ULL << 20)
+
 struct img_limits {
 	unsigned	allow;		/* IMG_FMT_BIT set */
 	uint64_t	max_pixels;	/* width * height of any frame */
@@ -102,6 +115,9 @@ struct img_limits {
 	uint64_t	max_memory;	/* bytes GraphicsMagick may allocate */
 	int		threads;	/* GraphicsMagick worker threads */
 };
+
+/* Lowers max_pixels to what max_memory holds (IMG_PIXEL_BYTES). */
+void	img_limits_fit(struct img_limits *);
 
 /* Refuses (EX_DATAERR) a format outside allow or a size above limits. */
 int	img_check(const struct img_info *, const struct img_limits *,

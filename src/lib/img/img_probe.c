@@ -937,6 +937,19 @@ img_probe(const void *buf, size_t len, struct img_info *in, struct err *e)
 	return 0;
 }
 
+void
+img_limits_fit(struct img_limits *l)
+{
+	uint64_t fit;
+
+	if (l->max_memory == 0)
+		return;
+	fit = l->max_memory > IMG_FIXED_BYTES ? (l->max_memory -
+	    IMG_FIXED_BYTES) / IMG_PIXEL_BYTES : 1;
+	if (l->max_pixels == 0 || l->max_pixels > fit)
+		l->max_pixels = fit;
+}
+
 int
 img_check(const struct img_info *in, const struct img_limits *l,
     struct err *e)
