@@ -433,8 +433,8 @@ refused() {
 	[ "$output" = "imgq-resize: fatal: image too large: 2048x1537 (limit 3145728 pixels, 32768 a side)" ]
 	# the defaults: 100 Mpx fit in the 1600 MiB memory limit
 	[ -z "${IMGQ_SAN:-}" ] || skip "too slow under the sanitizers"
-	gm convert -size 10000x10000 xc:white -depth 8 -type TrueColorMatte "$BATS_TEST_TMPDIR/fit.png"
-	gm convert -size 10000x10001 xc:white -depth 8 -type TrueColorMatte "$BATS_TEST_TMPDIR/over.png"
+	$PY "$FIXTURES/img/bigpng.py" 10000 10000 rgba "$BATS_TEST_TMPDIR/fit.png"
+	$PY "$FIXTURES/img/bigpng.py" 10000 10001 rgba "$BATS_TEST_TMPDIR/over.png" 8
 	run -0 imgq-resize -o "$BATS_TEST_TMPDIR/o" -p "$IMGQ_TOP/etc/presets" "$BATS_TEST_TMPDIR/fit.png"
 	[ "$output" = "$BATS_TEST_TMPDIR/o/large.jpg"$'\n'"$BATS_TEST_TMPDIR/o/thumb.webp" ]
 	run -65 imgq-resize -o "$BATS_TEST_TMPDIR/o" -p "$IMGQ_TOP/etc/presets" "$BATS_TEST_TMPDIR/over.png"
@@ -513,15 +513,35 @@ refused() {
 @test "out of memory under an address-space limit exits 71 on every decoder path, never an abort" {
 	[ -z "${IMGQ_SAN:-}" ] || skip "the sanitizers reserve address space of their own"
 	command -v prlimit >/dev/null || skip "prlimit (util-linux) is not installed"
-	gm convert -size 10000x10000 xc:white "$BATS_TEST_TMPDIR/big.gif"
+	$PY "$FIXTURES/img/bigpng.py" 6000 4000 rgb "$BATS_TEST_TMPDIR/big.png"
 	gm convert -size 3000x2000 plasma:fractal -quality 90 "$BATS_TEST_TMPDIR/big.jpg"
-	local as
-	# GraphicsMagick: the decode, then the resampler's buffers
-	for as in 300 1000 1100; do
-		run -71 prlimit --as=$((as * 1000000)) imgq-resize -v a:256x256:jpeg "$BATS_TEST_TMPDIR/big.gif"
-		[[ "$output" == "imgq-resize: fatal: "*"out of memory"* ]]
+	mkdir "$BATS_TEST_TMPDIR/o"
+	# GraphicsMagick: the decode fails first, then the resampler's buffers
+	local as stages=
+	for as in 100 140 180 220 260 280 300 320 340 360 380 400; do
+		run prlimit --as=$((as * 1000000)) imgq-resize -o "$BATS_TEST_TMPDIR/o" -p "$IMGQ_TOP/etc/presets" "$BATS_TEST_TMPDIR/big.png"
+		case $status in
+		0) ;;
+		71)
+			[[ "$output" == "imgq-resize: fatal: "*": out of memory ("* ]]
+			stages="$stages ${output#imgq-resize: fatal: }"
+			stages=${stages%%: out of memory*}" " ;;
+		*)
+			echo "--as=${as}M: exit $status: $output"
+			false ;;
+		esac
 	done
+	[[ "$stages" == *"decoding png"* ]]
+	[[ "$stages" == *"resize"* ]]
 	# libjpeg on the JPEG path
 	run -71 prlimit --as=40000000 imgq-resize -v a:2000x2000:jpeg "$BATS_TEST_TMPDIR/big.jpg"
 	[[ "$output" == "imgq-resize: fatal: "*"out of memory"* ]]
+}
+
+@test "the pixels an input may declare are bounded by its size: a 66 KB GIF of 100 Mpx is refused from its header" {
+	gm convert -size 10000x10000 xc:white "$BATS_TEST_TMPDIR/bomb.gif"
+	local n
+	n=$(stat -c %s "$BATS_TEST_TMPDIR/bomb.gif")
+	run -65 imgq-resize -v a:256x256 "$BATS_TEST_TMPDIR/bomb.gif"
+	[ "$output" = "imgq-resize: fatal: image too large for its size: 10000x10000 from $n bytes (limit $((16000000 + 16 * n)) pixels)" ]
 }

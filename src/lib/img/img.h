@@ -80,6 +80,7 @@ struct img_info {
 	int		depth;		/* bits per sample, 0 if unknown */
 	int		channels;	/* JPEG components, 0 if unknown */
 	int		progressive;	/* JPEG: progressive or multi-scan */
+	uint64_t	bytes;		/* of the whole input */
 };
 
 /*
@@ -115,6 +116,30 @@ struct img_limits {
 	uint64_t	max_memory;	/* bytes GraphicsMagick may allocate */
 	int		threads;	/* GraphicsMagick worker threads */
 };
+
+/*
+ * The CPU an input may cost, bounded by its size: an input of B bytes may
+ * declare at most IMG_FREE_PIXELS + IMG_PIXELS_PER_BYTE * B pixels (a
+ * photo has a few pixels a byte; a flat screenshot some tens), and a
+ * progressive JPEG at most img_jpeg_max_scans() scans.  Any input under
+ * 2 MB then decodes in well under 2 s of CPU: imgq-resize(1) has the
+ * figures.
+ */
+#define IMG_FREE_PIXELS		16000000ULL
+#define IMG_PIXELS_PER_BYTE	16ULL
+
+/*
+ * Scans a progressive JPEG may have at most, on both decoders, whatever
+ * its size (img_jpeg_max_scans() lowers it for large images).  Encoders
+ * write about 10 (libjpeg's default script) and never more than a few
+ * dozen; each scan is a pass over every coefficient, so a file of
+ * thousands of tiny scans costs minutes of CPU for a few hundred
+ * kilobytes.
+ */
+#define IMG_JPEG_MAX_SCANS	100
+
+/* Scans a progressive JPEG of w x h may have: 4000 per megapixel, 32..100. */
+unsigned	img_jpeg_max_scans(uint32_t w, uint32_t h);
 
 /* Lowers max_pixels to what max_memory holds (IMG_PIXEL_BYTES). */
 void	img_limits_fit(struct img_limits *);

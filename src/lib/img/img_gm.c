@@ -26,9 +26,6 @@ struct img {
 	uint32_t	uw, uh;		/* upright size of the original */
 };
 
-#define STR_(x)	#x
-#define STR(x)	STR_(x)
-
 /* Coders kept registered: what is read, and what is written. */
 static const char *const kept_coders[] = {
 	"JPEG", "JPG", "PNG", "GIF", "WEBP", "TIFF",
@@ -156,8 +153,8 @@ gm_fail(struct err *e, const ExceptionInfo *ex, const char *what)
 		 */
 		if (code == EX_OSERR && strstr(r, "isk") != NULL)
 			return err_set(e, code, "%s: out of memory (no room "
-			    "for the pixels within the memory limit of %llu "
-			    "bytes)", what, (unsigned long long)
+			    "for the pixel cache; memory limit %llu bytes)",
+			    what, (unsigned long long)
 			    GetMagickResourceLimit(MemoryResource));
 		if (code == EX_OSERR)
 			return err_set(e, code, "%s: out of memory (%s)", what,
@@ -391,9 +388,11 @@ img_decode(const void *buf, size_t len, const struct img_info *in,
 	ii->affirm = MagickTrue;
 	ii->subimage = 0;
 	ii->subrange = 1;
-	if (in->format == IMG_JPEG)
-		(void)AddDefinitions(ii, "jpeg:max-scan-number="
-		    STR(IMG_JPEG_MAX_SCANS), &ex);
+	if (in->format == IMG_JPEG) {
+		(void)snprintf(size, sizeof(size), "jpeg:max-scan-number=%u",
+		    img_jpeg_max_scans(in->width, in->height));
+		(void)AddDefinitions(ii, size, &ex);
+	}
 	if (in->format == IMG_JPEG && hw > 0 && hh > 0) {
 		(void)snprintf(size, sizeof(size), "%ux%u", hw, hh);
 		(void)CloneString(&ii->size, size);

@@ -4,13 +4,6 @@
 #ifndef IMGQ_IMG_INT_H
 #define IMGQ_IMG_INT_H
 
-/*
- * Scans a progressive JPEG may have, on both decoders.  Encoders write
- * about 10 (libjpeg's default script) and never more than a few dozen;
- * each scan is a pass over every coefficient, so a file of thousands of
- * tiny scans costs minutes of CPU for a few hundred kilobytes.
- */
-#define IMG_JPEG_MAX_SCANS	100
 
 #include <stddef.h>
 #include <stdint.h>

@@ -40,6 +40,7 @@ struct jerr {
 	struct jpeg_progress_mgr prog;
 	jmp_buf			jb;
 	int			code;	/* of the error that stopped it */
+	unsigned		max_scans;
 	char			msg[JMSG_LENGTH_MAX];
 	char			warning[JMSG_LENGTH_MAX];
 };
@@ -105,9 +106,10 @@ jprogress(j_common_ptr c)
 	struct jerr *j = (struct jerr *)c->err;
 	j_decompress_ptr d = (j_decompress_ptr)c;
 
-	if (c->is_decompressor && d->input_scan_number > IMG_JPEG_MAX_SCANS) {
-		(void)snprintf(j->msg, sizeof(j->msg), "more than %d scans",
-		    IMG_JPEG_MAX_SCANS);
+	if (c->is_decompressor && d->input_scan_number > 0 &&
+	    (unsigned)d->input_scan_number > j->max_scans) {
+		(void)snprintf(j->msg, sizeof(j->msg), "more than %u scans",
+		    j->max_scans);
 		j->code = EX_DATAERR;
 		longjmp(j->jb, 1);
 	}
@@ -122,6 +124,7 @@ jerr_init(struct jerr *j)
 	j->pub.output_message = jerr_output;
 	j->prog.progress_monitor = jprogress;
 	j->code = EX_DATAERR;
+	j->max_scans = IMG_JPEG_MAX_SCANS;
 	j->msg[0] = '\0';
 	j->warning[0] = '\0';
 	return &j->pub;
@@ -232,6 +235,7 @@ decode(const void *buf, size_t len, const struct img_info *in,
 	jpeg_mem_src(&c, buf, (unsigned long)len);
 	jpeg_save_markers(&c, JPEG_APP0 + 2, 0xffff);
 	(void)jpeg_read_header(&c, TRUE);
+	j.max_scans = img_jpeg_max_scans(c.image_width, c.image_height);
 	if (c.image_width != in->width || c.image_height != in->height)
 		goto decline;
 	if (c.num_components == 3 && c.jpeg_color_space != JCS_CMYK &&

@@ -899,6 +899,7 @@ img_probe(const void *buf, size_t len, struct img_info *in, struct err *e)
 
 	memset(in, 0, sizeof(*in));
 	in->orientation = 1;
+	in->bytes = len;
 	if (len == 0)
 		return err_set(e, EX_DATAERR, "empty input");
 	in->format = img_sniff(b, len);
@@ -964,7 +965,25 @@ img_check(const struct img_info *in, const struct img_limits *l,
 		    "image too large: %ux%u (limit %llu pixels, %u a side)",
 		    in->max_width, in->max_height,
 		    (unsigned long long)l->max_pixels, l->max_side);
+	if ((uint64_t)in->max_width * in->max_height > IMG_FREE_PIXELS +
+	    IMG_PIXELS_PER_BYTE * in->bytes)
+		return err_set(e, EX_DATAERR,
+		    "image too large for its size: %ux%u from %llu bytes "
+		    "(limit %llu pixels)", in->max_width, in->max_height,
+		    (unsigned long long)in->bytes, IMG_FREE_PIXELS +
+		    IMG_PIXELS_PER_BYTE * in->bytes);
 	return 0;
+}
+
+unsigned
+img_jpeg_max_scans(uint32_t w, uint32_t h)
+{
+	uint64_t mpx = ((uint64_t)w * h + 999999) / 1000000;
+	uint64_t n = mpx > 0 ? 4000 / mpx : IMG_JPEG_MAX_SCANS;
+
+	if (n > IMG_JPEG_MAX_SCANS)
+		n = IMG_JPEG_MAX_SCANS;
+	return n < 32 ? 32 : (unsigned)n;
 }
 
 void
