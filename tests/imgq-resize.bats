@@ -147,6 +147,21 @@ resize() {
 	run -0 chk near "$BATS_TEST_TMPDIR/out" 220 30 30 4
 }
 
+@test "an animated WebP gives its first frame; -i counts the frames" {
+	run -0 imgq-resize -i "$FX/anim.webp"
+	[ "$output" = "format=webp width=48 height=32 orientation=1 frames=3" ]
+	run -0 resize "$FX/anim.webp" -v a:24x24:png
+	run -0 chk size "$BATS_TEST_TMPDIR/out"
+	[ "$output" = 24x16 ]
+	run -0 chk near "$BATS_TEST_TMPDIR/out" 220 30 30 4
+	run -0 resize "$FX/anim.webp" -v a:24x24:webp
+	run -0 chk near "$BATS_TEST_TMPDIR/out" 220 30 30 4
+	# an animation whose frame data is damaged is refused
+	$PY -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); i = d.index(b"ANMF") + 30; d[i:i + 8] = b"\xff" * 8; open(sys.argv[2], "wb").write(d)' "$FX/anim.webp" "$BATS_TEST_TMPDIR/bad.webp"
+	run -65 resize "$BATS_TEST_TMPDIR/bad.webp" -v a:24x24:png
+	[[ "$output" == "imgq-resize: fatal: decoding webp: "* ]]
+}
+
 @test "16-bit PNG comes out 8-bit with the same colour" {
 	run -0 resize "$FX/deep16.png" -v a:32x32:png
 	run -0 chk mode "$BATS_TEST_TMPDIR/out"
@@ -407,9 +422,23 @@ refused() {
 	[ "$output" = "imgq-resize: fatal: input too large: more than 1000 bytes" ]
 }
 
-@test "running out of memory exits 71" {
-	run -71 imgq-resize -m 16m -v a:100x100 "$CORPUS/plasma_Altai_5120x2880_render.png"
-	[[ "$output" == "imgq-resize: fatal: decoding png: out of memory "* ]]
+@test "the pixel limit never admits more than the memory limit holds: one pixel below decodes, one above is refused from the header" {
+	# -m 64m holds (64 MiB - 16 MiB) / 16 bytes = 3145728 pixels (RGBA, the dearest)
+	gm convert -size 2048x1536 xc:white -depth 8 -type TrueColorMatte "$BATS_TEST_TMPDIR/fit.png"
+	gm convert -size 2048x1537 xc:white -depth 8 -type TrueColorMatte "$BATS_TEST_TMPDIR/over.png"
+	mkdir "$BATS_TEST_TMPDIR/o"
+	run -0 imgq-resize -m 64m -o "$BATS_TEST_TMPDIR/o" -p "$IMGQ_TOP/etc/presets" "$BATS_TEST_TMPDIR/fit.png"
+	[ "$output" = "$BATS_TEST_TMPDIR/o/large.jpg"$'\n'"$BATS_TEST_TMPDIR/o/thumb.webp" ]
+	run -65 imgq-resize -m 64m -o "$BATS_TEST_TMPDIR/o" -p "$IMGQ_TOP/etc/presets" "$BATS_TEST_TMPDIR/over.png"
+	[ "$output" = "imgq-resize: fatal: image too large: 2048x1537 (limit 3145728 pixels, 32768 a side)" ]
+	# the defaults: 100 Mpx fit in the 1600 MiB memory limit
+	[ -z "${IMGQ_SAN:-}" ] || skip "too slow under the sanitizers"
+	$PY "$FIXTURES/img/bigpng.py" 10000 10000 rgba "$BATS_TEST_TMPDIR/fit.png"
+	$PY "$FIXTURES/img/bigpng.py" 10000 10001 rgba "$BATS_TEST_TMPDIR/over.png" 8
+	run -0 imgq-resize -o "$BATS_TEST_TMPDIR/o" -p "$IMGQ_TOP/etc/presets" "$BATS_TEST_TMPDIR/fit.png"
+	[ "$output" = "$BATS_TEST_TMPDIR/o/large.jpg"$'\n'"$BATS_TEST_TMPDIR/o/thumb.webp" ]
+	run -65 imgq-resize -o "$BATS_TEST_TMPDIR/o" -p "$IMGQ_TOP/etc/presets" "$BATS_TEST_TMPDIR/over.png"
+	[ "$output" = "imgq-resize: fatal: image too large: 10000x10001 (limit 100000000 pixels, 32768 a side)" ]
 }
 
 @test "an encoder failure is internal: exit 70" {
@@ -451,4 +480,68 @@ refused() {
 	[[ "$output" == "imgq-resize: fatal: "* ]]
 	run -65 imgq-resize -a jpeg -v a:10x10 "$BATS_TEST_TMPDIR/p.avif"
 	[ "$output" = "imgq-resize: fatal: input format not allowed: avif" ]
+}
+
+@test "libjpeg warnings that are not damage pass on the JPEG path; the same bytes after a scan began are refused" {
+	# a duplicated ICC chunk: the profile is ignored, the picture read as sRGB
+	run -0 resize "$FX/icc-twice.jpg" -v a:16x16:jpeg:q95
+	run -0 chk nearref "$BATS_TEST_TMPDIR/out" "$FX/icc-twice.jpg.ref" 6
+	run -0 resize "$FX/icc-twice.jpg" -v a:16x16:png
+	run -0 chk nearref "$BATS_TEST_TMPDIR/out" "$FX/icc-twice.jpg.ref" 6
+	# stray bytes between two header segments
+	run -0 resize "$FX/junk-between.jpg" -v a:16x16:jpeg:q95
+	run -0 chk nearref "$BATS_TEST_TMPDIR/out" "$FX/junk-between.jpg.ref" 6
+	# GraphicsMagick cannot tell them from what a corrupt scan leaves
+	run -65 resize "$FX/junk-between.jpg" -v a:16x16:png
+	[ "$output" = "imgq-resize: fatal: decoding jpeg: Corrupt JPEG data: 3 extraneous bytes before marker 0xe2" ]
+	# damage is still refused on both paths
+	run -65 resize "$FX/trunc.jpg" -v a:16x16:jpeg
+	[ "$output" = "imgq-resize: fatal: decoding jpeg: Premature end of JPEG file" ]
+	run -65 resize "$FX/trunc.jpg" -v a:16x16:png
+	[[ "$output" == "imgq-resize: fatal: decoding jpeg: "* ]]
+}
+
+@test "a progressive JPEG of more than 100 scans is refused with 65 on both decoders; 100 pass" {
+	run -0 resize "$FX/scans100.jpg" -v a:16x16:jpeg
+	run -0 resize "$FX/scans100.jpg" -v a:16x16:png
+	run -65 resize "$FX/scans101.jpg" -v a:16x16:jpeg
+	[ "$output" = "imgq-resize: fatal: decoding jpeg: more than 100 scans" ]
+	run -65 resize "$FX/scans101.jpg" -v a:16x16:png
+	[ "$output" = "imgq-resize: fatal: decoding jpeg: Scan number 101 exceeds maximum scans (100)" ]
+}
+
+@test "out of memory under an address-space limit exits 71 on every decoder path, never an abort" {
+	[ -z "${IMGQ_SAN:-}" ] || skip "the sanitizers reserve address space of their own"
+	command -v prlimit >/dev/null || skip "prlimit (util-linux) is not installed"
+	$PY "$FIXTURES/img/bigpng.py" 6000 4000 rgb "$BATS_TEST_TMPDIR/big.png"
+	gm convert -size 3000x2000 plasma:fractal -quality 90 "$BATS_TEST_TMPDIR/big.jpg"
+	mkdir "$BATS_TEST_TMPDIR/o"
+	# GraphicsMagick: the decode fails first, then the resampler's buffers
+	local as stages=
+	for as in 100 140 180 220 260 280 300 320 340 360 380 400; do
+		run prlimit --as=$((as * 1000000)) imgq-resize -o "$BATS_TEST_TMPDIR/o" -p "$IMGQ_TOP/etc/presets" "$BATS_TEST_TMPDIR/big.png"
+		case $status in
+		0) ;;
+		71)
+			[[ "$output" == "imgq-resize: fatal: "*": out of memory ("* ]]
+			stages="$stages ${output#imgq-resize: fatal: }"
+			stages=${stages%%: out of memory*}" " ;;
+		*)
+			echo "--as=${as}M: exit $status: $output"
+			false ;;
+		esac
+	done
+	[[ "$stages" == *"decoding png"* ]]
+	[[ "$stages" == *"resize"* ]]
+	# libjpeg on the JPEG path
+	run -71 prlimit --as=40000000 imgq-resize -v a:2000x2000:jpeg "$BATS_TEST_TMPDIR/big.jpg"
+	[[ "$output" == "imgq-resize: fatal: "*"out of memory"* ]]
+}
+
+@test "the pixels an input may declare are bounded by its size: a 66 KB GIF of 100 Mpx is refused from its header" {
+	gm convert -size 10000x10000 xc:white "$BATS_TEST_TMPDIR/bomb.gif"
+	local n
+	n=$(stat -c %s "$BATS_TEST_TMPDIR/bomb.gif")
+	run -65 imgq-resize -v a:256x256 "$BATS_TEST_TMPDIR/bomb.gif"
+	[ "$output" = "imgq-resize: fatal: image too large for its size: 10000x10000 from $n bytes (limit $((16000000 + 16 * n)) pixels)" ]
 }

@@ -366,8 +366,9 @@ env_defaults(struct opts *o)
 	if (env_long("IMGQ_RESIZE_MAX_PIXELS", 1, 1LL << 40, &v, &e) == -1)
 		die(&e);
 	o->lim.max_pixels = (uint64_t)v;
-	o->lim.max_memory = 1024ULL << 20;
-	if (env_size("IMGQ_RESIZE_MAX_MEMORY", 16ULL << 20, 1ULL << 40,
+	/* 100 Mpx at IMG_PIXEL_BYTES, and a little more */
+	o->lim.max_memory = 1600ULL << 20;
+	if (env_size("IMGQ_RESIZE_MAX_MEMORY", 32ULL << 20, 1ULL << 40,
 	    &o->lim.max_memory, &e) == -1)
 		die(&e);
 	o->max_input = 128ULL << 20;
@@ -417,7 +418,7 @@ parse_args(struct opts *o, int argc, char **argv)
 			o->lim.max_pixels = (uint64_t)v;
 			break;
 		case 'm':
-			if (parse_size(optarg, 16ULL << 20, 1ULL << 40,
+			if (parse_size(optarg, 32ULL << 20, 1ULL << 40,
 			    &o->lim.max_memory, &e) == -1)
 				die(&e);
 			break;
@@ -496,6 +497,7 @@ main(int argc, char **argv)
 		print_info(&in);
 		return fflush(stdout) == 0 ? EX_OK : EX_OSERR;
 	}
+	img_limits_fit(&o.lim);
 	if (img_check(&in, &o.lim, &e) == -1)
 		die(&e);
 	/* JPEG to JPEG and WebP without GraphicsMagick, when it can */

@@ -509,6 +509,40 @@ test_resample(void)
 	    &e) == -1, "a window past the edge is refused");
 }
 
+static void
+test_cost(void)
+{
+	struct img_limits l = { 0 };
+	struct img_info in = { 0 };
+	struct err e;
+
+	is_int(img_jpeg_max_scans(48, 32), 100, "a small JPEG: 100 scans");
+	is_int(img_jpeg_max_scans(8000, 5000), 100, "40 Mpx: 100 scans");
+	is_int(img_jpeg_max_scans(10000, 10000), 40, "100 Mpx: 40 scans");
+	is_int(img_jpeg_max_scans(20000, 20000), 32, "400 Mpx: at least 32");
+	l.max_memory = 64ULL << 20;
+	l.max_pixels = 100000000;
+	img_limits_fit(&l);
+	is_int((long long)l.max_pixels, 3145728,
+	    "64 MiB hold (64 - 16) MiB / 16 pixels");
+	l.max_memory = 32ULL << 20;
+	l.max_pixels = 1000;
+	img_limits_fit(&l);
+	is_int((long long)l.max_pixels, 1000, "a lower pixel limit stays");
+	l.allow = ~0u;
+	l.max_pixels = 200000000;
+	in.format = IMG_PNG;
+	in.max_width = 4000;
+	in.max_height = 4000;
+	in.bytes = 0;
+	ok(img_check(&in, &l, &e) == 0, "16 Mpx need no bytes");
+	in.max_width = 4001;
+	ok(img_check(&in, &l, &e) == -1 && e.code == EX_DATAERR,
+	    "16 Mpx + 4000 from an empty file are refused");
+	in.bytes = 250;
+	ok(img_check(&in, &l, &e) == 0, "16 pixels a byte pay for them");
+}
+
 int
 main(void)
 {
@@ -522,5 +556,6 @@ main(void)
 	test_hint();
 	test_formats();
 	test_resample();
+	test_cost();
 	return tap_done();
 }

@@ -41,6 +41,7 @@ struct img_info {
 	int		depth;		/* bits per sample, 0 if unknown */
 	int		channels;	/* JPEG components, 0 if unknown */
 	int		progressive;	/* JPEG: progressive or multi-scan */
+	uint64_t	bytes;		/* of the whole input */
 };
 
 /*
@@ -50,6 +51,19 @@ struct img_info {
  */
 int	img_probe(const void *, size_t, struct img_info *, struct err *);
 
+/*
+ * Memory a decoded image can cost at most: per input pixel,
+ * GraphicsMagick's 16-bit RGBA pixel cache, its colormap index and the
+ * resampler's 8-bit copies (an RGBA input; RGB and palette ones cost
+ * less), and a fixed part for the variants' intermediates at the sizes of
+ * the shipped presets.  The pixel limit never admits more pixels than the
+ * memory limit holds at this rate (img_limits_fit), so an image that
+ * passes the header check is not refused later for memory the settings
+ * could never give it.
+ */
+#define IMG_PIXEL_BYTES	16
+#define IMG_FIXED_BYTES	(16ULL << 20)
+
 struct img_limits {
 	unsigned	allow;		/* IMG_FMT_BIT set */
 	uint64_t	max_pixels;	/* width * height of any frame */
@@ -57,6 +71,33 @@ struct img_limits {
 	uint64_t	max_memory;	/* bytes GraphicsMagick may allocate */
 	int		threads;	/* GraphicsMagick worker threads */
 };
+
+/*
+ * The CPU an input may cost, bounded by its size: an input of B bytes may
+ * declare at most IMG_FREE_PIXELS + IMG_PIXELS_PER_BYTE * B pixels (a
+ * photo has a few pixels a byte; a flat screenshot some tens), and a
+ * progressive JPEG at most img_jpeg_max_scans() scans.  Any input under
+ * 2 MB then decodes in well under 2 s of CPU: imgq-resize(1) has the
+ * figures.
+ */
+#define IMG_FREE_PIXELS		16000000ULL
+#define IMG_PIXELS_PER_BYTE	16ULL
+
+/*
+ * Scans a progressive JPEG may have at most, on both decoders, whatever
+ * its size (img_jpeg_max_scans() lowers it for large images).  Encoders
+ * write about 10 (libjpeg's default script) and never more than a few
+ * dozen; each scan is a pass over every coefficient, so a file of
+ * thousands of tiny scans costs minutes of CPU for a few hundred
+ * kilobytes.
+ */
+#define IMG_JPEG_MAX_SCANS	100
+
+/* Scans a progressive JPEG of w x h may have: 4000 per megapixel, 32..100. */
+unsigned	img_jpeg_max_scans(uint32_t w, uint32_t h);
+
+/* Lowers max_pixels to what max_memory holds (IMG_PIXEL_BYTES). */
+void	img_limits_fit(struct img_limits *);
 
 /* Refuses (EX_DATAERR) a format outside allow or a size above limits. */
 int	img_check(const struct img_info *, const struct img_limits *,

@@ -31,12 +31,26 @@ static const char *const kept_coders[] = {
 	"JPEG", "JPG", "PNG", "GIF", "WEBP", "TIFF",
 };
 
+/*
+ * Records an exception of our own.  ThrowException() of GraphicsMagick
+ * 1.3.40 leaves the ExceptionInfo's signature cleared, and the
+ * DestroyExceptionInfo() that must follow then fails an assertion and
+ * aborts; ThrowLoggedException() keeps it valid.
+ */
+static void
+gm_throw(ExceptionInfo *ex, ExceptionType sev, const char *reason,
+    const char *desc)
+{
+	ThrowLoggedException(ex, sev, reason, desc, "imgq", __func__,
+	    __LINE__);
+}
+
 static MagickPassFail
 refuse_access(const ConfirmAccessMode mode, const char *path,
     ExceptionInfo *ex)
 {
 	(void)mode;
-	ThrowException(ex, FileOpenError, "access refused by imgq", path);
+	gm_throw(ex, FileOpenError, "access refused by imgq", path);
 	return MagickFail;
 }
 
@@ -133,6 +147,15 @@ gm_fail(struct err *e, const ExceptionInfo *ex, const char *what)
 		 */
 		code = strstr(r, "idth") != NULL || strstr(r, "eight") !=
 		    NULL || strstr(r, "ixel") != NULL ? EX_DATAERR : EX_OSERR;
+		/*
+		 * The disk cache is off (img_init), so a pixel cache
+		 * refused for want of disk was refused by the memory limit.
+		 */
+		if (code == EX_OSERR && strstr(r, "isk") != NULL)
+			return err_set(e, code, "%s: out of memory (no room "
+			    "for the pixel cache; memory limit %llu bytes)",
+			    what, (unsigned long long)
+			    GetMagickResourceLimit(MemoryResource));
 		if (code == EX_OSERR)
 			return err_set(e, code, "%s: out of memory (%s)", what,
 			    r);
@@ -166,13 +189,35 @@ gm_fail(struct err *e, const ExceptionInfo *ex, const char *what)
  * what libjpeg managed to decode of a truncated or corrupt JPEG (a grey
  * or garbled bottom) with a CorruptImageWarning or, for a libjpeg error,
  * a CoderWarning.  libpng and libtiff report benign oddities (a known
- * incorrect sRGB profile, an unknown tag) as CoderWarning too: those pass.
+ * incorrect sRGB profile, an unknown tag) as CoderWarning too: those pass,
+ * and so do libjpeg's warnings that are not damage.  GraphicsMagick keeps
+ * one exception, so stray bytes between segments cannot be told from
+ * those a corrupt scan leaves: this path refuses both.
  */
 static int
 bad_warning(const ExceptionInfo *ex, enum img_format f)
 {
+	/* libjpeg's warnings that are not damage (img_jpeg.c's benign()) */
+	static const char *const benign[] = {
+		"bad ICC marker", "unknown JFIF revision",
+		"Unknown Adobe color transform",
+	};
+	size_t i;
+
+	if (f == IMG_JPEG && ex->reason != NULL)
+		for (i = 0; i < sizeof(benign) / sizeof(benign[0]); i++)
+			if (strstr(ex->reason, benign[i]) != NULL)
+				return 0;
 	return ex->severity == CorruptImageWarning ||
 	    (f == IMG_JPEG && ex->severity == CoderWarning);
+}
+
+/* The animation flag of a WebP's VP8X chunk (one frame or many). */
+static int
+webp_animated(const unsigned char *b, size_t len)
+{
+	return len >= 21 && memcmp(b + 12, "VP8X", 4) == 0 &&
+	    (b[20] & 0x02) != 0;
 }
 
 static const char *
@@ -343,6 +388,11 @@ img_decode(const void *buf, size_t len, const struct img_info *in,
 	ii->affirm = MagickTrue;
 	ii->subimage = 0;
 	ii->subrange = 1;
+	if (in->format == IMG_JPEG) {
+		(void)snprintf(size, sizeof(size), "jpeg:max-scan-number=%u",
+		    img_jpeg_max_scans(in->width, in->height));
+		(void)AddDefinitions(ii, size, &ex);
+	}
 	if (in->format == IMG_JPEG && hw > 0 && hh > 0) {
 		(void)snprintf(size, sizeof(size), "%ux%u", hw, hh);
 		(void)CloneString(&ii->size, size);
@@ -352,6 +402,10 @@ img_decode(const void *buf, size_t len, const struct img_info *in,
 	if (in->format == IMG_HEIC || in->format == IMG_AVIF) {
 		DestroyImageInfo(ii);
 		if ((im = img_heif_decode(buf, len, in, e)) == NULL)
+			goto fail;
+	} else if (in->format == IMG_WEBP && webp_animated(buf, len)) {
+		DestroyImageInfo(ii);
+		if ((im = img_webp_first_frame(buf, len, e)) == NULL)
 			goto fail;
 	} else {
 		im = BlobToImage(ii, buf, len, &ex);
@@ -435,7 +489,7 @@ resample_fast(const Image *src, uint32_t w, uint32_t h, ExceptionInfo *ex)
 	in = malloc((size_t)sw * sh * ch);
 	out = malloc((size_t)w * h * ch);
 	if (in == NULL || out == NULL) {
-		ThrowException(ex, ResourceLimitError, "Memory allocation failed",
+		gm_throw(ex, ResourceLimitError, "Memory allocation failed",
 		    "resize");
 		goto done;
 	}
@@ -443,7 +497,7 @@ resample_fast(const Image *src, uint32_t w, uint32_t h, ExceptionInfo *ex)
 	    MagickPass)
 		goto done;
 	if (img_resample8(in, sw, sh, out, w, h, ch, &e) == -1) {
-		ThrowException(ex, e.code == EX_OSERR ? ResourceLimitError :
+		gm_throw(ex, e.code == EX_OSERR ? ResourceLimitError :
 		    ImageError, e.msg, "resize");
 		goto done;
 	}

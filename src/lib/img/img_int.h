@@ -4,6 +4,7 @@
 #ifndef IMGQ_IMG_INT_H
 #define IMGQ_IMG_INT_H
 
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,12 @@ extern const size_t img_srgb_icc_len;
  */
 Image	*img_heif_decode(const void *, size_t, const struct img_info *,
 	    struct err *);
+
+/*
+ * The first frame of an animated WebP (img_webp.c), composed on its
+ * canvas, as RGBA.  NULL and err filled on failure.
+ */
+Image	*img_webp_first_frame(const void *, size_t, struct err *);
 
 /* An RGB ICC profile that says it is sRGB (no transform needed). */
 int	img_icc_is_srgb(const unsigned char *, size_t);

@@ -17,8 +17,8 @@
  * as the GraphicsMagick path would: CMYK and YCCK, an embedded ICC
  * profile that is not sRGB, metadata to keep, PNG output.  The input has
  * been probed and checked (img_probe, img_check) before; damaged data is
- * refused like GraphicsMagick's path refuses it: any libjpeg warning
- * (premature end, corrupt data) is an error.
+ * refused like GraphicsMagick's path refuses it: a libjpeg warning of
+ * damage (premature end, corrupt data) is an error.
  */
 #include <limits.h>
 #include <setjmp.h>
@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include <jpeglib.h>
+#include <jerror.h>
 #include <webp/encode.h>
 
 #include "exitcode.h"
@@ -36,7 +37,10 @@
 
 struct jerr {
 	struct jpeg_error_mgr	pub;
+	struct jpeg_progress_mgr prog;
 	jmp_buf			jb;
+	int			code;	/* of the error that stopped it */
+	unsigned		max_scans;
 	char			msg[JMSG_LENGTH_MAX];
 	char			warning[JMSG_LENGTH_MAX];
 };
@@ -47,20 +51,42 @@ jerr_exit(j_common_ptr c)
 	struct jerr *j = (struct jerr *)c->err;
 
 	c->err->format_message(c, j->msg);
+	j->code = c->err->msg_code == JERR_OUT_OF_MEMORY ? EX_OSERR :
+	    EX_DATAERR;
 	longjmp(j->jb, 1);
 }
 
 /*
- * A warning means damaged data: the first is kept, and fails the decode
- * at its end unless an error stops it first (the error is then the
- * reason, as with GraphicsMagick).
+ * Warnings that leave every pixel as the encoder meant it: a duplicated
+ * or misnumbered ICC chunk (the profile is then ignored and the image
+ * taken as sRGB), an unknown JFIF revision or Adobe transform code, and
+ * stray bytes between the header's segments.  Stray bytes after a scan
+ * has begun are what a corrupt entropy-coded segment leaves behind:
+ * damage.  imgq-resize(1) has the table.
+ */
+static int
+benign(j_common_ptr c)
+{
+	int code = c->err->msg_code;
+
+	if (code == JWRN_EXTRANEOUS_DATA)
+		return c->is_decompressor &&
+		    ((j_decompress_ptr)c)->input_scan_number == 0;
+	return code == JWRN_BOGUS_ICC || code == JWRN_JFIF_MAJOR ||
+	    code == JWRN_ADOBE_XFORM;
+}
+
+/*
+ * Any other warning means damaged data: the first is kept, and fails the
+ * decode at its end unless an error stops it first (the error is then
+ * the reason, as with GraphicsMagick).
  */
 static void
 jerr_emit(j_common_ptr c, int level)
 {
 	struct jerr *j = (struct jerr *)c->err;
 
-	if (level < 0 && j->warning[0] == '\0') {
+	if (level < 0 && j->warning[0] == '\0' && !benign(c)) {
 		c->err->format_message(c, j->warning);
 		if (j->warning[0] == '\0')
 			j->warning[0] = '?';
@@ -73,6 +99,22 @@ jerr_output(j_common_ptr c)
 	(void)c;
 }
 
+/* Stops a progressive decode at its scan limit, before it spends more. */
+static void
+jprogress(j_common_ptr c)
+{
+	struct jerr *j = (struct jerr *)c->err;
+	j_decompress_ptr d = (j_decompress_ptr)c;
+
+	if (c->is_decompressor && d->input_scan_number > 0 &&
+	    (unsigned)d->input_scan_number > j->max_scans) {
+		(void)snprintf(j->msg, sizeof(j->msg), "more than %u scans",
+		    j->max_scans);
+		j->code = EX_DATAERR;
+		longjmp(j->jb, 1);
+	}
+}
+
 static struct jpeg_error_mgr *
 jerr_init(struct jerr *j)
 {
@@ -80,6 +122,9 @@ jerr_init(struct jerr *j)
 	j->pub.error_exit = jerr_exit;
 	j->pub.emit_message = jerr_emit;
 	j->pub.output_message = jerr_output;
+	j->prog.progress_monitor = jprogress;
+	j->code = EX_DATAERR;
+	j->max_scans = IMG_JPEG_MAX_SCANS;
 	j->msg[0] = '\0';
 	j->warning[0] = '\0';
 	return &j->pub;
@@ -178,14 +223,19 @@ decode(const void *buf, size_t len, const struct img_info *in,
 		free(px->p);
 		px->p = NULL;
 		free(icc);
+		if (j.code == EX_OSERR)
+			return err_set(e, EX_OSERR, "decoding jpeg: out of "
+			    "memory (%s)", j.msg);
 		return err_set(e, EX_DATAERR, "decoding jpeg: %s", j.msg);
 	}
 	jpeg_create_decompress(&c);
+	c.progress = &j.prog;
 	c.mem->max_memory_to_use = (long)(max_memory < (uint64_t)LONG_MAX ?
 	    max_memory : (uint64_t)LONG_MAX);
 	jpeg_mem_src(&c, buf, (unsigned long)len);
 	jpeg_save_markers(&c, JPEG_APP0 + 2, 0xffff);
 	(void)jpeg_read_header(&c, TRUE);
+	j.max_scans = img_jpeg_max_scans(c.image_width, c.image_height);
 	if (c.image_width != in->width || c.image_height != in->height)
 		goto decline;
 	if (c.num_components == 3 && c.jpeg_color_space != JCS_CMYK &&

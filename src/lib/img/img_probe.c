@@ -172,10 +172,12 @@ probe_jpeg(const uint8_t *b, size_t len, struct img_info *in, struct err *e)
 	int seen_exif = 0;
 
 	for (;;) {
-		if (p >= len || b[p] != 0xff)
-			return err_set(e, EX_DATAERR,
-			    p >= len ? "truncated JPEG header" :
-			    "corrupt JPEG: marker expected");
+		/*
+		 * Stray bytes before a marker are skipped, as libjpeg skips
+		 * them (with a warning that is not damage: imgq-resize(1)).
+		 */
+		while (p < len && b[p] != 0xff)
+			p++;
 		while (p < len && b[p] == 0xff)
 			p++;
 		if (p >= len)
@@ -697,6 +699,7 @@ img_probe(const void *buf, size_t len, struct img_info *in, struct err *e)
 
 	memset(in, 0, sizeof(*in));
 	in->orientation = 1;
+	in->bytes = len;
 	if (len == 0)
 		return err_set(e, EX_DATAERR, "empty input");
 	in->format = img_sniff(b, len);
@@ -735,6 +738,19 @@ img_probe(const void *buf, size_t len, struct img_info *in, struct err *e)
 	return 0;
 }
 
+void
+img_limits_fit(struct img_limits *l)
+{
+	uint64_t fit;
+
+	if (l->max_memory == 0)
+		return;
+	fit = l->max_memory > IMG_FIXED_BYTES ? (l->max_memory -
+	    IMG_FIXED_BYTES) / IMG_PIXEL_BYTES : 1;
+	if (l->max_pixels == 0 || l->max_pixels > fit)
+		l->max_pixels = fit;
+}
+
 int
 img_check(const struct img_info *in, const struct img_limits *l,
     struct err *e)
@@ -749,7 +765,25 @@ img_check(const struct img_info *in, const struct img_limits *l,
 		    "image too large: %ux%u (limit %llu pixels, %u a side)",
 		    in->max_width, in->max_height,
 		    (unsigned long long)l->max_pixels, l->max_side);
+	if ((uint64_t)in->max_width * in->max_height > IMG_FREE_PIXELS +
+	    IMG_PIXELS_PER_BYTE * in->bytes)
+		return err_set(e, EX_DATAERR,
+		    "image too large for its size: %ux%u from %llu bytes "
+		    "(limit %llu pixels)", in->max_width, in->max_height,
+		    (unsigned long long)in->bytes, IMG_FREE_PIXELS +
+		    IMG_PIXELS_PER_BYTE * in->bytes);
 	return 0;
+}
+
+unsigned
+img_jpeg_max_scans(uint32_t w, uint32_t h)
+{
+	uint64_t mpx = ((uint64_t)w * h + 999999) / 1000000;
+	uint64_t n = mpx > 0 ? 4000 / mpx : IMG_JPEG_MAX_SCANS;
+
+	if (n > IMG_JPEG_MAX_SCANS)
+		n = IMG_JPEG_MAX_SCANS;
+	return n < 32 ? 32 : (unsigned)n;
 }
 
 void
