@@ -251,7 +251,7 @@ int
 s3_presign(struct s3 *s, const char *method, const char *key, long expires_s,
     time_t now, char **url, struct err *e)
 {
-	struct sigv4_header h;
+	struct sigv4_pair h;
 	struct sigv4_req r = { 0 };
 	struct sigv4_creds cr;
 	struct sigv4_scope sc;
@@ -274,7 +274,7 @@ s3_presign(struct s3 *s, const char *method, const char *key, long expires_s,
 			buf_free(&q0);
 			goto out;
 		}
-		h = (struct sigv4_header){ "host", x.hosthdr };
+		h = (struct sigv4_pair){ "host", x.hosthdr };
 		r.method = method;
 		r.path = path.p;
 		r.headers = &h;

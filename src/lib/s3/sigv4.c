@@ -290,7 +290,7 @@ encode_dup(const char *s)
 }
 
 int
-sigv4_canonical_query(const struct sigv4_param *p, size_t n,
+sigv4_canonical_query(const struct sigv4_pair *p, size_t n,
     struct buf *out, struct err *e)
 {
 	struct eparam ep[MAX_PARAMS];
@@ -369,7 +369,7 @@ add_trimmed(struct buf *b, const char *v)
 }
 
 static int
-canonical_headers(const struct sigv4_header *h, size_t n,
+canonical_headers(const struct sigv4_pair *h, size_t n,
     struct buf *out, struct buf *signed_hdrs, struct err *e)
 {
 	struct chdr ch[MAX_HEADERS];
@@ -527,7 +527,7 @@ sigv4_presign(const struct sigv4_req *r, const struct sigv4_creds *cr,
     struct buf *query, char *sigout, struct sigv4_trace *tr,
     struct err *e)
 {
-	struct sigv4_param p[MAX_PARAMS];
+	struct sigv4_pair p[MAX_PARAMS];
 	struct sigv4_req q = *r;
 	struct buf creq = { 0 }, sh = { 0 }, sh2 = { 0 }, cred = { 0 };
 	char date[17], exp[24], sig[65];
@@ -552,14 +552,14 @@ sigv4_presign(const struct sigv4_req *r, const struct sigv4_creds *cr,
 	}
 	for (i = 0; i < n; i++)
 		p[i] = r->params[i];
-	p[n++] = (struct sigv4_param){ "X-Amz-Algorithm", SIGV4_ALGO };
-	p[n++] = (struct sigv4_param){ "X-Amz-Credential", cred.p };
-	p[n++] = (struct sigv4_param){ "X-Amz-Date", date };
-	p[n++] = (struct sigv4_param){ "X-Amz-Expires", exp };
+	p[n++] = (struct sigv4_pair){ "X-Amz-Algorithm", SIGV4_ALGO };
+	p[n++] = (struct sigv4_pair){ "X-Amz-Credential", cred.p };
+	p[n++] = (struct sigv4_pair){ "X-Amz-Date", date };
+	p[n++] = (struct sigv4_pair){ "X-Amz-Expires", exp };
 	if (cr->token != NULL && !omit_token)
-		p[n++] = (struct sigv4_param){ "X-Amz-Security-Token",
+		p[n++] = (struct sigv4_pair){ "X-Amz-Security-Token",
 		    cr->token };
-	p[n++] = (struct sigv4_param){ "X-Amz-SignedHeaders", sh.p };
+	p[n++] = (struct sigv4_pair){ "X-Amz-SignedHeaders", sh.p };
 	q.params = p;
 	q.nparams = n;
 	if (sigv4_canonical_request(&q, &creq, &sh2, e) == -1)
