@@ -3,7 +3,8 @@
  * client's life, s3_xfer.c the transfers and their settling (the retry
  * decision is s3_retry.c's), s3_req.c an attempt's request and signing,
  * s3_resp.c its answer, s3_ops.c the single requests, s3_upload.c and
- * s3_putbuf.c the uploads.  Not for other areas: use s3.h.
+ * s3_putbuf.c the uploads, s3_obj.c the headers they share.  Not for
+ * other areas: use s3.h.
  */
 #ifndef IMGQ_S3_INT_H
 #define IMGQ_S3_INT_H
@@ -21,6 +22,8 @@
 #define S3_XFER_MAXHDR		36
 #define S3_XFER_MAXPARAM	8
 #define S3_ERRBODY_MAX		65536
+#define S3_META_MAX		32	/* user metadata pairs of an object */
+#define S3_META_HDR_MAX		(11 + 128 + 1)	/* "x-amz-meta-" name */
 
 struct s3 {
 	struct s3_conf	 c;
@@ -131,6 +134,15 @@ int	s3_hdr_split(const char *, size_t, const char **, size_t *,
 	    const char **, size_t *);
 /* The client's random source: uniform in 0 to bound (s3_retry.h). */
 uint64_t s3_jitter(void *, uint64_t);
+
+/* "x-amz-meta-" and the name in lower case (checked, s3_put_opts_check). */
+void	s3_meta_hdr(const char *, char *);
+/*
+ * The object's own headers: content type and cache control (each NULL
+ * for none), metadata as header name, value, ..., NULL (or NULL).
+ */
+void	s3_obj_headers(struct s3_xfer *, const char *, const char *,
+	    const char *const *);
 
 /* Trace a line when verbose >= level. */
 void	s3_trace(struct s3 *, int, const char *, ...)

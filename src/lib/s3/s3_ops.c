@@ -49,13 +49,7 @@ s3_head(struct s3 *s, const char *key, struct s3_objinfo *oi, struct err *e)
 int
 s3_ping(struct s3 *s, struct err *e)
 {
-	struct s3_xfer x;
-	int rc;
-
-	s3_xfer_init(&x, s, "HEAD", NULL);
-	rc = s3_xfer_run(&x, e);
-	s3_xfer_clean(&x);
-	return rc;
+	return s3_head(s, NULL, NULL, e);
 }
 
 int
