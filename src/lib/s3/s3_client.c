@@ -91,7 +91,7 @@ curl_once(const struct s3_conf *c, struct err *e)
 	 * Without TLS (a plain http endpoint, no https proxy), curl's
 	 * global init need not have OpenSSL register every cipher and
 	 * digest by name, read its configuration and load its error
-	 * strings, a large part of a small request's CPU.  Once run, these
+	 * strings, a good share of a small request's CPU.  Once run, these
 	 * choices hold for the process (OpenSSL initialises once).
 	 */
 	if (strncasecmp(c->endpoint, "http://", 7) == 0 &&
