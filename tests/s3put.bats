@@ -67,6 +67,16 @@ put_and_check() {
 	[ "$output" = "application/x-test	b	$((PS + 100))" ]
 }
 
+@test "32 metadata pairs with type and cache control are all stored" {
+	set --
+	for i in $(seq 1 32); do set -- "$@" -m "m$i=v$i"; done
+	echo hi >"$BATS_TEST_TMPDIR/hi"
+	run -0 s3put "$@" -t text/plain -c no-cache meta/32 "$BATS_TEST_TMPDIR/hi"
+	run -0 aws_cli s3api head-object --bucket "$AWS_BUCKET_NAME" --key meta/32 \
+		--query '[length(Metadata), Metadata.m1, Metadata.m32, CacheControl]' --output text
+	[ "$output" = "32	v1	v32	no-cache" ]
+}
+
 @test "an s3://bucket/key argument names the bucket" {
 	echo hi >"$BATS_TEST_TMPDIR/hi"
 	run -0 env -u AWS_BUCKET_NAME s3put "s3://$AWS_BUCKET_NAME/named/hi" "$BATS_TEST_TMPDIR/hi"

@@ -2,8 +2,9 @@
  * s3get: an S3 object to standard output or a file, streaming.
  *
  * A file is written under a temporary name beside it and renamed only
- * when complete (a device or FIFO is written in place).  A transfer broken mid-way resumes with a Range request
- * (in the library), so every byte is written once.
+ * when complete (a device or FIFO is written in place).  A transfer
+ * broken mid-way resumes with a Range request (in the library), so every
+ * byte is written once.
  */
 #include <sys/stat.h>
 
@@ -160,16 +161,9 @@ main(int argc, char **argv)
 			return s3_cli_usage(&cli, NULL);
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (argc < 1 || argc > 2)
-		return s3_cli_usage(&cli, NULL);
-	if ((rc = s3_cli_conf(&cli)) != 0)
+	if ((rc = s3_cli_operands(&cli, &argc, &argv, 1, 2)) != 0 ||
+	    (rc = s3_cli_key(&cli, argv[0], &key)) != 0)
 		return rc;
-	if (s3_cli_target(argv[0], &cli.c, &key, &e) == -1)
-		return s3_cli_usage(&cli, e.msg);
-	if (*key == '\0')
-		return s3_cli_usage(&cli, "no key given");
 	if (argc == 2 && strcmp(argv[1], "-") != 0)
 		file = argv[1];
 	if ((rc = s3_cli_client(&cli, &s)) != 0)

@@ -78,11 +78,7 @@ main(int argc, char **argv)
 			return s3_cli_usage(&cli, NULL);
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (argc > 1)
-		return s3_cli_usage(&cli, NULL);
-	if ((rc = s3_cli_conf(&cli)) != 0)
+	if ((rc = s3_cli_operands(&cli, &argc, &argv, 0, 1)) != 0)
 		return rc;
 	if (argc == 1 && s3_cli_target(argv[0], &cli.c, &prefix, &e) == -1)
 		return s3_cli_usage(&cli, e.msg);

@@ -201,13 +201,10 @@ main(int argc, char **argv)
 	    -1)
 		if ((rc = option(&cli, &o, ch, optarg)) != 0)
 			return rc;
-	argc -= optind;
-	argv += optind;
-	if (o.prefix != NULL ? argc < 1 : argc < 1 || argc > 2)
-		return s3_cli_usage(&cli, NULL);
-	if (argc > MAX_FILES)
+	if (o.prefix != NULL && argc - optind > MAX_FILES)
 		return s3_cli_usage(&cli, "at most 1000 files at once");
-	if ((rc = s3_cli_conf(&cli)) != 0)
+	if ((rc = s3_cli_operands(&cli, &argc, &argv, 1, o.prefix ? -1 :
+	    2)) != 0)
 		return rc;
 	if (o.parts > 0)
 		cli.c.parts_in_flight = (int)o.parts;

@@ -111,17 +111,14 @@ from_stdin(struct s3 *s, struct err *e)
 static int
 check_keys(struct s3_cli *cli, char **argv, int argc)
 {
-	struct err e;
 	const char *key;
 	char first[sizeof(cli->c.bucket)];
-	int i;
+	int i, rc;
 
 	for (i = 0; i < argc; i++) {
 		memcpy(first, cli->c.bucket, sizeof(first));
-		if (s3_cli_target(argv[i], &cli->c, &key, &e) == -1)
-			return s3_cli_usage(cli, e.msg);
-		if (*key == '\0')
-			return s3_cli_usage(cli, "no key given");
+		if ((rc = s3_cli_key(cli, argv[i], &key)) != 0)
+			return rc;
 		if (i > 0 && ((strncmp(argv[i], "s3://", 5) == 0) !=
 		    (strncmp(argv[0], "s3://", 5) == 0) ||
 		    strcmp(first, cli->c.bucket) != 0))
@@ -170,11 +167,7 @@ main(int argc, char **argv)
 		return rc;
 	if (s3_cli_getopt(&cli, argc, argv, "") != -1)
 		return s3_cli_usage(&cli, NULL);
-	argc -= optind;
-	argv += optind;
-	if (argc < 1)
-		return s3_cli_usage(&cli, NULL);
-	if ((rc = s3_cli_conf(&cli)) != 0)
+	if ((rc = s3_cli_operands(&cli, &argc, &argv, 1, -1)) != 0)
 		return rc;
 	std = argc == 1 && strcmp(argv[0], "-") == 0;
 	if (!std && (rc = check_keys(&cli, argv, argc)) != 0)

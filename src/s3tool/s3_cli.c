@@ -102,6 +102,29 @@ s3_cli_conf(struct s3_cli *cli)
 }
 
 int
+s3_cli_operands(struct s3_cli *cli, int *argc, char ***argv, int min,
+    int max)
+{
+	*argc -= optind;
+	*argv += optind;
+	if (*argc < min || (max >= 0 && *argc > max))
+		return s3_cli_usage(cli, NULL);
+	return s3_cli_conf(cli);
+}
+
+int
+s3_cli_key(struct s3_cli *cli, const char *arg, const char **key)
+{
+	struct err e;
+
+	if (s3_cli_target(arg, &cli->c, key, &e) == -1)
+		return s3_cli_usage(cli, e.msg);
+	if (**key == '\0')
+		return s3_cli_usage(cli, "no key given");
+	return 0;
+}
+
+int
 s3_cli_client(struct s3_cli *cli, struct s3 **s)
 {
 	struct err e;
@@ -152,15 +175,13 @@ s3_cli_opt(int opt, const char *arg, struct s3_conf *c, struct err *e)
 			return err_prefix(e, "-A");
 		c->attempts = (int)n;
 		return 1;
-	case 'R':
-		if (parse_duration_ms(arg, 0, 86400000, &ms, e) == -1)
-			return err_prefix(e, "-R");
-		c->retry_time_ms = (long)ms;
-		return 1;
-	case 'T':
-		if (parse_duration_ms(arg, 1000, 3600000, &ms, e) == -1)
-			return err_prefix(e, "-T");
-		c->stall_timeout_ms = (long)ms;
+	case 'R':	/* the retry time: 0 to a day */
+	case 'T':	/* the stall timeout: a second to an hour */
+		if (parse_duration_ms(arg, opt == 'R' ? 0 : 1000,
+		    opt == 'R' ? 86400000 : 3600000, &ms, e) == -1)
+			return err_prefix(e, "-%c", opt);
+		*(opt == 'R' ? &c->retry_time_ms : &c->stall_timeout_ms) =
+		    (long)ms;
 		return 1;
 	case 'C':
 		if (strlen(arg) >= sizeof(c->ca_file))

@@ -56,6 +56,19 @@ int	s3_cli_usage(const struct s3_cli *, const char *);
  */
 int	s3_cli_conf(struct s3_cli *);
 
+/*
+ * After s3_cli_getopt: moves argc and argv past the options, checks that
+ * min to max operands remain (max -1: no limit), then reads the
+ * configuration (s3_cli_conf).  0, or the exit code (reason written).
+ */
+int	s3_cli_operands(struct s3_cli *, int *, char ***, int, int);
+
+/*
+ * An operand that names an object (s3_cli_target into the
+ * configuration): 0, or EX_USAGE (written) when it names no key.
+ */
+int	s3_cli_key(struct s3_cli *, const char *, const char **);
+
 /* The client of that configuration: 0, or the exit code (written). */
 int	s3_cli_client(struct s3_cli *, struct s3 **);
 

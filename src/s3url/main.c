@@ -68,16 +68,9 @@ main(int argc, char **argv)
 			return s3_cli_usage(&cli, NULL);
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (argc != 1)
-		return s3_cli_usage(&cli, NULL);
-	if ((rc = s3_cli_conf(&cli)) != 0)
+	if ((rc = s3_cli_operands(&cli, &argc, &argv, 1, 1)) != 0 ||
+	    (rc = s3_cli_key(&cli, argv[0], &key)) != 0)
 		return rc;
-	if (s3_cli_target(argv[0], &cli.c, &key, &e) == -1)
-		return s3_cli_usage(&cli, e.msg);
-	if (*key == '\0')
-		return s3_cli_usage(&cli, "no key given");
 	if ((rc = s3_cli_client(&cli, &s)) != 0)
 		return rc;
 	rc = s3_presign(s, method, key, (long)expires, t, &url, &e);

@@ -139,6 +139,39 @@ keys(void)
 	buf_free(&u);
 }
 
+/* The common options of the S3 programs and their ranges. */
+static void
+options(void)
+{
+	struct s3_conf c;
+	struct err e;
+	const char *key;
+
+	s3_conf_defaults(&c);
+	ok(s3_cli_opt('R', "0", &c, &e) == 1 && c.retry_time_ms == 0,
+	    "-R 0: no retrying time");
+	ok(s3_cli_opt('R', "24h", &c, &e) == 1 && c.retry_time_ms == 86400000,
+	    "-R up to a day");
+	ok(s3_cli_opt('R', "25h", &c, &e) == -1 && e.code == EX_USAGE &&
+	    strncmp(e.msg, "-R: ", 4) == 0, "-R beyond a day: 64, named");
+	ok(s3_cli_opt('T', "1s", &c, &e) == 1 && c.stall_timeout_ms == 1000,
+	    "-T from a second");
+	ok(s3_cli_opt('T', "999ms", &c, &e) == -1 && e.code == EX_USAGE &&
+	    strncmp(e.msg, "-T: ", 4) == 0, "-T under a second: 64, named");
+	ok(s3_cli_opt('T', "1h", &c, &e) == 1 && c.stall_timeout_ms == 3600000,
+	    "-T up to an hour");
+	is_int(c.retry_time_ms, 86400000, "-T leaves -R alone");
+	ok(s3_cli_opt('A', "0", &c, &e) == -1, "-A 0 refused");
+	ok(s3_cli_opt('x', "1", &c, &e) == 0, "another letter is not common");
+	ok(s3_cli_target("s3://b/k/l", &c, &key, &e) == 0 &&
+	    strcmp(c.bucket, "b") == 0 && strcmp(key, "k/l") == 0,
+	    "s3://bucket/key");
+	ok(s3_cli_target("s3://", &c, &key, &e) == -1 && e.code == EX_USAGE,
+	    "s3:// without a bucket: 64");
+	ok(s3_cli_target("plain", &c, &key, &e) == 0 &&
+	    strcmp(key, "plain") == 0, "a plain key as is");
+}
+
 static void
 json(void)
 {
@@ -165,6 +198,7 @@ main(void)
 	errors();
 	malformed();
 	keys();
+	options();
 	json();
 	return tap_done();
 }

@@ -234,8 +234,8 @@ ts(const char *s)
 static void
 doc_header_case(const struct jv *doc, const struct jv *v, const char *name)
 {
-	struct sigv4_header h[16];
-	struct sigv4_param p[16];
+	struct sigv4_pair h[16];
+	struct sigv4_pair p[16];
 	struct sigv4_req r = { 0 };
 	struct sigv4_creds cr = { jgets(doc, "access_key"),
 	    jgets(doc, "secret_key"), NULL, keys };
@@ -250,10 +250,10 @@ doc_header_case(const struct jv *doc, const struct jv *v, const char *name)
 	size_t i;
 
 	for (i = 0; i < hs->n && i < 16; i++)
-		h[i] = (struct sigv4_header){ hs->keys[i], hs->kids[i].s };
+		h[i] = (struct sigv4_pair){ hs->keys[i], hs->kids[i].s };
 	r.nheaders = i;
 	for (i = 0; q != NULL && i < q->n && i < 16; i++)
-		p[i] = (struct sigv4_param){ q->kids[i].kids[0].s,
+		p[i] = (struct sigv4_pair){ q->kids[i].kids[0].s,
 		    q->kids[i].kids[1].s };
 	r.nparams = i;
 	r.method = jgets(v, "method");
@@ -287,7 +287,7 @@ doc_header_case(const struct jv *doc, const struct jv *v, const char *name)
 static void
 doc_presign_case(const struct jv *doc, const struct jv *v, const char *name)
 {
-	struct sigv4_header h = { "host", jgets(jget(v, "headers"), "host") };
+	struct sigv4_pair h = { "host", jgets(jget(v, "headers"), "host") };
 	struct sigv4_req r = { 0 };
 	struct sigv4_creds cr = { jgets(doc, "access_key"),
 	    jgets(doc, "secret_key"), NULL, keys };
@@ -429,9 +429,9 @@ doc_vectors(void)
 /* aws-signing-test-suite/v4 */
 struct req {
 	char		*method, *path;
-	struct sigv4_param p[32];
+	struct sigv4_pair p[32];
 	size_t		 np;
-	struct sigv4_header h[32];
+	struct sigv4_pair h[32];
 	size_t		 nh;
 	const char	*body;
 	size_t		 bodylen;
@@ -601,12 +601,12 @@ suite_case(const char *c)
 
 	/* Header signing. */
 	nh = r.nh;
-	r.h[nh++] = (struct sigv4_header){ "X-Amz-Date", date };
+	r.h[nh++] = (struct sigv4_pair){ "X-Amz-Date", date };
 	if (cr.token != NULL && !omit)
-		r.h[nh++] = (struct sigv4_header){ "X-Amz-Security-Token",
+		r.h[nh++] = (struct sigv4_pair){ "X-Amz-Security-Token",
 		    cr.token };
 	if (sign_body)
-		r.h[nh++] = (struct sigv4_header){ "X-Amz-Content-Sha256",
+		r.h[nh++] = (struct sigv4_pair){ "X-Amz-Content-Sha256",
 		    hash };
 	sr.method = r.method;
 	sr.path = r.path;
@@ -741,7 +741,7 @@ keycache(void)
 	    "keeps-which-is-sixty-three-bytes";
 	struct sigv4_keycache kc;
 	struct sigv4_scope sc = { 1440938160, "us-east-1", "s3" };
-	struct sigv4_header h[3] = { { "host", "b.s3.amazonaws.com" },
+	struct sigv4_pair h[3] = { { "host", "b.s3.amazonaws.com" },
 	    { "x-amz-content-sha256", SIGV4_EMPTY_SHA256 },
 	    { "x-amz-date", NULL } };
 	struct sigv4_req r = { "GET", "/k", NULL, 0, h, 3,

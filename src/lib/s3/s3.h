@@ -1,5 +1,5 @@
 /*
- * s3.h: the S3 client (contract of briefs/contracts.md).
+ * s3.h: the S3 client.
  *
  * A struct s3 signs every request with our own SigV4 (sigv4.h), keeps its
  * connections (one curl multi handle: connection and DNS caches), the
@@ -9,7 +9,7 @@
  * thread.
  *
  * Every failure returns -1 (or NULL) with struct err filled with the exit
- * code of DESIGN.md: EX_NOINPUT (no such key or bucket), EX_NOPERM
+ * code of imgq(7): EX_NOINPUT (no such key or bucket), EX_NOPERM
  * (credentials refused), EX_TEMPFAIL (network, timeouts, 5xx, 429 and
  * SlowDown after the retries), EX_PROTOCOL (an answer that does not
  * parse), EX_DATAERR (the server refused the request as bad), EX_CONFIG
@@ -81,9 +81,9 @@ struct s3_conf {
  * AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_CA_BUNDLE, https_proxy,
  * HTTPS_PROXY, http_proxy (lower case only), no_proxy, and IMGQ_S3_*
  * (CONNECT_TIMEOUT, TIMEOUT, ATTEMPTS, RETRY_TIME, PART_SIZE, PARTS,
- * PATH_STYLE, UNSIGNED_PAYLOAD, CA_FILE, CLOCK_OFFSET).  Credentials come from the
- * chain: environment, shared files (profile), container, instance
- * metadata.  EX_CONFIG when a value is invalid or no credentials are
+ * PATH_STYLE, UNSIGNED_PAYLOAD, CA_FILE, CLOCK_OFFSET).  Credentials come
+ * from the chain: environment, shared files (profile), container,
+ * instance metadata.  EX_CONFIG when a value is invalid or no credentials are
  * found; a missing bucket is not an error here (s3_new refuses it), so a
  * program can take the bucket from an s3:// argument first.
  */

@@ -1,7 +1,10 @@
 /*
- * s3_int.h: inside the S3 client, shared by its modules (s3_http.c the
- * request and retry engine, s3_ops.c the single requests, s3_upload.c
- * the streaming upload).  Not for other areas: use s3.h.
+ * s3_int.h: inside the S3 client, shared by its modules: s3_client.c the
+ * client's life, s3_xfer.c the transfers and their settling (the retry
+ * decision is s3_retry.c's), s3_req.c an attempt's request and signing,
+ * s3_resp.c its answer, s3_ops.c the single requests, s3_upload.c and
+ * s3_putbuf.c the uploads, s3_obj.c the headers they share.  Not for
+ * other areas: use s3.h.
  */
 #ifndef IMGQ_S3_INT_H
 #define IMGQ_S3_INT_H
@@ -15,9 +18,12 @@
 #include "buf.h"
 #include "sigv4.h"
 
-#define S3_XFER_MAXHDR		24
+/* 32 metadata pairs, content type, cache control and one spare */
+#define S3_XFER_MAXHDR		36
 #define S3_XFER_MAXPARAM	8
 #define S3_ERRBODY_MAX		65536
+#define S3_META_MAX		32	/* user metadata pairs of an object */
+#define S3_META_HDR_MAX		(11 + 128 + 1)	/* "x-amz-meta-" name */
 
 struct s3 {
 	struct s3_conf	 c;
@@ -39,9 +45,9 @@ struct s3_xfer {
 	/* The request (strings owned by the caller, alive until done). */
 	const char		*method;
 	const char		*key;		/* NULL: the bucket */
-	struct sigv4_param	 params[S3_XFER_MAXPARAM];
+	struct sigv4_pair	 params[S3_XFER_MAXPARAM];
 	size_t			 nparams;
-	struct sigv4_header	 hdrs[S3_XFER_MAXHDR];
+	struct sigv4_pair	 hdrs[S3_XFER_MAXHDR];
 	size_t			 nhdrs;
 	const unsigned char	*body;
 	size_t			 body_len;
@@ -87,7 +93,6 @@ struct s3_xfer {
 	int			 rc;		/* 0 done well, -1 failed */
 	struct err		 err;
 	struct err		 sink_err;
-	char			 lasterr[256];
 };
 
 /* A fresh transfer (zeroed, limits set). */
@@ -110,6 +115,34 @@ void	s3_xfer_cancel(struct s3_xfer *);
  * done, or -1 (e filled) on an engine failure.
  */
 int	s3_drive(struct s3 *, int, int, int *, struct err *);
+
+/*
+ * Signs one attempt afresh and hands it to the client's multi handle
+ * (state XS_RUNNING); -1 with e filled when it cannot be sent.
+ */
+int	s3_req_start(struct s3_xfer *, struct err *);
+/* Sets the callbacks that take the answer (head and body) into x. */
+void	s3_resp_setopt(struct s3_xfer *, CURL *);
+/* One line of an answer's head, as curl gives it, into x. */
+void	s3_resp_header(struct s3_xfer *, const char *, size_t);
+/*
+ * Splits one header line: the name (up to the first colon) and the
+ * value without the blanks around it and the line end.  1 for a field,
+ * 0 for a line without a colon (a status line, the empty end of a head).
+ */
+int	s3_hdr_split(const char *, size_t, const char **, size_t *,
+	    const char **, size_t *);
+/* The client's random source: uniform in 0 to bound (s3_retry.h). */
+uint64_t s3_jitter(void *, uint64_t);
+
+/* "x-amz-meta-" and the name in lower case (checked, s3_put_opts_check). */
+void	s3_meta_hdr(const char *, char *);
+/*
+ * The object's own headers: content type and cache control (each NULL
+ * for none), metadata as header name, value, ..., NULL (or NULL).
+ */
+void	s3_obj_headers(struct s3_xfer *, const char *, const char *,
+	    const char *const *);
 
 /* Trace a line when verbose >= level. */
 void	s3_trace(struct s3 *, int, const char *, ...)

@@ -49,13 +49,7 @@ s3_head(struct s3 *s, const char *key, struct s3_objinfo *oi, struct err *e)
 int
 s3_ping(struct s3 *s, struct err *e)
 {
-	struct s3_xfer x;
-	int rc;
-
-	s3_xfer_init(&x, s, "HEAD", NULL);
-	rc = s3_xfer_run(&x, e);
-	s3_xfer_clean(&x);
-	return rc;
+	return s3_head(s, NULL, NULL, e);
 }
 
 int
@@ -251,7 +245,7 @@ int
 s3_presign(struct s3 *s, const char *method, const char *key, long expires_s,
     time_t now, char **url, struct err *e)
 {
-	struct sigv4_header h;
+	struct sigv4_pair h;
 	struct sigv4_req r = { 0 };
 	struct sigv4_creds cr;
 	struct sigv4_scope sc;
@@ -274,7 +268,7 @@ s3_presign(struct s3 *s, const char *method, const char *key, long expires_s,
 			buf_free(&q0);
 			goto out;
 		}
-		h = (struct sigv4_header){ "host", x.hosthdr };
+		h = (struct sigv4_pair){ "host", x.hosthdr };
 		r.method = method;
 		r.path = path.p;
 		r.headers = &h;

@@ -11,18 +11,17 @@
 #define _DEFAULT_SOURCE		/* MAP_ANONYMOUS */
 #include <sys/mman.h>
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "exitcode.h"
 #include "s3_int.h"
+#include "s3_text.h"
 #include "s3_xml.h"
 #include "sys.h"
 
 #define MAX_INFLIGHT	64
-#define MAX_META	32
 
 struct part {
 	int		 num;
@@ -41,8 +40,7 @@ struct s3_upload {
 	struct s3	*s3;
 	char		*key;
 	char		*ctype, *cache;
-	char		*meta_hdr[MAX_META];	/* "x-amz-meta-name" */
-	char		*meta_val[MAX_META];
+	char		*meta[2 * S3_META_MAX + 1];	/* header, value */
 	int		 nmeta;
 	int		 create_only;
 	uint64_t	 base_part;	/* part size of the first parts */
@@ -139,43 +137,12 @@ part_size(const struct s3_upload *u, int n)
 	return ps > S3_MAX_PART ? S3_MAX_PART : ps;
 }
 
-static int
-meta_ok(const char *name, const char *val)
-{
-	const char *p;
-
-	if (*name == '\0' || strlen(name) > 128)
-		return 0;
-	for (p = name; *p != '\0'; p++)
-		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
-			return 0;
-	for (p = val; *p != '\0'; p++)
-		if (*p < 0x20 || *p > 0x7e)
-			return 0;
-	return strlen(val) <= 2048;
-}
-
-int
-s3_put_opts_check(const struct s3_put_opts *o, struct err *e)
-{
-	size_t i;
-
-	for (i = 0; o->meta != NULL && o->meta[i] != NULL; i += 2)
-		if (o->meta[i + 1] == NULL || i / 2 >= MAX_META ||
-		    !meta_ok(o->meta[i], o->meta[i + 1]))
-			return err_set(e, EX_USAGE, "bad metadata '%s' "
-			    "(names: letters, digits, - and _; values: "
-			    "printable ASCII; at most %d)", o->meta[i],
-			    MAX_META);
-	return 0;
-}
-
 struct s3_upload *
 s3_upload_new(struct s3 *s, const char *key, const struct s3_put_opts *o,
     struct err *e)
 {
 	struct s3_upload *u;
-	size_t i, k;
+	size_t i;
 	uint64_t need;
 
 	if (key == NULL || *key == '\0' || strlen(key) > 1024) {
@@ -208,53 +175,18 @@ s3_upload_new(struct s3 *s, const char *key, const struct s3_put_opts *o,
 		return NULL;
 	}
 	for (i = 0; o->meta != NULL && o->meta[i] != NULL; i += 2) {
-		if ((u->meta_hdr[u->nmeta] = malloc(strlen(o->meta[i]) + 12))
-		    == NULL || (u->meta_val[u->nmeta] =
-		    strdup(o->meta[i + 1])) == NULL) {
-			free(u->meta_hdr[u->nmeta]);
+		if ((u->meta[u->nmeta] = malloc(strlen(o->meta[i]) + 12)) ==
+		    NULL)
 			goto mem;
-		}
-		memcpy(u->meta_hdr[u->nmeta], "x-amz-meta-", 11);
-		for (k = 0; o->meta[i][k] != '\0'; k++)
-			u->meta_hdr[u->nmeta][11 + k] =
-			    (char)tolower((unsigned char)o->meta[i][k]);
-		u->meta_hdr[u->nmeta][11 + k] = '\0';
-		u->nmeta++;
+		s3_meta_hdr(o->meta[i], u->meta[u->nmeta++]);
+		if ((u->meta[u->nmeta++] = strdup(o->meta[i + 1])) == NULL)
+			goto mem;
 	}
 	return u;
 mem:
 	nomem(e);
 	s3_upload_abort(u);
 	return NULL;
-}
-
-/* The object's own headers (content type, cache control, metadata). */
-static void
-object_headers(struct s3_upload *u, struct s3_xfer *x)
-{
-	int i;
-
-	if (u->ctype != NULL)
-		s3_xfer_header(x, "content-type", u->ctype);
-	if (u->cache != NULL)
-		s3_xfer_header(x, "cache-control", u->cache);
-	for (i = 0; i < u->nmeta; i++)
-		s3_xfer_header(x, u->meta_hdr[i], u->meta_val[i]);
-}
-
-static void
-strip_quotes(const char *in, char *out, size_t size)
-{
-	size_t n = strlen(in);
-
-	if (n >= 2 && in[0] == '"' && in[n - 1] == '"') {
-		in++;
-		n -= 2;
-	}
-	if (n >= size)
-		n = size - 1;
-	memcpy(out, in, n);
-	out[n] = '\0';
 }
 
 static int
@@ -297,7 +229,8 @@ start_multipart(struct s3_upload *u, struct err *e)
 	s3_xfer_init(&x, u->s3, "POST", u->key);
 	x.has_body = 1;
 	s3_xfer_param(&x, "uploads", "");
-	object_headers(u, &x);
+	s3_obj_headers(&x, u->ctype, u->cache,
+	    (const char *const *)u->meta);
 	rc = s3_xfer_run(&x, &pe);
 	if (rc == 0 && s3_xml_upload_id(x.resp.p, x.resp.len, u->upload_id,
 	    sizeof(u->upload_id), &pe) == -1)
@@ -562,7 +495,7 @@ complete(struct s3_upload *u, char *etag, size_t etaglen, struct err *e)
 	if (rc == -1)
 		return fail(u, &pe, e);
 	if (etag != NULL && etaglen > 0)
-		strip_quotes(tag, etag, etaglen);
+		s3_etag_unquote(etag, etaglen, tag);
 	return 0;
 }
 
@@ -577,7 +510,8 @@ put_start(struct s3_upload *u, int conditional, struct err *e)
 	x->has_body = 1;
 	x->body = u->cur != NULL ? u->cur : (const unsigned char *)"";
 	x->body_len = u->len;
-	object_headers(u, x);
+	s3_obj_headers(x, u->ctype, u->cache,
+	    (const char *const *)u->meta);
 	if (conditional)
 		s3_xfer_header(x, "if-none-match", "*");
 	u->phase = conditional ? UP_PUT : UP_PUT_PLAIN;
@@ -613,7 +547,7 @@ put_settle(struct s3_upload *u, struct err *e)
 	int rc = x->rc;
 
 	if (rc == 0)
-		strip_quotes(x->etag, u->etag, sizeof(u->etag));
+		s3_etag_unquote(u->etag, sizeof(u->etag), x->etag);
 	s3_xfer_clean(x);
 	if (rc == 0) {
 		u->phase = UP_DONE;
@@ -687,7 +621,7 @@ s3_upload_finish(struct s3_upload *u, char *etag, size_t etaglen,
 				break;
 			}
 	if (rc == 1 && etag != NULL && etaglen > 0)
-		strip_quotes(u->etag, etag, etaglen);
+		s3_etag_unquote(etag, etaglen, u->etag);
 	s3_upload_abort(u);
 	return rc == 1 ? 0 : -1;
 }
@@ -731,10 +665,8 @@ s3_upload_abort(struct s3_upload *u)
 			s3_trace(u->s3, 1, "multipart upload aborted");
 		s3_xfer_clean(&x);
 	}
-	for (i = 0; i < u->nmeta; i++) {
-		free(u->meta_hdr[i]);
-		free(u->meta_val[i]);
-	}
+	for (i = 0; i < u->nmeta; i++)
+		free(u->meta[i]);
 	free(u->done);
 	while (u->nspare > 0) {
 		u->nspare--;

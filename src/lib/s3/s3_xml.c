@@ -8,6 +8,7 @@
 
 #include "exitcode.h"
 #include "buf.h"
+#include "s3_text.h"
 #include "s3_xml.h"
 
 struct xp {
@@ -302,33 +303,39 @@ out:
 	return rc;
 }
 
-static void
-copy(char *dst, size_t size, const char *s, size_t n)
+/* An element whose text is kept, truncated, in a fixed field. */
+struct field {
+	const char	*path;
+	char		*out;
+	size_t		 size;
+};
+
+/* The text into the field of that path; 0 when no field has it. */
+static int
+keep(const struct field *f, const char *path, const char *t, size_t n)
 {
-	if (n >= size)
-		n = size - 1;
-	memcpy(dst, s, n);
-	dst[n] = '\0';
+	for (; f->path != NULL; f++)
+		if (strcmp(path, f->path) == 0) {
+			s3_copy(f->out, f->size, t, n);
+			return 1;
+		}
+	return 0;
 }
+
+#define FIELD(path, a)	{ path, a, sizeof(a) }
 
 static int
 error_cb(void *arg, const char *path, int depth, const char *t, size_t n)
 {
 	struct s3_xml_error *o = arg;
+	const struct field f[] = { FIELD("Error/Code", o->code),
+	    FIELD("Error/Message", o->message),
+	    FIELD("Error/Region", o->region),
+	    FIELD("Error/StringToSign", o->sts),
+	    FIELD("Error/ServerTime", o->server_time), { NULL, NULL, 0 } };
 
-	if (depth != 2 || strncmp(path, "Error/", 6) != 0)
-		return 0;
-	path += 6;
-	if (strcmp(path, "Code") == 0)
-		copy(o->code, sizeof(o->code), t, n);
-	else if (strcmp(path, "Message") == 0)
-		copy(o->message, sizeof(o->message), t, n);
-	else if (strcmp(path, "Region") == 0)
-		copy(o->region, sizeof(o->region), t, n);
-	else if (strcmp(path, "StringToSign") == 0)
-		copy(o->sts, sizeof(o->sts), t, n);
-	else if (strcmp(path, "ServerTime") == 0)
-		copy(o->server_time, sizeof(o->server_time), t, n);
+	if (depth == 2)
+		(void)keep(f, path, t, n);
 	return 0;
 }
 
@@ -360,7 +367,7 @@ one_cb(void *arg, const char *path, int depth, const char *t, size_t n)
 	if (strcmp(path, o->want) == 0) {
 		if (n >= o->size || n == 0)
 			return -1;
-		copy(o->out, o->size, t, n);
+		s3_copy(o->out, o->size, t, n);
 		o->found = 1;
 	}
 	return 0;
@@ -455,7 +462,7 @@ list_cb(void *arg, const char *path, int depth, const char *t, size_t n)
 	if (depth == 2 && strcmp(path, "/IsTruncated") == 0)
 		l->out->truncated = n == 4 && memcmp(t, "true", 4) == 0;
 	else if (depth == 2 && strcmp(path, "/NextContinuationToken") == 0)
-		copy(l->out->next_token, sizeof(l->out->next_token), t, n);
+		s3_copy(l->out->next_token, sizeof(l->out->next_token), t, n);
 	else if (depth == 3 && strcmp(path, "/Contents/Key") == 0) {
 		if (set_text(l, &l->key, t, n) == -1)
 			return -1;
@@ -537,15 +544,15 @@ del_cb(void *arg, const char *path, int depth, const char *t, size_t n)
 {
 	struct del *d = arg;
 
+	const struct field f[] = { FIELD("DeleteResult/Error/Key", d->key),
+	    FIELD("DeleteResult/Error/Code", d->code),
+	    FIELD("DeleteResult/Error/Message", d->msg), { NULL, NULL, 0 } };
+
 	(void)depth;
 	if (strcmp(path, "DeleteResult/Deleted") == 0)
 		(*d->deleted)++;
-	else if (strcmp(path, "DeleteResult/Error/Key") == 0)
-		copy(d->key, sizeof(d->key), t, n);
-	else if (strcmp(path, "DeleteResult/Error/Code") == 0)
-		copy(d->code, sizeof(d->code), t, n);
-	else if (strcmp(path, "DeleteResult/Error/Message") == 0)
-		copy(d->msg, sizeof(d->msg), t, n);
+	else if (keep(f, path, t, n))
+		return 0;
 	else if (strcmp(path, "DeleteResult/Error") == 0) {
 		if (d->cb != NULL && d->cb(d->arg, d->key, d->code, d->msg)
 		    == -1)

@@ -12,8 +12,8 @@
  * SHA-256 through OpenSSL's low-level interface (deprecated in 3.0, not
  * removed): the EVP one fetches the algorithm from a provider, and the
  * first fetch of a process initialises the provider machinery and reads
- * the OpenSSL configuration, about 3 million instructions, more than a
- * whole small request costs otherwise.  HMAC is built on it (RFC 2104).
+ * the OpenSSL configuration, which costs more than the whole of a small
+ * request does otherwise.  HMAC is built on it (RFC 2104).
  */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
@@ -290,7 +290,7 @@ encode_dup(const char *s)
 }
 
 int
-sigv4_canonical_query(const struct sigv4_param *p, size_t n,
+sigv4_canonical_query(const struct sigv4_pair *p, size_t n,
     struct buf *out, struct err *e)
 {
 	struct eparam ep[MAX_PARAMS];
@@ -369,7 +369,7 @@ add_trimmed(struct buf *b, const char *v)
 }
 
 static int
-canonical_headers(const struct sigv4_header *h, size_t n,
+canonical_headers(const struct sigv4_pair *h, size_t n,
     struct buf *out, struct buf *signed_hdrs, struct err *e)
 {
 	struct chdr ch[MAX_HEADERS];
@@ -459,6 +459,21 @@ sigv4_string_to_sign(const struct sigv4_scope *sc, const char *creq,
 	return 0;
 }
 
+/* The signature of sts by key, the text kept when traced; sts freed. */
+static int
+sign_sts(const unsigned char key[32], struct buf *sts, char sig[65],
+    struct sigv4_trace *tr, struct err *e)
+{
+	int rc = 0;
+
+	sigv4_hmac_hex(key, sts->p, sts->len, sig);
+	if (tr != NULL && tr->sts != NULL &&
+	    buf_add(tr->sts, sts->p, sts->len) == -1)
+		rc = nomem(e);
+	buf_free(sts);
+	return rc;
+}
+
 /* creq -> sts -> signature, keeping the texts when traced. */
 static int
 sign_creq(const struct buf *creq, const struct sigv4_creds *cr,
@@ -467,7 +482,11 @@ sign_creq(const struct buf *creq, const struct sigv4_creds *cr,
 {
 	struct buf sts = { 0 };
 	unsigned char key[32];
+	int rc;
 
+	if (tr != NULL && tr->creq != NULL &&
+	    buf_add(tr->creq, creq->p, creq->len) == -1)
+		return nomem(e);
 	if (sigv4_string_to_sign(sc, creq->p, creq->len, &sts, e) == -1) {
 		buf_free(&sts);
 		return -1;
@@ -476,15 +495,9 @@ sign_creq(const struct buf *creq, const struct sigv4_creds *cr,
 		(void)sigv4_keycache_get(cr->keys, cr->secret_key, sc, key);
 	else
 		sigv4_signing_key(cr->secret_key, sc, key);
-	sigv4_hmac_hex(key, sts.p, sts.len, sig);
+	rc = sign_sts(key, &sts, sig, tr, e);
 	OPENSSL_cleanse(key, sizeof(key));
-	if (tr != NULL && tr->sts != NULL &&
-	    buf_add(tr->sts, sts.p, sts.len) == -1) {
-		buf_free(&sts);
-		return nomem(e);
-	}
-	buf_free(&sts);
-	return 0;
+	return rc;
 }
 
 int
@@ -498,11 +511,6 @@ sigv4_sign(const struct sigv4_req *r, const struct sigv4_creds *cr,
 
 	if (sigv4_canonical_request(r, &creq, &sh, e) == -1)
 		goto out;
-	if (tr != NULL && tr->creq != NULL &&
-	    buf_add(tr->creq, creq.p, creq.len) == -1) {
-		nomem(e);
-		goto out;
-	}
 	if (sign_creq(&creq, cr, sc, sig, tr, e) == -1)
 		goto out;
 	if (buf_addf(authz, SIGV4_ALGO " Credential=%s/", cr->access_key)
@@ -527,7 +535,7 @@ sigv4_presign(const struct sigv4_req *r, const struct sigv4_creds *cr,
     struct buf *query, char *sigout, struct sigv4_trace *tr,
     struct err *e)
 {
-	struct sigv4_param p[MAX_PARAMS];
+	struct sigv4_pair p[MAX_PARAMS];
 	struct sigv4_req q = *r;
 	struct buf creq = { 0 }, sh = { 0 }, sh2 = { 0 }, cred = { 0 };
 	char date[17], exp[24], sig[65];
@@ -552,23 +560,18 @@ sigv4_presign(const struct sigv4_req *r, const struct sigv4_creds *cr,
 	}
 	for (i = 0; i < n; i++)
 		p[i] = r->params[i];
-	p[n++] = (struct sigv4_param){ "X-Amz-Algorithm", SIGV4_ALGO };
-	p[n++] = (struct sigv4_param){ "X-Amz-Credential", cred.p };
-	p[n++] = (struct sigv4_param){ "X-Amz-Date", date };
-	p[n++] = (struct sigv4_param){ "X-Amz-Expires", exp };
+	p[n++] = (struct sigv4_pair){ "X-Amz-Algorithm", SIGV4_ALGO };
+	p[n++] = (struct sigv4_pair){ "X-Amz-Credential", cred.p };
+	p[n++] = (struct sigv4_pair){ "X-Amz-Date", date };
+	p[n++] = (struct sigv4_pair){ "X-Amz-Expires", exp };
 	if (cr->token != NULL && !omit_token)
-		p[n++] = (struct sigv4_param){ "X-Amz-Security-Token",
+		p[n++] = (struct sigv4_pair){ "X-Amz-Security-Token",
 		    cr->token };
-	p[n++] = (struct sigv4_param){ "X-Amz-SignedHeaders", sh.p };
+	p[n++] = (struct sigv4_pair){ "X-Amz-SignedHeaders", sh.p };
 	q.params = p;
 	q.nparams = n;
 	if (sigv4_canonical_request(&q, &creq, &sh2, e) == -1)
 		goto out;
-	if (tr != NULL && tr->creq != NULL &&
-	    buf_add(tr->creq, creq.p, creq.len) == -1) {
-		nomem(e);
-		goto out;
-	}
 	if (sign_creq(&creq, cr, sc, sig, tr, e) == -1 ||
 	    sigv4_canonical_query(p, n, query, e) == -1)
 		goto out;
@@ -610,14 +613,7 @@ sign_lines(const unsigned char key[32], const char *algo,
 		buf_free(&sts);
 		return nomem(e);
 	}
-	sigv4_hmac_hex(key, sts.p, sts.len, sig);
-	if (tr != NULL && tr->sts != NULL &&
-	    buf_add(tr->sts, sts.p, sts.len) == -1) {
-		buf_free(&sts);
-		return nomem(e);
-	}
-	buf_free(&sts);
-	return 0;
+	return sign_sts(key, &sts, sig, tr, e);
 }
 
 int

@@ -25,14 +25,11 @@
 #define SIGV4_EMPTY_SHA256 \
 	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
-/* A query parameter, raw bytes; value NULL means "name" without '='. */
-struct sigv4_param {
-	const char	*name;
-	const char	*value;
-};
-
-/* A header as sent; every header given is signed. */
-struct sigv4_header {
+/*
+ * A query parameter (raw bytes; value NULL means "name" without '=') or a
+ * header as sent (every header given is signed).
+ */
+struct sigv4_pair {
 	const char	*name;
 	const char	*value;
 };
@@ -40,9 +37,9 @@ struct sigv4_header {
 struct sigv4_req {
 	const char			*method;
 	const char			*path;	/* raw, starts with '/' */
-	const struct sigv4_param	*params;
+	const struct sigv4_pair	*params;
 	size_t				 nparams;
-	const struct sigv4_header	*headers;
+	const struct sigv4_pair	*headers;
 	size_t				 nheaders;
 	const char			*payload_hash;	/* hex or UNSIGNED */
 };
@@ -94,7 +91,7 @@ int	sigv4_canonical_request(const struct sigv4_req *, struct buf *,
 	    struct buf *, struct err *);
 
 /* The canonical query string of the parameters (sorted, encoded). */
-int	sigv4_canonical_query(const struct sigv4_param *, size_t,
+int	sigv4_canonical_query(const struct sigv4_pair *, size_t,
 	    struct buf *, struct err *);
 
 /* "20130524/us-east-1/s3/aws4_request" */
