@@ -203,13 +203,22 @@ $(stat -c %s "$JPG")" ]
 	[ "$(objects)" = "$before" ]
 }
 
-@test "the type check is the worker's: a TIFF is stored as .tif; SVG, PDF and a HEIF without an HEVC brand are 415, nothing stored" {
+@test "the type check is the worker's: TIFF only when IMGQ_FORMATS allows it, stored as .tif; SVG, PDF and a HEIF without an HEVC brand are 415, nothing stored" {
 	gm convert -size 8x8 xc:red "$BATS_TEST_TMPDIR/red.tif"
-	run -0 curl -sS --data-binary "@$BATS_TEST_TMPDIR/red.tif" "$URL/upload?name=red.tif"
-	id=$(echo "$output" | json 'd["id"]')
-	[ "$(echo "$output" | json 'd["files"][0]["type"]')" = image/tiff ]
+	before=$(objects)
+	run -0 curl -sS -o "$BATS_TEST_TMPDIR/out" -w '%{http_code}' --data-binary "@$BATS_TEST_TMPDIR/red.tif" "$URL/upload?name=red.tif"
+	[ "$output" = 415 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = '{"files":[{"name":"red.tif","status":"refused","code":415,"error":"not an image type accepted here (image/tiff)"}]}' ]
+	[ "$(objects)" = "$before" ]
+	IMGQ_FORMATS=jpeg,png,tiff run -0 cgi PUT /upload CONTENT_TYPE=image/tiff \
+		CONTENT_LENGTH="$(stat -c %s "$BATS_TEST_TMPDIR/red.tif")" <"$BATS_TEST_TMPDIR/red.tif"
+	[ "${lines[0]}" = "Status: 202 Accepted" ]
+	id=$(echo "${lines[-1]}" | json 'd["id"]')
+	[ "$(echo "${lines[-1]}" | json 'd["files"][0]["type"]')" = image/tiff ]
 	run -0 aws_cli s3api head-object --bucket "$AWS_BUCKET_NAME" --key "uploads/$id.tif" --query ContentType --output text
 	[ "$output" = image/tiff ]
+	IMGQ_FORMATS=jpeg,svg run -78 cgi GET /healthz
+	[ "$(cat "$BATS_TEST_TMPDIR/err")" = "imgq-recv: fatal: IMGQ_FORMATS: not a format that can be allowed: svg" ]
 	before=$(objects)
 	printf '<svg xmlns="http://www.w3.org/2000/svg"/>\n' >"$BATS_TEST_TMPDIR/a.svg"
 	printf '%%PDF-1.7\n%%\342\343\317\323\n' >"$BATS_TEST_TMPDIR/a.pdf"

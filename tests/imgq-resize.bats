@@ -350,9 +350,13 @@ refused() {
 	[ "$output" = "imgq-resize: fatal: not a format that can be allowed: svg" ]
 	run -65 imgq-resize -a gif -i "$FX/orient1.jpg"
 	[ "$output" = "imgq-resize: fatal: input format not allowed: jpeg" ]
+	IMGQ_FORMATS=png,bmp run -78 imgq-resize -v a:10x10 "$FX/orient1.jpg"
+	[ "$output" = "imgq-resize: fatal: IMGQ_FORMATS: not a format that can be allowed: bmp" ]
+	IMGQ_FORMATS=png run -65 imgq-resize -v a:10x10 "$FX/orient1.jpg"
+	[ "$output" = "imgq-resize: fatal: input format not allowed: jpeg" ]
 }
 
-@test "WebP and TIFF inputs are read" {
+@test "WebP and TIFF inputs are read (TIFF when IMGQ_FORMATS allows it)" {
 	run -0 resize "$FX/pattern.png" -v a:160x160:webp:q95
 	cp "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/p.webp"
 	run -0 imgq-resize -i "$BATS_TEST_TMPDIR/p.webp"
@@ -361,6 +365,12 @@ refused() {
 	run -0 chk quadrants "$BATS_TEST_TMPDIR/out"
 	[ "$output" = "red green blue yellow" ]
 	run -0 $PY -c 'import sys; from PIL import Image; Image.open(sys.argv[1]).save(sys.argv[2], compression="tiff_deflate")' "$FX/pattern.png" "$BATS_TEST_TMPDIR/p.tif"
+	# TIFF only when the settings allow it
+	run -65 imgq-resize -i "$BATS_TEST_TMPDIR/p.tif"
+	[ "$output" = "imgq-resize: fatal: input format not allowed: tiff" ]
+	run -65 resize "$BATS_TEST_TMPDIR/p.tif" -v a:80x80:png
+	[ "$output" = "imgq-resize: fatal: input format not allowed: tiff" ]
+	export IMGQ_FORMATS=jpeg,png,tiff
 	run -0 imgq-resize -i "$BATS_TEST_TMPDIR/p.tif"
 	[ "$output" = "format=tiff width=160 height=100 orientation=1 frames=1" ]
 	run -0 resize "$BATS_TEST_TMPDIR/p.tif" -v a:80x80:png

@@ -29,6 +29,7 @@
 #include "env.h"
 #include "exitcode.h"
 #include "http.h"
+#include "imgtype.h"
 #include "log.h"
 #include "pct.h"
 #include "recv.h"
@@ -117,7 +118,8 @@ conf_env(struct conf *c, struct err *e)
 	long long n;
 
 	if (env_size("IMGQ_RECV_MAX_BODY", 1, 1ULL << 40, &c->max_body, e) ||
-	    env_long("IMGQ_RECV_MAX_FILES", 1, 1000, &c->max_files, e))
+	    env_long("IMGQ_RECV_MAX_FILES", 1, 1000, &c->max_files, e) ||
+	    img_formats_env(&c->formats, e))
 		return -1;
 	n = (long long)c->mp.parts_max;
 	if (env_long("IMGQ_RECV_MAX_PARTS", 1, 10000, &n, e))

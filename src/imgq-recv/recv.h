@@ -53,6 +53,7 @@ struct conf {
 	const char	*redis_url;
 	const char	*queue;
 	const char	*metrics_file;		/* NULL: per process */
+	unsigned	 formats;		/* allow-list, IMG_FMT_BIT set */
 };
 
 /* Counters; in a shared file when conf.metrics_file is set. */

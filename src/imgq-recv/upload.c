@@ -176,7 +176,7 @@ typecheck(struct up *u, struct err *e)
 	}
 	fmt = img_sniff(u->small, u->nsmall < SNIFF_LEN ? u->nsmall :
 	    SNIFF_LEN);
-	if (!(IMG_DECODABLE & IMG_FMT_BIT(fmt))) {
+	if (!(s->c.formats & IMG_FMT_BIT(fmt))) {
 		f->status = 415;
 		snprintf(f->error, sizeof(f->error), "not an image type "
 		    "accepted here (%s)", img_format_mime(fmt));

@@ -383,7 +383,8 @@ env_defaults(struct opts *o)
 		die(&e);
 	o->lim.threads = (int)v;
 	o->lim.max_side = 32768;
-	o->lim.allow = IMG_DECODABLE;
+	if (img_formats_env(&o->lim.allow, &e) == -1)
+		die(&e);
 }
 
 static void

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "env.h"
 #include "exitcode.h"
 #include "imgtype.h"
 
@@ -102,6 +103,20 @@ img_format_list(const char *s, unsigned *out, struct err *e)
 		p = end + 1;
 	}
 	*out = set;
+	return 0;
+}
+
+int
+img_formats_env(unsigned *out, struct err *e)
+{
+	const char *v = env_str("IMGQ_FORMATS");
+	struct err le;
+
+	*out = IMG_DEFAULT_ALLOW;
+	if (v == NULL)
+		return 0;
+	if (img_format_list(v, out, &le) == -1)
+		return err_set(e, EX_CONFIG, "IMGQ_FORMATS: %s", le.msg);
 	return 0;
 }
 

@@ -40,10 +40,18 @@ enum img_format {
 };
 
 #define IMG_FMT_BIT(f)	(1u << (f))
-/* Every format a decode may be asked for: the default allow-list. */
+/* Every format a decode may be asked for. */
 #define IMG_DECODABLE	(IMG_FMT_BIT(IMG_JPEG) | IMG_FMT_BIT(IMG_PNG) | \
 	IMG_FMT_BIT(IMG_GIF) | IMG_FMT_BIT(IMG_WEBP) | IMG_FMT_BIT(IMG_TIFF) | \
 	IMG_FMT_BIT(IMG_HEIC) | IMG_FMT_BIT(IMG_AVIF))
+
+/*
+ * The default allow-list: what browsers and phones upload.  TIFF is
+ * decodable but only allowed when the settings say so (IMGQ_FORMATS): no
+ * browser sends it, and libtiff is the decoder that takes the most of a
+ * deliberately broken file.
+ */
+#define IMG_DEFAULT_ALLOW	(IMG_DECODABLE & ~IMG_FMT_BIT(IMG_TIFF))
 
 /*
  * The format of the first bytes alone (no validation): IMG_UNKNOWN when
@@ -68,5 +76,12 @@ const char	*img_format_mime(enum img_format);
  * formats may be named.  EX_USAGE on failure.
  */
 int	img_format_list(const char *, unsigned *, struct err *);
+
+/*
+ * The allow-list of the settings, shared by the ingest and the worker:
+ * IMGQ_FORMATS as a format list, IMG_DEFAULT_ALLOW when it is unset or
+ * empty.  EX_CONFIG naming the variable when it is not a valid list.
+ */
+int	img_formats_env(unsigned *, struct err *);
 
 #endif
