@@ -9,6 +9,7 @@
 #include "exitcode.h"
 #include "buf.h"
 #include "s3_text.h"
+#include "pct.h"
 #include "s3_xml.h"
 
 struct xp {
@@ -406,28 +407,6 @@ s3_xml_complete(const char *buf, size_t len, char *out, size_t size,
 	    size, e);
 }
 
-static int
-pct_decode(struct buf *b, const char *s, size_t n)
-{
-	char hex[3] = "";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '%') {
-			if (i + 2 >= n + 0 || !isxdigit((unsigned char)s[i + 1])
-			    || !isxdigit((unsigned char)s[i + 2]))
-				return -1;
-			hex[0] = s[i + 1];
-			hex[1] = s[i + 2];
-			if (buf_addc(b, (int)strtoul(hex, NULL, 16)) == -1)
-				return -1;
-			i += 2;
-		} else if (buf_addc(b, s[i] == '+' ? ' ' : s[i]) == -1)
-			return -1;
-	}
-	return 0;
-}
-
 struct lst {
 	int			 url;
 	int			(*cb)(void *, const struct s3_xml_entry *);
@@ -443,7 +422,8 @@ static int
 set_text(struct lst *l, struct buf *b, const char *t, size_t n)
 {
 	buf_reset(b);
-	if (l->url ? pct_decode(b, t, n) == -1 : buf_add(b, t, n) == -1)
+	if (l->url ? pct_decode_buf(b, t, n, PCT_PLUS | PCT_NUL) == -1 :
+	    buf_add(b, t, n) == -1)
 		return err_set(l->e, EX_PROTOCOL, "bad key in the listing");
 	return 0;
 }
