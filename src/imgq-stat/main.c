@@ -17,6 +17,7 @@
 #include "json.h"
 #include "log.h"
 #include "q.h"
+#include "q_conf.h"
 #include "sys.h"
 
 #define USAGE "usage: imgq-stat [-j] [-o format] [-q queue] " \
@@ -27,7 +28,7 @@ enum fmt { F_TEXT, F_TSV, F_JSON, F_PROM };
 
 static enum fmt fmt;
 static struct q *q;
-static long long retention_ms = 7LL * 86400000, attempts = 5;
+static struct q_conf qc;
 
 static void
 usage(const char *why)
@@ -448,7 +449,7 @@ cmd_number(const char *what)
 		if (q_purge_dead(q, &n, &e) == -1)
 			die(&e);
 	} else {
-		if (q_reap(q, (int)attempts, &n, &e) == -1)
+		if (q_reap(q, (int)qc.attempts, &n, &e) == -1)
 			die(&e);
 	}
 	printf("%lld\n", n);
@@ -460,8 +461,7 @@ int
 main(int argc, char **argv)
 {
 	struct err e;
-	const char *queue, *cmd;
-	uint64_t ret, retry = 30000;
+	const char *cmd;
 	int ch;
 
 	if (sys_sane_fds() == -1)
@@ -470,14 +470,8 @@ main(int argc, char **argv)
 	sys_ignore_sigpipe();
 	err_clear(&e);
 	fmt = isatty(1) ? F_TEXT : F_TSV;
-	queue = env_str("IMGQ_QUEUE");
-	ret = (uint64_t)retention_ms;
-	if (env_duration_ms("IMGQ_RETENTION", 1000, 31536000000ULL, &ret,
-	    &e) == -1 || env_long("IMGQ_ATTEMPTS", 1, 1000, &attempts,
-	    &e) == -1 || env_duration_ms("IMGQ_REDIS_RETRY", 0, 86400000,
-	    &retry, &e) == -1)
+	if (q_conf_from_env(&qc, &e) == -1)
 		die(&e);
-	retention_ms = (long long)ret;
 	while ((ch = getopt(argc, argv, "+jo:q:")) != -1) {
 		switch (ch) {
 		case 'j':
@@ -496,7 +490,8 @@ main(int argc, char **argv)
 				usage("-o: text, tsv, json or prom");
 			break;
 		case 'q':
-			queue = optarg;
+			if (q_conf_queue(&qc, optarg, &e) == -1)
+				usage(e.msg);
 			break;
 		default:
 			usage(NULL);
@@ -505,8 +500,6 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	cmd = argc > 0 ? argv[0] : "summary";
-	if (queue != NULL && !q_queue_valid(queue))
-		usage("bad queue name");
 	if (strcmp(cmd, "summary") != 0 && strcmp(cmd, "job") != 0 &&
 	    strcmp(cmd, "dead") != 0 && strcmp(cmd, "requeue") != 0 &&
 	    strcmp(cmd, "purge") != 0 && strcmp(cmd, "depth") != 0 &&
@@ -514,14 +507,8 @@ main(int argc, char **argv)
 		usage("unknown subcommand");
 	if (fmt == F_PROM && strcmp(cmd, "summary") != 0)
 		usage("-o prom is for the summary");
-	if (env_str("REDIS_URL") == NULL) {
-		log_fatal("REDIS_URL is not set");
-		return EX_CONFIG;
-	}
-	if ((q = q_open_retry(env_str("REDIS_URL"), queue, (long long)retry,
-	    &e)) == NULL)
+	if ((q = q_conf_open(&qc, &e)) == NULL)
 		die(&e);
-	q_set_retention(q, retention_ms);
 	if (strcmp(cmd, "summary") == 0) {
 		if (argc > 1)
 			usage("summary takes no arguments");

@@ -15,6 +15,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "q.h"
+#include "q_conf.h"
 #include "sys.h"
 
 #define USAGE "usage: imgq-watch [-f] [-q queue] [-t timeout] [id ...]"
@@ -130,7 +131,7 @@ main(int argc, char **argv)
 	struct err e;
 	struct q *q = NULL;
 	struct q_sub *sub;
-	const char *queue, *url;
+	struct q_conf qc;
 	uint64_t timeout = 0, deadline = 0;
 	int ch, follow = 0, rc, to;
 	char *line;
@@ -141,14 +142,16 @@ main(int argc, char **argv)
 	log_init(argv[0]);
 	sys_ignore_sigpipe();
 	err_clear(&e);
-	queue = env_str("IMGQ_QUEUE");
+	if (q_conf_from_env(&qc, &e) == -1)
+		die(&e);
 	while ((ch = getopt(argc, argv, "fq:t:")) != -1) {
 		switch (ch) {
 		case 'f':
 			follow = 1;
 			break;
 		case 'q':
-			queue = optarg;
+			if (q_conf_queue(&qc, optarg, &e) == -1)
+				usage(e.msg);
 			break;
 		case 't':
 			if (parse_duration_ms(optarg, 1, 31536000000ULL,
@@ -161,8 +164,6 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (queue != NULL && !q_queue_valid(queue))
-		usage("bad queue name");
 	if (argc == 0)
 		follow = 1;
 	if ((jobs = calloc((size_t)argc + 1, sizeof(*jobs))) == NULL)
@@ -173,15 +174,11 @@ main(int argc, char **argv)
 		memcpy(jobs[i].id, argv[i], JOB_ID_LEN + 1);
 	}
 	njobs = nleft = (size_t)argc;
-	if ((url = env_str("REDIS_URL")) == NULL) {
-		log_fatal("REDIS_URL is not set");
-		return EX_CONFIG;
-	}
 	/* Subscribe first, then read the states: nothing falls between. */
-	if ((sub = q_sub_open(url, queue, &e)) == NULL)
+	if ((sub = q_conf_sub(&qc, &e)) == NULL)
 		die(&e);
 	if (njobs > 0) {
-		if ((q = q_open(url, queue, &e)) == NULL)
+		if ((q = q_conf_open(&qc, &e)) == NULL)
 			die(&e);
 		check_states(q, 1);
 	}

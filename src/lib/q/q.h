@@ -87,7 +87,8 @@ struct q;
  * refused credentials or an unreachable server are reported here).
  * queue NULL means Q_DEFAULT_QUEUE.  Connection loss, LOADING, READONLY
  * and MASTERDOWN are retried with a doubling backoff (50 ms to 2 s, with
- * jitter) for at most the retry bound (q_set_retry, default 30 s).
+ * jitter) for at most the retry bound (q_set_retry; the defaults of this
+ * and of every other setting are in q_conf.h).
  */
 struct q *q_open(const char *redis_url, const char *queue, struct err *);
 /* The same with a retry bound of its own (ms; 0: one attempt). */
@@ -139,7 +140,7 @@ struct q_push_req {
  */
 int	q_push_batch(struct q *, struct q_push_req *, size_t, struct err *);
 
-/* Retention of finished records and idempotency keys (ms, default 7 d). */
+/* Retention of finished records and idempotency keys (ms). */
 void	q_set_retention(struct q *, long long);
 
 /*

@@ -14,6 +14,7 @@
 
 #include "exitcode.h"
 #include "log.h"
+#include "q_conf.h"
 #include "q_int.h"
 #include "sys.h"
 
@@ -320,7 +321,7 @@ q_eval(struct q *q, int which, int argc, const char **argv,
 struct q *
 q_open(const char *url, const char *queue, struct err *e)
 {
-	return q_open_retry(url, queue, 30000, e);
+	return q_open_retry(url, queue, Q_RETRY_DEFAULT_MS, e);
 }
 
 struct q *
@@ -355,9 +356,9 @@ q_open_retry(const char *url, const char *queue, long long retry_ms,
 	if (n < 0 || (size_t)n >= sizeof(q->chan))
 		goto toolong;
 	q->retry_ms = retry_ms;
-	q->retention_ms = 7LL * 24 * 3600 * 1000;
-	q->lease_ms = 30000;
-	q->max_attempts = 5;
+	q->retention_ms = Q_RETENTION_DEFAULT_MS;
+	q->lease_ms = Q_LEASE_DEFAULT_MS;
+	q->max_attempts = Q_ATTEMPTS_DEFAULT;
 	/* A server that is down or loading now gets the same bound. */
 	for (n = 0;; n++) {
 		if (reconnect(q, e) == 0)
