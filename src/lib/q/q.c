@@ -288,9 +288,8 @@ q_consumer(struct q *q, const char *name, long long lease_ms,
 	if (n <= 0 || (size_t)n >= sizeof(q->consumer))
 		return err_set(e, EX_USAGE, "consumer name empty or longer "
 		    "than %d", Q_CONSUMER_MAX);
-	n = snprintf(q->clist, sizeof(q->clist), "%sc:%s", q->prefix,
-	    q->consumer);
-	if (n < 0 || (size_t)n >= sizeof(q->clist))
+	if (q_key(q->clist, sizeof(q->clist), q->name, QK_C, q->consumer) ==
+	    -1)
 		return err_set(e, EX_USAGE, "consumer name too long");
 	q->lease_ms = lease_ms;
 	q->max_attempts = max_attempts;

@@ -3,25 +3,8 @@
  *
  * Every key of a queue Q starts with the hash tag "{Q}:" (Redis Cluster
  * keeps them in one slot, so the Lua scripts and multi-key commands stay
- * legal):
- *
- *	{Q}:queue	LIST   ids waiting; new jobs LPUSH, consumers take
- *			       from the right (FIFO); jobs put back go right
- *	{Q}:c:<C>	LIST   ids held by consumer C (BLMOVE target)
- *	{Q}:consumers	ZSET   consumer -> lease deadline (ms, server clock)
- *	{Q}:beats	HASH   consumer -> last heartbeat (ms)
- *	{Q}:delayed	ZSET   id -> due time of its next attempt (ms)
- *	{Q}:dead	ZSET   id -> time it died (ms)
- *	{Q}:done	ZSET   id -> time it finished (ms), trimmed to the
- *			       retention window
- *	{Q}:job:<id>	HASH   the job record (fields below); expires
- *			       after the retention time once done, kept
- *			       while queued, active, delayed or dead
- *	{Q}:idem:<key>	STRING idempotency key -> id, expires with the
- *			       retention time
- *	{Q}:idemreq:<key> HASH request idempotency (q_idem_begin): token
- *			       while reserved, then answer and job
- *	{Q}:events	pub/sub channel: "ID STATE DETAIL"
+ * legal).  imgq(7) lists the keys and what each holds; q_int.h names
+ * them (q_key).
  *
  * Record fields written by the queue: state (queued, active, retry, done,
  * dead), attempts, run (fencing token, incremented at each reservation),
@@ -52,9 +35,6 @@
 #define Q_QUEUE_MAX	64	/* queue name: [A-Za-z0-9_.-], 1..64 */
 #define Q_CONSUMER_MAX	96
 #define Q_IDEM_MAX	512	/* idempotency key, bytes */
-
-/* The events channel of queue Q is "{Q}" Q_EVENTS_SUFFIX. */
-#define Q_EVENTS_SUFFIX	":events"
 
 /* A parsed REDIS_URL. */
 struct q_url {

@@ -346,14 +346,10 @@ q_open_retry(const char *url, const char *queue, long long retry_ms,
 	if (q_url_parse(url, &q->url, e) == -1)
 		goto fail;
 	(void)snprintf(q->name, sizeof(q->name), "%s", queue);
-	n = snprintf(q->prefix, sizeof(q->prefix), "{%s}:", queue);
-	if (n < 0 || (size_t)n >= sizeof(q->prefix))
-		goto toolong;
-	n = snprintf(q->queue_key, sizeof(q->queue_key), "%squeue", q->prefix);
-	if (n < 0 || (size_t)n >= sizeof(q->queue_key))
-		goto toolong;
-	n = snprintf(q->chan, sizeof(q->chan), "%sevents", q->prefix);
-	if (n < 0 || (size_t)n >= sizeof(q->chan))
+	if (q_key(q->prefix, sizeof(q->prefix), queue, QK_TAG, NULL) == -1 ||
+	    q_key(q->queue_key, sizeof(q->queue_key), queue, QK_QUEUE,
+	    NULL) == -1 ||
+	    q_key(q->chan, sizeof(q->chan), queue, QK_EVENTS, NULL) == -1)
 		goto toolong;
 	q->retry_ms = retry_ms;
 	q->retention_ms = Q_RETENTION_DEFAULT_MS;
