@@ -101,6 +101,13 @@ prom_label(const char *s)
 }
 
 static void
+prom_jobs(const char *queue, const char *state, long long n)
+{
+	printf("imgq_jobs{queue=\"%s\",state=\"%s\"} %lld\n", queue, state,
+	    n);
+}
+
+static void
 ms_text(long long ms, char *buf, size_t sz)
 {
 	if (ms < 0)
@@ -199,16 +206,12 @@ cmd_summary(void)
 	case F_PROM:
 		printf("# HELP imgq_jobs Jobs of the queue by state.\n"
 		    "# TYPE imgq_jobs gauge\n");
-		printf("imgq_jobs{queue=\"%s\",state=\"queued\"} %lld\n", qn,
-		    s.queued);
-		printf("imgq_jobs{queue=\"%s\",state=\"active\"} %lld\n", qn,
-		    s.active);
-		printf("imgq_jobs{queue=\"%s\",state=\"delayed\"} %lld\n", qn,
-		    s.delayed);
-		printf("imgq_jobs{queue=\"%s\",state=\"dead\"} %lld\n", qn,
-		    s.dead);
-		printf("imgq_jobs{queue=\"%s\",state=\"done\"} %lld\n", qn,
-		    s.done);
+		prom_jobs(qn, job_state_name(JOB_QUEUED), s.queued);
+		prom_jobs(qn, job_state_name(JOB_ACTIVE), s.active);
+		/* Jobs in the retry state, named by their set as above. */
+		prom_jobs(qn, "delayed", s.delayed);
+		prom_jobs(qn, job_state_name(JOB_DEAD), s.dead);
+		prom_jobs(qn, job_state_name(JOB_DONE), s.done);
 		printf("# HELP imgq_done_last_minute Jobs finished in the last "
 		    "60 seconds.\n# TYPE imgq_done_last_minute gauge\n"
 		    "imgq_done_last_minute{queue=\"%s\"} %lld\n", qn,

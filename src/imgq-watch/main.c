@@ -22,7 +22,7 @@
 
 struct watched {
 	char	 id[JOB_ID_LEN + 1];
-	int	 over;		/* 1 done, 2 dead */
+	int	 over;		/* done or dead */
 };
 
 static struct watched *jobs;
@@ -72,13 +72,14 @@ lookup(const char *id, size_t len)
 	return NULL;
 }
 
+/* A job reached state st: the end when it is done or dead. */
 static void
-ended(struct watched *w, int how)
+reached(struct watched *w, int st)
 {
-	if (w->over)
+	if (w->over || st == -1 || !job_state_final(st))
 		return;
-	w->over = how;
-	if (how == 2)
+	w->over = 1;
+	if (st == JOB_DEAD)
 		any_dead = 1;
 	nleft--;
 }
@@ -91,7 +92,7 @@ check_states(struct q *q, int first)
 	struct err e;
 	char line[JOB_ID_LEN + 16];
 	size_t i, n, k;
-	int how;
+	int st;
 
 	for (i = 0; i < njobs; i++) {
 		if (jobs[i].over)
@@ -102,25 +103,21 @@ check_states(struct q *q, int first)
 				die(&e);
 			if (e.code == EX_NOINPUT) {
 				/* Expired while we were away. */
-				ended(&jobs[i], 1);
+				reached(&jobs[i], JOB_DONE);
 				continue;
 			}
 			die(&e);
 		}
-		how = 0;
+		st = -1;
 		for (k = 0; k < n; k++)
-			if (strcmp(f[k].name, "state") == 0) {
-				if (strcmp(f[k].val, "done") == 0)
-					how = 1;
-				else if (strcmp(f[k].val, "dead") == 0)
-					how = 2;
-			}
+			if (strcmp(f[k].name, "state") == 0)
+				st = job_state_of(f[k].val, f[k].len);
 		q_fields_free(f, n);
-		if (how != 0) {
+		if (st != -1 && job_state_final(st)) {
 			k = (size_t)snprintf(line, sizeof(line), "%s %s",
-			    jobs[i].id, how == 1 ? "done" : "dead");
+			    jobs[i].id, job_state_name(st));
 			emit(line, k);
-			ended(&jobs[i], how);
+			reached(&jobs[i], st);
 		}
 	}
 }
@@ -213,15 +210,12 @@ main(int argc, char **argv)
 			struct watched *w = lookup(line, strcspn(line, " "));
 
 			if (w != NULL && (follow || !w->over)) {
-				const char *st = line + JOB_ID_LEN + 1;
+				/* "ID STATE DETAIL"; lookup saw the id end. */
+				const char *st = line + JOB_ID_LEN +
+				    (line[JOB_ID_LEN] == ' ');
 
 				emit(line, len);
-				if (strncmp(st, "done", 4) == 0 &&
-				    (st[4] == '\0' || st[4] == ' '))
-					ended(w, 1);
-				else if (strncmp(st, "dead", 4) == 0 &&
-				    (st[4] == '\0' || st[4] == ' '))
-					ended(w, 2);
+				reached(w, job_state_of(st, strcspn(st, " ")));
 			}
 		}
 		free(line);

@@ -1,13 +1,14 @@
 /*
- * The names of the queue's keys, held to their owner (q_int.h) wherever
- * else they appear: the Lua scripts, imgq(7)'s list of keys.  The files
- * are read from $IMGQ_TOP (tests/run sets it), else from the current
- * folder.
+ * The names of the queue's keys and of the job states, held to their
+ * owners (q_int.h, job.h) wherever else they appear: the Lua scripts,
+ * imgq(7)'s list of keys, the dashboard's table of states.  The files are
+ * read from $IMGQ_TOP (tests/run sets it), else from the current folder.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "job.h"
 #include "q_int.h"
 #include "tap.h"
 
@@ -36,6 +37,18 @@ slurp(const char *rel)
 }
 
 static int
+count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay++;
+	}
+	return n;
+}
+
+static int
 is_suffix(const char *s, size_t n)
 {
 	int k;
@@ -45,6 +58,14 @@ is_suffix(const char *s, size_t n)
 		    memcmp(q_key_suffix[k], s, n) == 0)
 			return 1;
 	return 0;
+}
+
+/* Overwrites the first n bytes of what at s with spaces. */
+static void
+blank(char *s, const char *what, size_t n)
+{
+	if ((s = strstr(s, what)) != NULL)
+		memset(s, ' ', n);
 }
 
 static char *
@@ -67,18 +88,29 @@ script(int i)
 	return s;
 }
 
-/* Each script names keys only through the locals of its prelude. */
+/*
+ * Each script names keys only through the locals of its prelude ("local
+ * K_X = P .. 'x'", "return P .. 'x:'"), and states only through the
+ * locals defined from job.h's names.
+ */
 static void
 lua(void)
 {
+	char want[200], lit[32], *k;
 	const char *p;
-	int i, bad;
+	int i, st, bad;
 
+	(void)snprintf(want, sizeof(want), "local QUEUED, ACTIVE, RETRY, "
+	    "DONE, DEAD = '%s', '%s', '%s', '%s', '%s'\n",
+	    job_state_name(JOB_QUEUED), job_state_name(JOB_ACTIVE),
+	    job_state_name(JOB_RETRY), job_state_name(JOB_DONE),
+	    job_state_name(JOB_DEAD));
 	for (i = 0; i < Q_NSCRIPTS; i++) {
 		char *s = script(i);
 
 		if (!ok(s != NULL, "script %d", i))
 			continue;
+		ok(strstr(s, want) != NULL, "script %d: states from job.h", i);
 		bad = 0;
 		for (p = s; (p = strstr(p, "P .. '")) != NULL; p++) {
 			size_t n = strcspn(p + 6, "'");
@@ -91,6 +123,21 @@ lua(void)
 			}
 		}
 		ok(bad == 0, "script %d: keys only through the prelude", i);
+		/*
+		 * What may hold a state's name besides a state: the
+		 * prelude's definition, key names (checked above: "done"
+		 * and "dead" are sets too), the field "queued" (a time).
+		 */
+		blank(s, want, strlen(want));
+		while ((k = strstr(s, "P .. '")) != NULL)
+			blank(k, k, 7 + strcspn(k + 6, "'"));
+		bad = -count(s, "'queued', now");
+		for (st = 0; st < JOB_NSTATES; st++) {
+			(void)snprintf(lit, sizeof(lit), "'%s'",
+			    job_state_name(st));
+			bad += count(s, lit);
+		}
+		ok(bad == 0, "script %d: states only through the prelude", i);
 		free(s);
 	}
 }
@@ -144,11 +191,58 @@ builder(void)
 	is_int(q_key(buf, 10, "q1", QK_EVENTS, NULL), -1, "too long: -1");
 }
 
+/*
+ * share/www/dashboard.js: its STATES table holds exactly job.h's names,
+ * and each state it compares with ("state === 'x'") is one of them.
+ */
+static void
+dashboard(void)
+{
+	char *js = slurp("share/www/dashboard.js"), *p, *end;
+	int seen[JOB_NSTATES] = { 0 }, other = 0, st;
+	const char *const cmp[] = { "state === '", "state !== '" };
+	size_t i;
+
+	if (!ok(js != NULL, "share/www/dashboard.js read"))
+		return;
+	p = strstr(js, "var STATES = {");
+	end = p != NULL ? strstr(p, "};") : NULL;
+	if (!ok(end != NULL, "the page has a STATES table")) {
+		free(js);
+		return;
+	}
+	for (p += 14; p < end; p++) {
+		size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz_");
+
+		if (n > 0 && p[n] == ':' && p[-1] != '\'') {
+			if ((st = job_state_of(p, n)) == -1) {
+				printf("#   not a state: %.*s\n", (int)n, p);
+				other++;
+			} else
+				seen[st]++;
+		}
+		p += n;
+	}
+	ok(other == 0, "STATES names no state job.h lacks");
+	for (st = 0; st < JOB_NSTATES; st++)
+		is_int(seen[st], 1, "STATES names %s once", job_state_name(st));
+	other = 0;
+	for (i = 0; i < 2; i++)
+		for (p = js; (p = strstr(p, cmp[i])) != NULL; p++)
+			if (job_state_of(p + 11, strcspn(p + 11, "'")) == -1) {
+				printf("#   compares with: %.20s\n", p + 11);
+				other++;
+			}
+	ok(other == 0, "the page compares states with job.h's names only");
+	free(js);
+}
+
 int
 main(void)
 {
 	builder();
 	lua();
 	man_keys();
+	dashboard();
 	return tap_done();
 }

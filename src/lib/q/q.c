@@ -674,7 +674,11 @@ static int
 settle_args(struct q *q, const struct q_job *job, const struct q_settle *s,
     const char **argv, size_t *lens, struct settle_nums *b, struct err *e)
 {
-	static const char *const hows[] = { "done", "retry", "dead", "halt" };
+	/* The states the outcomes lead to, as the settle script reads them. */
+	static const char *const hows[] = {
+		[Q_DONE] = JOB_S_DONE, [Q_RETRY] = JOB_S_RETRY,
+		[Q_DEAD] = JOB_S_DEAD, [Q_HALT] = Q_HOW_HALT
+	};
 	int n = 0;
 
 	argv[n] = job->id, lens[n++] = strlen(job->id);

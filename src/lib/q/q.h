@@ -6,13 +6,13 @@
  * legal).  imgq(7) lists the keys and what each holds; q_int.h names
  * them (q_key).
  *
- * Record fields written by the queue: state (queued, active, retry, done,
- * dead), attempts, run (fencing token, incremented at each reservation),
+ * Record fields written by the queue: state (a job_state name of job.h),
+ * attempts, run (fencing token, incremented at each reservation),
  * consumer, queued, started, finished, due, delay (ms), exit, signal,
  * error, stderr (last lines), outputs (lines, '\n'-separated), settled,
  * idem.  Any other field is the job's own (src, bucket, name, type, size,
- * created, ...): a name of [a-z][a-z0-9_]*, at most Q_FIELD_NAME_MAX long,
- * exported by imgq-pop as IMGQ_<NAME>.
+ * created, ...): a name of [a-z][a-z0-9_]*, at most JOB_FIELD_NAME_MAX
+ * long, exported by imgq-pop as IMGQ_<NAME>.
  *
  * Times are taken from the Redis server's clock inside the scripts, so
  * consumers on machines with skewed clocks agree on leases and due times.
@@ -215,7 +215,8 @@ struct q_settle {
  * this reservation (same run token, same consumer, job still in this
  * consumer's list).  Returns 1 when applied, 0 when the job was taken
  * away (lease expired and reaped): nothing was written.  *final_state
- * (may be NULL) gets "done", "retry", "dead" or "queued".
+ * (may be NULL) gets the name of the state it left the job in: done,
+ * retry, dead or queued (job_state_of() reads it).
  */
 int	q_settle(struct q *, const struct q_job *, const struct q_settle *,
 	    char *final_state, size_t, struct err *);

@@ -40,6 +40,9 @@ extern const char *const q_key_suffix[QK_N];
 int	q_key(char *buf, size_t, const char *queue, enum q_key kind,
 	    const char *arg);
 
+/* How a settle ends besides the states it leads to (job.h). */
+#define Q_HOW_HALT	"halt"
+
 enum {
 	QS_PUSH, QS_START, QS_BEAT, QS_SETTLE, QS_STOP, QS_REAP, QS_REQUEUE,
 	QS_PURGE, QS_STATS, QS_CONSUMERS, QS_NEXT, Q_NSCRIPTS

@@ -7,9 +7,9 @@
 #include "q_int.h"
 
 /*
- * The key names of q_int.h as Lua locals, so that the scripts spell none
- * of them: a misspelt local is an undefined global, which Redis refuses,
- * not a key of a new name.
+ * The key names (q_int.h) and job states (job.h) as Lua locals, so that
+ * the scripts spell none of them: a misspelt local is an undefined
+ * global, which Redis refuses, not a key or a state of a new name.
  */
 #define NAMES \
 "local K_QUEUE = P .. '" QK_S_QUEUE "'\n" \
@@ -21,7 +21,11 @@
 "local K_EVENTS = P .. '" QK_S_EVENTS "'\n" \
 "local function k_c(c) return P .. '" QK_S_C "' .. c end\n" \
 "local function k_job(id) return P .. '" QK_S_JOB "' .. id end\n" \
-"local function k_idem(k) return P .. '" QK_S_IDEM "' .. k end\n"
+"local function k_idem(k) return P .. '" QK_S_IDEM "' .. k end\n" \
+"local QUEUED, ACTIVE, RETRY, DONE, DEAD = '" JOB_S_QUEUED "', '" \
+    JOB_S_ACTIVE "', '" JOB_S_RETRY "', '" JOB_S_DONE "', '" JOB_S_DEAD \
+    "'\n" \
+"local HALT = '" Q_HOW_HALT "'\n"
 
 #define PRELUDE \
 "local P = ARGV[1]\n" \
@@ -35,11 +39,11 @@ NAMES \
 "  redis.call('PUBLISH', K_EVENTS, id .. ' ' .. st .. d)\n" \
 "end\n" \
 "local function to_dead(jk, id, now, why)\n" \
-"  redis.call('HSET', jk, 'state', 'dead', 'finished', now)\n" \
+"  redis.call('HSET', jk, 'state', DEAD, 'finished', now)\n" \
 "  redis.call('HDEL', jk, 'consumer', 'due')\n" \
 "  redis.call('ZADD', K_DEAD, now, id)\n" \
 "  redis.call('PERSIST', jk)\n" \
-"  ev(id, 'dead', why)\n" \
+"  ev(id, DEAD, why)\n" \
 "end\n"
 
 /* Due retries back to the tail of the queue. */
@@ -50,11 +54,11 @@ NAMES \
 "  for _, id in ipairs(ids) do\n" \
 "    redis.call('ZREM', K_DELAYED, id)\n" \
 "    local jk = k_job(id)\n" \
-"    if redis.call('HGET', jk, 'state') == 'retry' then\n" \
-"      redis.call('HSET', jk, 'state', 'queued')\n" \
+"    if redis.call('HGET', jk, 'state') == RETRY then\n" \
+"      redis.call('HSET', jk, 'state', QUEUED)\n" \
 "      redis.call('HDEL', jk, 'due')\n" \
 "      redis.call('LPUSH', K_QUEUE, id)\n" \
-"      ev(id, 'queued', 'retry due')\n" \
+"      ev(id, QUEUED, 'retry due')\n" \
 "    end\n" \
 "  end\n" \
 "end\n"
@@ -75,7 +79,7 @@ NAMES \
 "    for _, id in ipairs(redis.call('LRANGE', cl, 0, -1)) do\n" \
 "      local jk = k_job(id)\n" \
 "      local st = redis.call('HGET', jk, 'state')\n" \
-"      if st == 'active' and redis.call('HGET', jk, 'consumer') == c then\n" \
+"      if st == ACTIVE and redis.call('HGET', jk, 'consumer') == c then\n" \
 "        local a = tonumber(redis.call('HGET', jk, 'attempts') or '0')\n" \
 "        local why = 'worker lost: lease of ' .. c .. ' expired'\n" \
 "        redis.call('HSET', jk, 'error', why, 'finished', now)\n" \
@@ -85,12 +89,12 @@ NAMES \
 "          redis.call('HSET', jk, 'error', why)\n" \
 "          to_dead(jk, id, now, why)\n" \
 "        else\n" \
-"          redis.call('HSET', jk, 'state', 'queued')\n" \
+"          redis.call('HSET', jk, 'state', QUEUED)\n" \
 "          redis.call('RPUSH', K_QUEUE, id)\n" \
-"          ev(id, 'queued', why)\n" \
+"          ev(id, QUEUED, why)\n" \
 "        end\n" \
 "        n = n + 1\n" \
-"      elseif st == 'queued' then\n" \
+"      elseif st == QUEUED then\n" \
 "        redis.call('RPUSH', K_QUEUE, id)\n" \
 "        n = n + 1\n" \
 "      end\n" \
@@ -116,7 +120,7 @@ PRELUDE
 "end\n"
 "local jk = k_job(id)\n"
 "if redis.call('EXISTS', jk) == 1 then return {id, 2} end\n"
-"redis.call('HSET', jk, 'state', 'queued', 'attempts', 0, 'queued', now,\n"
+"redis.call('HSET', jk, 'state', QUEUED, 'attempts', 0, 'queued', now,\n"
 "  'created', now)\n"
 "if #ARGV >= 6 then redis.call('HSET', jk, unpack(ARGV, 5, #ARGV)) end\n"
 "if idem ~= '' then\n"
@@ -124,7 +128,7 @@ PRELUDE
 "  redis.call('HSET', jk, 'idem', idem)\n"
 "end\n"
 "redis.call('LPUSH', K_QUEUE, id)\n"
-"ev(id, 'queued', '')\n"
+"ev(id, QUEUED, '')\n"
 "return {id, 0}\n",
 	NULL
 };
@@ -144,7 +148,7 @@ PRELUDE
 "if moved == '*' then\n" \
 "  moved = redis.call('LINDEX', cl, 0) or ''\n" \
 "  if moved ~= '' and\n" \
-"      redis.call('HGET', k_job(moved), 'state') ~= 'queued' then\n" \
+"      redis.call('HGET', k_job(moved), 'state') ~= QUEUED then\n" \
 "    moved = ''\n" \
 "  end\n" \
 "end\n" \
@@ -159,12 +163,12 @@ PRELUDE
 "    redis.call('LREM', cl, 0, x)\n" \
 "    local jk = k_job(x)\n" \
 "    local st = redis.call('HGET', jk, 'state')\n" \
-"    if st == 'active' and redis.call('HGET', jk, 'consumer') == C then\n" \
-"      redis.call('HSET', jk, 'state', 'queued')\n" \
+"    if st == ACTIVE and redis.call('HGET', jk, 'consumer') == C then\n" \
+"      redis.call('HSET', jk, 'state', QUEUED)\n" \
 "      redis.call('HDEL', jk, 'consumer')\n" \
-"      st = 'queued'\n" \
+"      st = QUEUED\n" \
 "    end\n" \
-"    if st == 'queued' then redis.call('RPUSH', K_QUEUE, x) end\n" \
+"    if st == QUEUED then redis.call('RPUSH', K_QUEUE, x) end\n" \
 "  end\n" \
 "end\n" \
 "local id = moved\n" \
@@ -181,14 +185,14 @@ PRELUDE
 "  return {2, moved}\n" \
 "end\n" \
 "local jk = k_job(id)\n" \
-"if redis.call('HGET', jk, 'state') ~= 'queued' then\n" \
+"if redis.call('HGET', jk, 'state') ~= QUEUED then\n" \
 "  redis.call('LREM', cl, 0, id)\n" \
 "  return {2, id}\n" \
 "end\n" \
 "local run = redis.call('HINCRBY', jk, 'run', 1)\n" \
 "local att = redis.call('HINCRBY', jk, 'attempts', 1)\n" \
-"redis.call('HSET', jk, 'state', 'active', 'consumer', C, 'started', now)\n" \
-"ev(id, 'active', 'attempt ' .. att .. ' on ' .. C)\n" \
+"redis.call('HSET', jk, 'state', ACTIVE, 'consumer', C, 'started', now)\n" \
+"ev(id, ACTIVE, 'attempt ' .. att .. ' on ' .. C)\n" \
 "return {1, id, run, att, redis.call('HGETALL', jk)}\n" \
 "end\n"
 
@@ -226,18 +230,18 @@ PRELUDE
 "if redis.call('HGET', jk, 'settled') == run then\n" \
 "  return {1, redis.call('HGET', jk, 'state')}\n" \
 "end\n" \
-"if redis.call('HGET', jk, 'state') ~= 'active' or\n" \
+"if redis.call('HGET', jk, 'state') ~= ACTIVE or\n" \
 "    redis.call('HGET', jk, 'consumer') ~= C then return {0} end\n" \
 "if redis.call('LREM', cl, 0, id) == 0 then return {0} end\n" \
 "local now = now_ms()\n" \
 "redis.call('HSET', jk, 'settled', run)\n" \
-"if how == 'halt' then\n" \
+"if how == HALT then\n" \
 "  redis.call('HINCRBY', jk, 'attempts', -1)\n" \
-"  redis.call('HSET', jk, 'state', 'queued')\n" \
+"  redis.call('HSET', jk, 'state', QUEUED)\n" \
 "  redis.call('HDEL', jk, 'consumer', 'started')\n" \
 "  redis.call('RPUSH', K_QUEUE, id)\n" \
-"  ev(id, 'queued', 'handed back')\n" \
-"  return {1, 'queued'}\n" \
+"  ev(id, QUEUED, 'handed back')\n" \
+"  return {1, QUEUED}\n" \
 "end\n" \
 "redis.call('HDEL', jk, 'exit', 'signal', 'error', 'stderr', 'outputs',\n" \
 "  'consumer', 'due', 'delay')\n" \
@@ -246,30 +250,30 @@ PRELUDE
 "end\n" \
 "redis.call('HSET', jk, 'finished', now)\n" \
 "local err = redis.call('HGET', jk, 'error') or ''\n" \
-"if how == 'retry' then\n" \
+"if how == RETRY then\n" \
 "  local att = tonumber(redis.call('HGET', jk, 'attempts') or '0')\n" \
 "  if att < maxatt then\n" \
-"    redis.call('HSET', jk, 'state', 'retry', 'due', now + delay,\n" \
+"    redis.call('HSET', jk, 'state', RETRY, 'due', now + delay,\n" \
 "      'delay', delay)\n" \
 "    redis.call('ZADD', K_DELAYED, now + delay, id)\n" \
-"    ev(id, 'retry', 'attempt ' .. att .. ', next in ' .. delay ..\n" \
+"    ev(id, RETRY, 'attempt ' .. att .. ', next in ' .. delay ..\n" \
 "      ' ms: ' .. err)\n" \
-"    return {1, 'retry'}\n" \
+"    return {1, RETRY}\n" \
 "  end\n" \
 "  err = err .. ' (attempt limit ' .. maxatt .. ' reached)'\n" \
 "  redis.call('HSET', jk, 'error', err)\n" \
-"  how = 'dead'\n" \
+"  how = DEAD\n" \
 "end\n" \
-"if how == 'dead' then\n" \
+"if how == DEAD then\n" \
 "  to_dead(jk, id, now, err)\n" \
-"  return {1, 'dead'}\n" \
+"  return {1, DEAD}\n" \
 "end\n" \
-"redis.call('HSET', jk, 'state', 'done')\n" \
+"redis.call('HSET', jk, 'state', DONE)\n" \
 "redis.call('ZADD', K_DONE, now, id)\n" \
 "redis.call('ZREMRANGEBYSCORE', K_DONE, '-inf', now - ret)\n" \
 "redis.call('PEXPIRE', jk, ret)\n" \
-"ev(id, 'done', '')\n" \
-"return {1, 'done'}\n" \
+"ev(id, DONE, '')\n" \
+"return {1, DONE}\n" \
 "end\n"
 
 /*
@@ -309,14 +313,14 @@ PRELUDE
 "for _, x in ipairs(redis.call('LRANGE', cl, 0, -1)) do\n"
 "  local jk = k_job(x)\n"
 "  local st = redis.call('HGET', jk, 'state')\n"
-"  if st == 'active' and redis.call('HGET', jk, 'consumer') == C then\n"
+"  if st == ACTIVE and redis.call('HGET', jk, 'consumer') == C then\n"
 "    redis.call('HINCRBY', jk, 'attempts', -1)\n"
-"    redis.call('HSET', jk, 'state', 'queued')\n"
+"    redis.call('HSET', jk, 'state', QUEUED)\n"
 "    redis.call('HDEL', jk, 'consumer', 'started')\n"
 "    redis.call('RPUSH', K_QUEUE, x)\n"
-"    ev(x, 'queued', 'handed back')\n"
+"    ev(x, QUEUED, 'handed back')\n"
 "    n = n + 1\n"
-"  elseif st == 'queued' then\n"
+"  elseif st == QUEUED then\n"
 "    redis.call('RPUSH', K_QUEUE, x)\n"
 "    n = n + 1\n"
 "  end\n"
@@ -344,16 +348,16 @@ PRELUDE
 "local jk = k_job(id)\n"
 "local st = redis.call('HGET', jk, 'state')\n"
 "if not st then return -1 end\n"
-"if st ~= 'dead' and st ~= 'done' then return 0 end\n"
+"if st ~= DEAD and st ~= DONE then return 0 end\n"
 "local now = now_ms()\n"
 "redis.call('ZREM', K_DEAD, id)\n"
 "redis.call('ZREM', K_DONE, id)\n"
 "redis.call('PERSIST', jk)\n"
-"redis.call('HSET', jk, 'state', 'queued', 'attempts', 0, 'queued', now)\n"
+"redis.call('HSET', jk, 'state', QUEUED, 'attempts', 0, 'queued', now)\n"
 "redis.call('HDEL', jk, 'finished', 'due', 'delay', 'consumer',\n"
 "  'started')\n"
 "redis.call('LPUSH', K_QUEUE, id)\n"
-"ev(id, 'queued', 'requeued')\n"
+"ev(id, QUEUED, 'requeued')\n"
 "return 1\n",
 	NULL
 };
