@@ -236,17 +236,6 @@ cmd_summary(void)
 	return 0;
 }
 
-static const struct q_field *
-find(const struct q_field *f, size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(f[i].name, name) == 0)
-			return &f[i];
-	return NULL;
-}
-
 static int
 cmd_job(int argc, char **argv)
 {
@@ -279,7 +268,7 @@ cmd_job(int argc, char **argv)
 		die(&e);
 	if (field != NULL) {
 		/* The raw bytes: byte-equal with what was pushed. */
-		if ((v = find(f, n, field)) == NULL) {
+		if ((v = q_fields_find(f, n, field)) == NULL) {
 			log_fatal("job %s has no field %s", argv[optind],
 			    field);
 			exit(EX_NOINPUT);
@@ -352,8 +341,8 @@ cmd_dead(int argc, char **argv)
 				continue;
 			die(&e);
 		}
-		err_f = find(f, nf, "error");
-		att = find(f, nf, "attempts");
+		err_f = q_fields_find(f, nf, "error");
+		att = q_fields_find(f, nf, "attempts");
 		if (grep != NULL && (err_f == NULL ||
 		    !contains(err_f->val, err_f->len, grep))) {
 			q_fields_free(f, nf);

@@ -91,6 +91,7 @@ check_states(struct q *q, int first)
 	struct q_field *f;
 	struct err e;
 	char line[JOB_ID_LEN + 16];
+	const struct q_field *sf;
 	size_t i, n, k;
 	int st;
 
@@ -108,10 +109,8 @@ check_states(struct q *q, int first)
 			}
 			die(&e);
 		}
-		st = -1;
-		for (k = 0; k < n; k++)
-			if (strcmp(f[k].name, "state") == 0)
-				st = job_state_of(f[k].val, f[k].len);
+		sf = q_fields_find(f, n, "state");
+		st = sf != NULL ? job_state_of(sf->val, sf->len) : -1;
 		q_fields_free(f, n);
 		if (st != -1 && job_state_final(st)) {
 			k = (size_t)snprintf(line, sizeof(line), "%s %s",

@@ -620,12 +620,7 @@ q_job_free(struct q_job *job)
 const struct q_field *
 q_job_field(const struct q_job *job, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < job->nfields; i++)
-		if (strcmp(job->fields[i].name, name) == 0)
-			return &job->fields[i];
-	return NULL;
+	return q_fields_find(job->fields, job->nfields, name);
 }
 
 int

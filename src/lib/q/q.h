@@ -273,6 +273,10 @@ int	q_job_get(struct q *, const char *id, struct q_field **, size_t *,
 	    struct err *);
 void	q_fields_free(struct q_field *, size_t);
 
+/* The field of that name among n, or NULL. */
+const struct q_field *q_fields_find(const struct q_field *, size_t,
+	    const char *name);
+
 /*
  * The job record as a JSON object (malloc'd): {"id": ..., fields...}.
  * EX_NOINPUT when there is no such job.

@@ -191,6 +191,17 @@ q_job_get(struct q *q, const char *id, struct q_field **out, size_t *nout,
 	return 0;
 }
 
+const struct q_field *
+q_fields_find(const struct q_field *f, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(f[i].name, name) == 0)
+			return &f[i];
+	return NULL;
+}
+
 void
 q_fields_free(struct q_field *f, size_t n)
 {
