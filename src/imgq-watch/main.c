@@ -76,7 +76,7 @@ lookup(const char *id, size_t len)
 static void
 reached(struct watched *w, int st)
 {
-	if (w->over || st == -1 || !job_state_final(st))
+	if (w->over || !job_state_final(st))
 		return;
 	w->over = 1;
 	if (st == JOB_DEAD)
@@ -112,7 +112,7 @@ check_states(struct q *q, int first)
 		sf = q_fields_find(f, n, "state");
 		st = sf != NULL ? job_state_of(sf->val, sf->len) : -1;
 		q_fields_free(f, n);
-		if (st != -1 && job_state_final(st)) {
+		if (job_state_final(st)) {
 			k = (size_t)snprintf(line, sizeof(line), "%s %s",
 			    jobs[i].id, job_state_name(st));
 			emit(line, k);

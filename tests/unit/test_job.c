@@ -79,7 +79,8 @@ main(void)
 	is_int(job_state_of("don", 3), -1, "a prefix is not a state");
 	ok(job_state_final(JOB_DONE) && job_state_final(JOB_DEAD) &&
 	    !job_state_final(JOB_QUEUED) && !job_state_final(JOB_ACTIVE) &&
-	    !job_state_final(JOB_RETRY), "done and dead are final");
+	    !job_state_final(JOB_RETRY) && !job_state_final(-1),
+	    "done and dead are final");
 
 	ok(job_field_name_valid("src", 3), "src");
 	ok(job_field_name_valid("a_1", 3), "a_1");

@@ -116,7 +116,7 @@ job_state_of(const char *s, size_t n)
 }
 
 int
-job_state_final(enum job_state st)
+job_state_final(int st)
 {
 	return st == JOB_DONE || st == JOB_DEAD;
 }

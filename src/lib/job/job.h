@@ -46,8 +46,11 @@ const char *job_state_name(enum job_state);
 /* The state named by s (n bytes), or -1. */
 int	job_state_of(const char *s, size_t n);
 
-/* 1 for the states a job does not leave by itself: done and dead. */
-int	job_state_final(enum job_state);
+/*
+ * 1 for the states a job does not leave by itself, done and dead; 0 for
+ * the others and for -1 (what job_state_of returns for no state).
+ */
+int	job_state_final(int);
 
 /* Makes a new id (id has JOB_ID_LEN + 1 bytes). */
 int	job_id_new(char *, struct err *);
