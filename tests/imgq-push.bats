@@ -120,6 +120,16 @@ field() { imgq-stat job -f "$2" "$1"; }
 	[ "$output" = "imgq-push: fatal: unable to connect to 127.0.0.1:$port: Connection refused" ]
 }
 
+@test "-r and IMGQ_RETENTION share one range: 64 for the flag, 78 for the variable" {
+	run -64 imgq-push -r 999ms a.png
+	[ "${lines[0]}" = "imgq-push: fatal: duration 999ms is out of range 1000..31536000000 ms" ]
+	IMGQ_RETENTION=8761h run -78 imgq-push a.png
+	[ "$output" = "imgq-push: fatal: IMGQ_RETENTION: duration 8761h is out of range 1000..31536000000 ms" ]
+	[ "$(imgq-stat depth)" = 0 ]
+	run -0 imgq-push -r 8760h a.png
+	[ "${#output}" = 26 ]
+}
+
 @test "unix:// URLs work (with ?db=N)" {
 	sock=$T/redis.sock
 	redis-server --port 0 --unixsocket "$sock" --save '' --appendonly no \

@@ -184,6 +184,21 @@ consumers	0" ]
 	REDIS_URL=redis://a:b:c@ run -78 imgq-stat
 }
 
+@test "a bad queue variable is 78 naming it, a bad -q 64" {
+	IMGQ_QUEUE='a b' run -78 imgq-stat depth
+	[ "$output" = "imgq-stat: fatal: IMGQ_QUEUE: bad queue name (want 1 to 64 of [A-Za-z0-9_.-])" ]
+	IMGQ_ATTEMPTS=0 run -78 imgq-stat depth
+	[ "$output" = "imgq-stat: fatal: IMGQ_ATTEMPTS: 0 is out of range 1..1000" ]
+	IMGQ_RETENTION=10ms run -78 imgq-stat depth
+	[ "$output" = "imgq-stat: fatal: IMGQ_RETENTION: duration 10ms is out of range 1000..31536000000 ms" ]
+	IMGQ_REDIS_RETRY=2d run -78 imgq-stat depth
+	[ "$output" = "imgq-stat: fatal: IMGQ_REDIS_RETRY: not a duration: '2d'" ]
+	run -64 imgq-stat -q 'a:b' depth
+	[ "${lines[0]}" = "imgq-stat: fatal: -q: bad queue name (want 1 to 64 of [A-Za-z0-9_.-])" ]
+	run -0 imgq-stat -q "$IMGQ_QUEUE.other" depth
+	[ "$output" = 0 ]
+}
+
 @test "Redis down 75, refused credentials 77" {
 	port=$(free_port)
 	IMGQ_REDIS_RETRY=200ms REDIS_URL="redis://127.0.0.1:$port" run -75 imgq-stat depth

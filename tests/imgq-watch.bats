@@ -95,3 +95,8 @@ $b done" ]
 	REDIS_URL="redis://nobody:x@127.0.0.1:$REDIS_PORT" run -77 imgq-watch -f
 	[[ "$output" == "imgq-watch: fatal: 127.0.0.1:$REDIS_PORT: AUTH: Redis refused the credentials: WRONGPASS"* ]]
 }
+
+@test "a bad queue variable is 78, before any connection" {
+	IMGQ_RETENTION=forever REDIS_URL=redis://127.0.0.1:1 run -78 imgq-watch -f
+	[ "$output" = "imgq-watch: fatal: IMGQ_RETENTION: not a duration: 'forever'" ]
+}

@@ -22,6 +22,8 @@ setup() {
 
 field() { imgq-stat job -f "$2" "$1"; }
 
+ID=0000000000aaaaaaaaaaaaaaaa	# a well-formed job id of no job
+
 # upload FILE ID: store an original as imgq-recv would, print nothing
 upload() {
 	s3put "uploads/$2.${1##*.}" "$1"
@@ -111,11 +113,11 @@ processed/w1/thumb.webp" ]
 @test "imgq-work alone: no job is a usage error, no bucket a config error" {
 	run -64 imgq-work
 	[ "$output" = "imgq-work: fatal: IMGQ_JOB_ID is not set (run under imgq-pop)" ]
-	IMGQ_JOB_ID=x IMGQ_SRC=uploads/x.jpg IMGQ_BUCKET= AWS_BUCKET_NAME= run -78 imgq-work
+	IMGQ_JOB_ID=$ID IMGQ_SRC=uploads/x.jpg IMGQ_BUCKET= AWS_BUCKET_NAME= run -78 imgq-work
 	[ "$output" = "imgq-work: fatal: no bucket: the job has none and AWS_BUCKET_NAME is not set" ]
 	IMGQ_JOB_ID='a/b' IMGQ_SRC=uploads/x.jpg run -65 imgq-work
-	[ "$output" = "imgq-work: fatal: job id is not URL-safe" ]
-	IMGQ_JOB_ID=x IMGQ_SRC=uploads/x.jpg IMGQ_PRESETS=/nonexistent run -78 imgq-work
+	[ "$output" = "imgq-work: fatal: IMGQ_JOB_ID is not a job id (26 of [0-9a-z])" ]
+	IMGQ_JOB_ID=$ID IMGQ_SRC=uploads/x.jpg IMGQ_PRESETS=/nonexistent run -78 imgq-work
 	[ "$output" = "imgq-work: fatal: no presets file (set IMGQ_PRESETS)" ]
 }
 
@@ -132,13 +134,43 @@ processed/w1/thumb.webp" ]
 	[ "$(field "$bad" state)" = dead ]
 	[ "$(ls -A "$TMPDIR")" = "" ]
 	# Alone, with a folder of its own.
-	IMGQ_JOB_ID=w7 IMGQ_SRC=uploads/w7.jpg run -0 imgq-work
+	IMGQ_JOB_ID=$ok IMGQ_SRC=uploads/w7.jpg run -0 imgq-work
 	[ "$output" = "processed/w7/large.jpg
 processed/w7/thumb.webp" ]
 	[ "$(ls -A "$TMPDIR")" = "" ]
-	IMGQ_JOB_ID=w8 IMGQ_SRC=uploads/w8.jpg run -65 imgq-work
+	IMGQ_JOB_ID=$bad IMGQ_SRC=uploads/w8.jpg run -65 imgq-work
 	[[ "$output" == "imgq-resize: fatal: "* ]]
 	[ "$(ls -A "$TMPDIR")" = "" ]
+}
+
+@test "imgq-work takes as a job id what the library takes, and nothing else" {
+	# The library's verdict: imgq-watch checks ids with job_id_valid
+	# before it needs Redis (64 for a bad id, then 78 for no REDIS_URL).
+	for id in 0123456789abcdefghijklmnop 00000000000000000000000000 \
+	    zzzzzzzzzzzzzzzzzzzzzzzzzz 0123456789abcdefghijklmno \
+	    0123456789abcdefghijklmnopq 0123456789abcdefghijklmnoP \
+	    0123456789abcdefghijklmn_p 0123456789abcdefghijklmn-p \
+	    '0123456789abcdefghijklm/op' '0123456789abcdefghijklmn p' \
+	    'é123456789abcdefghijklmno' x; do
+		REDIS_URL= run imgq-watch -- "$id"
+		case $status in
+		78) lib=good ;;
+		64) lib=bad ;;
+		*) echo "imgq-watch $id: $status"; false ;;
+		esac
+		IMGQ_JOB_ID=$id IMGQ_SRC= run -65 imgq-work
+		case $output in
+		"imgq-work: fatal: job $id has no src") script=good ;;
+		"imgq-work: fatal: IMGQ_JOB_ID is not a job id (26 of [0-9a-z])") script=bad ;;
+		*) echo "imgq-work $id: $output"; false ;;
+		esac
+		echo "$id: library $lib, imgq-work $script"
+		[ "$lib" = "$script" ]
+		case $id in
+		0123456789abcdefghijklmnop | 0000000000* | zzzzzzzzzz*) [ "$lib" = good ] ;;
+		*) [ "$lib" = bad ] ;;
+		esac
+	done
 }
 
 @test "imgq-work -n names the output folder of a source" {

@@ -8,6 +8,12 @@
 	var timer = null;
 	var last = {};		// section -> JSON last drawn (redraw on change only)
 	var $ = function (id) { return document.getElementById(id); };
+	// A job's states (imgq(7), job.h) and what the page calls them;
+	// tests/unit/test_job.c checks these names against job.h.
+	var STATES = {
+		queued: 'queued', active: 'processing', retry: 'retry',
+		done: 'done', dead: 'failed'
+	};
 
 	// The first of several names a field may have, for forward
 	// compatibility with small changes in the server's JSON.
@@ -151,8 +157,8 @@
 	}
 
 	function statePill(s) {
-		var text = { active: 'processing', dead: 'failed' }[s] || s ||
-		    '?';
+		var text = Object.prototype.hasOwnProperty.call(STATES, s) ?
+		    STATES[s] : s || '?';
 		return el('span', 'pill ' + (s || ''), text);
 	}
 

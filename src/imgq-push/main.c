@@ -16,6 +16,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "q.h"
+#include "q_conf.h"
 #include "sys.h"
 
 #define USAGE "usage: imgq-push [-Kv] [-b bucket] [-f name=value] " \
@@ -30,8 +31,7 @@ struct conf {
 	const char	*bucket;
 	const char	*idem;
 	int		 derive_idem;
-	const char	*queue;
-	uint64_t	 retention_ms, redis_retry_ms;
+	struct q_conf	 q;
 	struct q_field	 extra[EXTRA_MAX];
 	size_t		 nextra;
 	int		 progress;
@@ -302,14 +302,8 @@ main(int argc, char **argv)
 	sys_ignore_sigpipe();
 	err_clear(&e);
 	memset(&c, 0, sizeof(c));
-	c.retention_ms = 7ULL * 86400000;
-	c.redis_retry_ms = 30000;
-	c.queue = env_str("IMGQ_QUEUE");
 	c.bucket = env_str("AWS_BUCKET_NAME");
-	if (env_duration_ms("IMGQ_RETENTION", 1000, 31536000000ULL,
-	    &c.retention_ms, &e) == -1 ||
-	    env_duration_ms("IMGQ_REDIS_RETRY", 0, 86400000,
-	    &c.redis_retry_ms, &e) == -1)
+	if (q_conf_from_env(&c.q, &e) == -1)
 		die(&e);
 	while ((ch = getopt(argc, argv, "b:f:F:k:Kq:r:v")) != -1) {
 		switch (ch) {
@@ -329,11 +323,11 @@ main(int argc, char **argv)
 			c.derive_idem = 1;
 			break;
 		case 'q':
-			c.queue = optarg;
+			if (q_conf_queue(&c.q, optarg, &e) == -1)
+				usage(e.msg);
 			break;
 		case 'r':
-			if (parse_duration_ms(optarg, 1000, 31536000000ULL,
-			    &c.retention_ms, &e) == -1)
+			if (q_conf_retention(&c.q, optarg, &e) == -1)
 				usage(e.msg);
 			break;
 		case 'v':
@@ -349,16 +343,8 @@ main(int argc, char **argv)
 		usage("-k and -K exclude each other");
 	if (c.idem != NULL && argc != 1)
 		usage("-k names one job: give exactly one key");
-	if (c.queue != NULL && !q_queue_valid(c.queue))
-		usage("bad queue name");
-	if (env_str("REDIS_URL") == NULL) {
-		log_fatal("REDIS_URL is not set");
-		return EX_CONFIG;
-	}
-	if ((q = q_open_retry(env_str("REDIS_URL"), c.queue,
-	    (long long)c.redis_retry_ms, &e)) == NULL)
+	if ((q = q_conf_open(&c.q, &e)) == NULL)
 		die(&e);
-	q_set_retention(q, (long long)c.retention_ms);
 	cap = BATCH;
 	if ((it = calloc(cap, sizeof(*it))) == NULL) {
 		log_fatal("out of memory");

@@ -17,6 +17,7 @@
 #include "json.h"
 #include "log.h"
 #include "q.h"
+#include "q_conf.h"
 #include "sys.h"
 
 #define USAGE "usage: imgq-stat [-j] [-o format] [-q queue] " \
@@ -27,7 +28,7 @@ enum fmt { F_TEXT, F_TSV, F_JSON, F_PROM };
 
 static enum fmt fmt;
 static struct q *q;
-static long long retention_ms = 7LL * 86400000, attempts = 5;
+static struct q_conf qc;
 
 static void
 usage(const char *why)
@@ -97,6 +98,13 @@ prom_label(const char *s)
 		}
 		putchar(*s);
 	}
+}
+
+static void
+prom_jobs(const char *queue, const char *state, long long n)
+{
+	printf("imgq_jobs{queue=\"%s\",state=\"%s\"} %lld\n", queue, state,
+	    n);
 }
 
 static void
@@ -198,16 +206,12 @@ cmd_summary(void)
 	case F_PROM:
 		printf("# HELP imgq_jobs Jobs of the queue by state.\n"
 		    "# TYPE imgq_jobs gauge\n");
-		printf("imgq_jobs{queue=\"%s\",state=\"queued\"} %lld\n", qn,
-		    s.queued);
-		printf("imgq_jobs{queue=\"%s\",state=\"active\"} %lld\n", qn,
-		    s.active);
-		printf("imgq_jobs{queue=\"%s\",state=\"delayed\"} %lld\n", qn,
-		    s.delayed);
-		printf("imgq_jobs{queue=\"%s\",state=\"dead\"} %lld\n", qn,
-		    s.dead);
-		printf("imgq_jobs{queue=\"%s\",state=\"done\"} %lld\n", qn,
-		    s.done);
+		prom_jobs(qn, job_state_name(JOB_QUEUED), s.queued);
+		prom_jobs(qn, job_state_name(JOB_ACTIVE), s.active);
+		/* Jobs in the retry state, named by their set as above. */
+		prom_jobs(qn, "delayed", s.delayed);
+		prom_jobs(qn, job_state_name(JOB_DEAD), s.dead);
+		prom_jobs(qn, job_state_name(JOB_DONE), s.done);
 		printf("# HELP imgq_done_last_minute Jobs finished in the last "
 		    "60 seconds.\n# TYPE imgq_done_last_minute gauge\n"
 		    "imgq_done_last_minute{queue=\"%s\"} %lld\n", qn,
@@ -230,17 +234,6 @@ cmd_summary(void)
 	free(ci);
 	out_done();
 	return 0;
-}
-
-static const struct q_field *
-find(const struct q_field *f, size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(f[i].name, name) == 0)
-			return &f[i];
-	return NULL;
 }
 
 static int
@@ -275,7 +268,7 @@ cmd_job(int argc, char **argv)
 		die(&e);
 	if (field != NULL) {
 		/* The raw bytes: byte-equal with what was pushed. */
-		if ((v = find(f, n, field)) == NULL) {
+		if ((v = q_fields_find(f, n, field)) == NULL) {
 			log_fatal("job %s has no field %s", argv[optind],
 			    field);
 			exit(EX_NOINPUT);
@@ -348,8 +341,8 @@ cmd_dead(int argc, char **argv)
 				continue;
 			die(&e);
 		}
-		err_f = find(f, nf, "error");
-		att = find(f, nf, "attempts");
+		err_f = q_fields_find(f, nf, "error");
+		att = q_fields_find(f, nf, "attempts");
 		if (grep != NULL && (err_f == NULL ||
 		    !contains(err_f->val, err_f->len, grep))) {
 			q_fields_free(f, nf);
@@ -448,7 +441,7 @@ cmd_number(const char *what)
 		if (q_purge_dead(q, &n, &e) == -1)
 			die(&e);
 	} else {
-		if (q_reap(q, (int)attempts, &n, &e) == -1)
+		if (q_reap(q, (int)qc.attempts, &n, &e) == -1)
 			die(&e);
 	}
 	printf("%lld\n", n);
@@ -460,8 +453,7 @@ int
 main(int argc, char **argv)
 {
 	struct err e;
-	const char *queue, *cmd;
-	uint64_t ret, retry = 30000;
+	const char *cmd;
 	int ch;
 
 	if (sys_sane_fds() == -1)
@@ -470,14 +462,8 @@ main(int argc, char **argv)
 	sys_ignore_sigpipe();
 	err_clear(&e);
 	fmt = isatty(1) ? F_TEXT : F_TSV;
-	queue = env_str("IMGQ_QUEUE");
-	ret = (uint64_t)retention_ms;
-	if (env_duration_ms("IMGQ_RETENTION", 1000, 31536000000ULL, &ret,
-	    &e) == -1 || env_long("IMGQ_ATTEMPTS", 1, 1000, &attempts,
-	    &e) == -1 || env_duration_ms("IMGQ_REDIS_RETRY", 0, 86400000,
-	    &retry, &e) == -1)
+	if (q_conf_from_env(&qc, &e) == -1)
 		die(&e);
-	retention_ms = (long long)ret;
 	while ((ch = getopt(argc, argv, "+jo:q:")) != -1) {
 		switch (ch) {
 		case 'j':
@@ -496,7 +482,8 @@ main(int argc, char **argv)
 				usage("-o: text, tsv, json or prom");
 			break;
 		case 'q':
-			queue = optarg;
+			if (q_conf_queue(&qc, optarg, &e) == -1)
+				usage(e.msg);
 			break;
 		default:
 			usage(NULL);
@@ -505,8 +492,6 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	cmd = argc > 0 ? argv[0] : "summary";
-	if (queue != NULL && !q_queue_valid(queue))
-		usage("bad queue name");
 	if (strcmp(cmd, "summary") != 0 && strcmp(cmd, "job") != 0 &&
 	    strcmp(cmd, "dead") != 0 && strcmp(cmd, "requeue") != 0 &&
 	    strcmp(cmd, "purge") != 0 && strcmp(cmd, "depth") != 0 &&
@@ -514,14 +499,8 @@ main(int argc, char **argv)
 		usage("unknown subcommand");
 	if (fmt == F_PROM && strcmp(cmd, "summary") != 0)
 		usage("-o prom is for the summary");
-	if (env_str("REDIS_URL") == NULL) {
-		log_fatal("REDIS_URL is not set");
-		return EX_CONFIG;
-	}
-	if ((q = q_open_retry(env_str("REDIS_URL"), queue, (long long)retry,
-	    &e)) == NULL)
+	if ((q = q_conf_open(&qc, &e)) == NULL)
 		die(&e);
-	q_set_retention(q, retention_ms);
 	if (strcmp(cmd, "summary") == 0) {
 		if (argc > 1)
 			usage("summary takes no arguments");

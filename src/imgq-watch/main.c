@@ -15,13 +15,14 @@
 #include "exitcode.h"
 #include "log.h"
 #include "q.h"
+#include "q_conf.h"
 #include "sys.h"
 
 #define USAGE "usage: imgq-watch [-f] [-q queue] [-t timeout] [id ...]"
 
 struct watched {
 	char	 id[JOB_ID_LEN + 1];
-	int	 over;		/* 1 done, 2 dead */
+	int	 over;		/* done or dead */
 };
 
 static struct watched *jobs;
@@ -71,13 +72,14 @@ lookup(const char *id, size_t len)
 	return NULL;
 }
 
+/* A job reached state st: the end when it is done or dead. */
 static void
-ended(struct watched *w, int how)
+reached(struct watched *w, int st)
 {
-	if (w->over)
+	if (w->over || !job_state_final(st))
 		return;
-	w->over = how;
-	if (how == 2)
+	w->over = 1;
+	if (st == JOB_DEAD)
 		any_dead = 1;
 	nleft--;
 }
@@ -89,8 +91,9 @@ check_states(struct q *q, int first)
 	struct q_field *f;
 	struct err e;
 	char line[JOB_ID_LEN + 16];
+	const struct q_field *sf;
 	size_t i, n, k;
-	int how;
+	int st;
 
 	for (i = 0; i < njobs; i++) {
 		if (jobs[i].over)
@@ -101,25 +104,19 @@ check_states(struct q *q, int first)
 				die(&e);
 			if (e.code == EX_NOINPUT) {
 				/* Expired while we were away. */
-				ended(&jobs[i], 1);
+				reached(&jobs[i], JOB_DONE);
 				continue;
 			}
 			die(&e);
 		}
-		how = 0;
-		for (k = 0; k < n; k++)
-			if (strcmp(f[k].name, "state") == 0) {
-				if (strcmp(f[k].val, "done") == 0)
-					how = 1;
-				else if (strcmp(f[k].val, "dead") == 0)
-					how = 2;
-			}
+		sf = q_fields_find(f, n, "state");
+		st = sf != NULL ? job_state_of(sf->val, sf->len) : -1;
 		q_fields_free(f, n);
-		if (how != 0) {
+		if (job_state_final(st)) {
 			k = (size_t)snprintf(line, sizeof(line), "%s %s",
-			    jobs[i].id, how == 1 ? "done" : "dead");
+			    jobs[i].id, job_state_name(st));
 			emit(line, k);
-			ended(&jobs[i], how);
+			reached(&jobs[i], st);
 		}
 	}
 }
@@ -130,7 +127,7 @@ main(int argc, char **argv)
 	struct err e;
 	struct q *q = NULL;
 	struct q_sub *sub;
-	const char *queue, *url;
+	struct q_conf qc;
 	uint64_t timeout = 0, deadline = 0;
 	int ch, follow = 0, rc, to;
 	char *line;
@@ -141,14 +138,16 @@ main(int argc, char **argv)
 	log_init(argv[0]);
 	sys_ignore_sigpipe();
 	err_clear(&e);
-	queue = env_str("IMGQ_QUEUE");
+	if (q_conf_from_env(&qc, &e) == -1)
+		die(&e);
 	while ((ch = getopt(argc, argv, "fq:t:")) != -1) {
 		switch (ch) {
 		case 'f':
 			follow = 1;
 			break;
 		case 'q':
-			queue = optarg;
+			if (q_conf_queue(&qc, optarg, &e) == -1)
+				usage(e.msg);
 			break;
 		case 't':
 			if (parse_duration_ms(optarg, 1, 31536000000ULL,
@@ -161,8 +160,6 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (queue != NULL && !q_queue_valid(queue))
-		usage("bad queue name");
 	if (argc == 0)
 		follow = 1;
 	if ((jobs = calloc((size_t)argc + 1, sizeof(*jobs))) == NULL)
@@ -173,15 +170,11 @@ main(int argc, char **argv)
 		memcpy(jobs[i].id, argv[i], JOB_ID_LEN + 1);
 	}
 	njobs = nleft = (size_t)argc;
-	if ((url = env_str("REDIS_URL")) == NULL) {
-		log_fatal("REDIS_URL is not set");
-		return EX_CONFIG;
-	}
 	/* Subscribe first, then read the states: nothing falls between. */
-	if ((sub = q_sub_open(url, queue, &e)) == NULL)
+	if ((sub = q_conf_sub(&qc, &e)) == NULL)
 		die(&e);
 	if (njobs > 0) {
-		if ((q = q_open(url, queue, &e)) == NULL)
+		if ((q = q_conf_open(&qc, &e)) == NULL)
 			die(&e);
 		check_states(q, 1);
 	}
@@ -216,15 +209,12 @@ main(int argc, char **argv)
 			struct watched *w = lookup(line, strcspn(line, " "));
 
 			if (w != NULL && (follow || !w->over)) {
-				const char *st = line + JOB_ID_LEN + 1;
+				/* "ID STATE DETAIL"; lookup saw the id end. */
+				const char *st = line + JOB_ID_LEN +
+				    (line[JOB_ID_LEN] == ' ');
 
 				emit(line, len);
-				if (strncmp(st, "done", 4) == 0 &&
-				    (st[4] == '\0' || st[4] == ' '))
-					ended(w, 1);
-				else if (strncmp(st, "dead", 4) == 0 &&
-				    (st[4] == '\0' || st[4] == ' '))
-					ended(w, 2);
+				reached(w, job_state_of(st, strcspn(st, " ")));
 			}
 		}
 		free(line);

@@ -57,6 +57,30 @@ main(void)
 	ok(!job_id_valid("0mx1dkfla04z2gcdkrfzsne0dT"), "upper case");
 	ok(!job_id_valid("0mx1dkfla04z2gcdkrfzsne0d-"), "punctuation");
 	ok(!job_id_valid(NULL), "NULL");
+	ok(!job_id_valid(""), "empty");
+	ok(!job_id_valid("0mx1dkfla04z2gcdkrfzsne0d\xc3\xa9"), "not ASCII");
+
+	for (i = 0, valid = 1; i < JOB_NSTATES; i++) {
+		const char *n = job_state_name(i);
+
+		if (job_state_of(n, strlen(n)) != i)
+			valid = 0;
+	}
+	ok(valid, "each state's name reads back as that state");
+	is_str(job_state_name(JOB_QUEUED), "queued", "queued");
+	is_str(job_state_name(JOB_ACTIVE), "active", "active");
+	is_str(job_state_name(JOB_RETRY), "retry", "retry");
+	is_str(job_state_name(JOB_DONE), "done", "done");
+	is_str(job_state_name(JOB_DEAD), "dead", "dead");
+	is_str(job_state_name(JOB_NSTATES), "", "no name out of range");
+	is_int(job_state_of("running", 7), -1, "running is not a state");
+	is_int(job_state_of("delayed", 7), -1, "delayed is a set, not a state");
+	is_int(job_state_of("done ok", 4), JOB_DONE, "a state within a line");
+	is_int(job_state_of("don", 3), -1, "a prefix is not a state");
+	ok(job_state_final(JOB_DONE) && job_state_final(JOB_DEAD) &&
+	    !job_state_final(JOB_QUEUED) && !job_state_final(JOB_ACTIVE) &&
+	    !job_state_final(JOB_RETRY) && !job_state_final(-1),
+	    "done and dead are final");
 
 	ok(job_field_name_valid("src", 3), "src");
 	ok(job_field_name_valid("a_1", 3), "a_1");

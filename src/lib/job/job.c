@@ -89,6 +89,38 @@ job_id_valid(const char *s)
 	return s[JOB_ID_LEN] == '\0';
 }
 
+static const char *const state_names[JOB_NSTATES] = {
+	[JOB_QUEUED] = JOB_S_QUEUED,
+	[JOB_ACTIVE] = JOB_S_ACTIVE,
+	[JOB_RETRY] = JOB_S_RETRY,
+	[JOB_DONE] = JOB_S_DONE,
+	[JOB_DEAD] = JOB_S_DEAD,
+};
+
+const char *
+job_state_name(enum job_state st)
+{
+	return (unsigned)st < JOB_NSTATES ? state_names[st] : "";
+}
+
+int
+job_state_of(const char *s, size_t n)
+{
+	int i;
+
+	for (i = 0; i < JOB_NSTATES; i++)
+		if (strlen(state_names[i]) == n &&
+		    memcmp(state_names[i], s, n) == 0)
+			return i;
+	return -1;
+}
+
+int
+job_state_final(int st)
+{
+	return st == JOB_DONE || st == JOB_DEAD;
+}
+
 uint64_t
 job_id_time(const char *s)
 {

@@ -23,13 +23,42 @@
 #define JOB_FIELDS_MAX		256	/* fields a pushed job may carry */
 #define JOB_VALUE_MAX		(16u << 20)	/* bytes of one value */
 
+/*
+ * A job's state, the "state" field of its record and the STATE of its
+ * events (imgq(7)): queued, then active while a worker runs it, then done,
+ * or retry (waiting in the delayed set for its next attempt) and back to
+ * queued, or dead.  The queue's scripts take the names from these macros;
+ * tests/unit/test_job.c holds the page (share/www/dashboard.js) to them.
+ */
+#define JOB_S_QUEUED	"queued"
+#define JOB_S_ACTIVE	"active"
+#define JOB_S_RETRY	"retry"
+#define JOB_S_DONE	"done"
+#define JOB_S_DEAD	"dead"
+
+enum job_state {
+	JOB_QUEUED, JOB_ACTIVE, JOB_RETRY, JOB_DONE, JOB_DEAD, JOB_NSTATES
+};
+
+/* The name of a state ("" for a value out of range). */
+const char *job_state_name(enum job_state);
+
+/* The state named by s (n bytes), or -1. */
+int	job_state_of(const char *s, size_t n);
+
+/*
+ * 1 for the states a job does not leave by itself, done and dead; 0 for
+ * the others and for -1 (what job_state_of returns for no state).
+ */
+int	job_state_final(int);
+
 /* Makes a new id (id has JOB_ID_LEN + 1 bytes). */
 int	job_id_new(char *, struct err *);
 
 /* The same from a given time and 11 random bytes (for tests). */
 void	job_id_make(char *, uint64_t ms, const unsigned char *rnd);
 
-/* 1 when s is a well-formed id. */
+/* 1 when s is a well-formed id: JOB_ID_LEN of [0-9a-z], nothing else. */
 int	job_id_valid(const char *);
 
 /* The creation time encoded in a well-formed id, in ms. */

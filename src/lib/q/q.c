@@ -288,9 +288,8 @@ q_consumer(struct q *q, const char *name, long long lease_ms,
 	if (n <= 0 || (size_t)n >= sizeof(q->consumer))
 		return err_set(e, EX_USAGE, "consumer name empty or longer "
 		    "than %d", Q_CONSUMER_MAX);
-	n = snprintf(q->clist, sizeof(q->clist), "%sc:%s", q->prefix,
-	    q->consumer);
-	if (n < 0 || (size_t)n >= sizeof(q->clist))
+	if (q_key(q->clist, sizeof(q->clist), q->name, QK_C, q->consumer) ==
+	    -1)
 		return err_set(e, EX_USAGE, "consumer name too long");
 	q->lease_ms = lease_ms;
 	q->max_attempts = max_attempts;
@@ -621,12 +620,7 @@ q_job_free(struct q_job *job)
 const struct q_field *
 q_job_field(const struct q_job *job, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < job->nfields; i++)
-		if (strcmp(job->fields[i].name, name) == 0)
-			return &job->fields[i];
-	return NULL;
+	return q_fields_find(job->fields, job->nfields, name);
 }
 
 int
@@ -675,7 +669,11 @@ static int
 settle_args(struct q *q, const struct q_job *job, const struct q_settle *s,
     const char **argv, size_t *lens, struct settle_nums *b, struct err *e)
 {
-	static const char *const hows[] = { "done", "retry", "dead", "halt" };
+	/* The states the outcomes lead to, as the settle script reads them. */
+	static const char *const hows[] = {
+		[Q_DONE] = JOB_S_DONE, [Q_RETRY] = JOB_S_RETRY,
+		[Q_DEAD] = JOB_S_DEAD, [Q_HALT] = Q_HOW_HALT
+	};
 	int n = 0;
 
 	argv[n] = job->id, lens[n++] = strlen(job->id);

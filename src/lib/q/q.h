@@ -3,33 +3,16 @@
  *
  * Every key of a queue Q starts with the hash tag "{Q}:" (Redis Cluster
  * keeps them in one slot, so the Lua scripts and multi-key commands stay
- * legal):
+ * legal).  imgq(7) lists the keys and what each holds; q_int.h names
+ * them (q_key).
  *
- *	{Q}:queue	LIST   ids waiting; new jobs LPUSH, consumers take
- *			       from the right (FIFO); jobs put back go right
- *	{Q}:c:<C>	LIST   ids held by consumer C (BLMOVE target)
- *	{Q}:consumers	ZSET   consumer -> lease deadline (ms, server clock)
- *	{Q}:beats	HASH   consumer -> last heartbeat (ms)
- *	{Q}:delayed	ZSET   id -> due time of its next attempt (ms)
- *	{Q}:dead	ZSET   id -> time it died (ms)
- *	{Q}:done	ZSET   id -> time it finished (ms), trimmed to the
- *			       retention window
- *	{Q}:job:<id>	HASH   the job record (fields below); expires
- *			       after the retention time once done, kept
- *			       while queued, active, delayed or dead
- *	{Q}:idem:<key>	STRING idempotency key -> id, expires with the
- *			       retention time
- *	{Q}:idemreq:<key> HASH request idempotency (q_idem_begin): token
- *			       while reserved, then answer and job
- *	{Q}:events	pub/sub channel: "ID STATE DETAIL"
- *
- * Record fields written by the queue: state (queued, active, retry, done,
- * dead), attempts, run (fencing token, incremented at each reservation),
+ * Record fields written by the queue: state (a job_state name of job.h),
+ * attempts, run (fencing token, incremented at each reservation),
  * consumer, queued, started, finished, due, delay (ms), exit, signal,
  * error, stderr (last lines), outputs (lines, '\n'-separated), settled,
  * idem.  Any other field is the job's own (src, bucket, name, type, size,
- * created, ...): a name of [a-z][a-z0-9_]*, at most Q_FIELD_NAME_MAX long,
- * exported by imgq-pop as IMGQ_<NAME>.
+ * created, ...): a name of [a-z][a-z0-9_]*, at most JOB_FIELD_NAME_MAX
+ * long, exported by imgq-pop as IMGQ_<NAME>.
  *
  * Times are taken from the Redis server's clock inside the scripts, so
  * consumers on machines with skewed clocks agree on leases and due times.
@@ -52,9 +35,6 @@
 #define Q_QUEUE_MAX	64	/* queue name: [A-Za-z0-9_.-], 1..64 */
 #define Q_CONSUMER_MAX	96
 #define Q_IDEM_MAX	512	/* idempotency key, bytes */
-
-/* The events channel of queue Q is "{Q}" Q_EVENTS_SUFFIX. */
-#define Q_EVENTS_SUFFIX	":events"
 
 /* A parsed REDIS_URL. */
 struct q_url {
@@ -87,7 +67,8 @@ struct q;
  * refused credentials or an unreachable server are reported here).
  * queue NULL means Q_DEFAULT_QUEUE.  Connection loss, LOADING, READONLY
  * and MASTERDOWN are retried with a doubling backoff (50 ms to 2 s, with
- * jitter) for at most the retry bound (q_set_retry, default 30 s).
+ * jitter) for at most the retry bound (q_set_retry; the defaults of this
+ * and of every other setting are in q_conf.h).
  */
 struct q *q_open(const char *redis_url, const char *queue, struct err *);
 /* The same with a retry bound of its own (ms; 0: one attempt). */
@@ -139,7 +120,7 @@ struct q_push_req {
  */
 int	q_push_batch(struct q *, struct q_push_req *, size_t, struct err *);
 
-/* Retention of finished records and idempotency keys (ms, default 7 d). */
+/* Retention of finished records and idempotency keys (ms). */
 void	q_set_retention(struct q *, long long);
 
 /*
@@ -234,7 +215,8 @@ struct q_settle {
  * this reservation (same run token, same consumer, job still in this
  * consumer's list).  Returns 1 when applied, 0 when the job was taken
  * away (lease expired and reaped): nothing was written.  *final_state
- * (may be NULL) gets "done", "retry", "dead" or "queued".
+ * (may be NULL) gets the name of the state it left the job in: done,
+ * retry, dead or queued (job_state_of() reads it).
  */
 int	q_settle(struct q *, const struct q_job *, const struct q_settle *,
 	    char *final_state, size_t, struct err *);
@@ -290,6 +272,10 @@ int	q_consumers(struct q *, struct q_cinfo **, size_t *, struct err *);
 int	q_job_get(struct q *, const char *id, struct q_field **, size_t *,
 	    struct err *);
 void	q_fields_free(struct q_field *, size_t);
+
+/* The field of that name among n, or NULL. */
+const struct q_field *q_fields_find(const struct q_field *, size_t,
+	    const char *name);
 
 /*
  * The job record as a JSON object (malloc'd): {"id": ..., fields...}.

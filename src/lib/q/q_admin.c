@@ -124,12 +124,9 @@ bad:
 static int
 job_key(struct q *q, const char *id, char *buf, size_t sz, struct err *e)
 {
-	int n;
-
 	if (!job_id_valid(id))
 		return err_set(e, EX_DATAERR, "not a job id: '%.40s'", id);
-	n = snprintf(buf, sz, "%sjob:%s", q->prefix, id);
-	if (n < 0 || (size_t)n >= sz)
+	if (q_key(buf, sz, q->name, QK_JOB, id) == -1)
 		return err_set(e, EX_SOFTWARE, "key too long");
 	return 0;
 }
@@ -194,6 +191,17 @@ q_job_get(struct q *q, const char *id, struct q_field **out, size_t *nout,
 	return 0;
 }
 
+const struct q_field *
+q_fields_find(const struct q_field *f, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(f[i].name, name) == 0)
+			return &f[i];
+	return NULL;
+}
+
 void
 q_fields_free(struct q_field *f, size_t n)
 {
@@ -251,10 +259,8 @@ q_dead_list(struct q *q, long long from, long long to, struct q_dead **out,
 	struct q_dead *v;
 	redisReply *r;
 	size_t i, n;
-	int k;
 
-	k = snprintf(key, sizeof(key), "%sdead", q->prefix);
-	if (k < 0 || (size_t)k >= sizeof(key) ||
+	if (q_key(key, sizeof(key), q->name, QK_DEAD, NULL) == -1 ||
 	    snprintf(a, sizeof(a), "%lld", from) >= (int)sizeof(a) ||
 	    snprintf(b, sizeof(b), "%lld", to) >= (int)sizeof(b))
 		return err_set(e, EX_SOFTWARE, "bad range");

@@ -14,6 +14,7 @@
 
 #include "exitcode.h"
 #include "log.h"
+#include "q_conf.h"
 #include "q_int.h"
 #include "sys.h"
 
@@ -320,7 +321,7 @@ q_eval(struct q *q, int which, int argc, const char **argv,
 struct q *
 q_open(const char *url, const char *queue, struct err *e)
 {
-	return q_open_retry(url, queue, 30000, e);
+	return q_open_retry(url, queue, Q_RETRY_DEFAULT_MS, e);
 }
 
 struct q *
@@ -345,19 +346,15 @@ q_open_retry(const char *url, const char *queue, long long retry_ms,
 	if (q_url_parse(url, &q->url, e) == -1)
 		goto fail;
 	(void)snprintf(q->name, sizeof(q->name), "%s", queue);
-	n = snprintf(q->prefix, sizeof(q->prefix), "{%s}:", queue);
-	if (n < 0 || (size_t)n >= sizeof(q->prefix))
-		goto toolong;
-	n = snprintf(q->queue_key, sizeof(q->queue_key), "%squeue", q->prefix);
-	if (n < 0 || (size_t)n >= sizeof(q->queue_key))
-		goto toolong;
-	n = snprintf(q->chan, sizeof(q->chan), "%sevents", q->prefix);
-	if (n < 0 || (size_t)n >= sizeof(q->chan))
+	if (q_key(q->prefix, sizeof(q->prefix), queue, QK_TAG, NULL) == -1 ||
+	    q_key(q->queue_key, sizeof(q->queue_key), queue, QK_QUEUE,
+	    NULL) == -1 ||
+	    q_key(q->chan, sizeof(q->chan), queue, QK_EVENTS, NULL) == -1)
 		goto toolong;
 	q->retry_ms = retry_ms;
-	q->retention_ms = 7LL * 24 * 3600 * 1000;
-	q->lease_ms = 30000;
-	q->max_attempts = 5;
+	q->retention_ms = Q_RETENTION_DEFAULT_MS;
+	q->lease_ms = Q_LEASE_DEFAULT_MS;
+	q->max_attempts = Q_ATTEMPTS_DEFAULT;
 	/* A server that is down or loading now gets the same bound. */
 	for (n = 0;; n++) {
 		if (reconnect(q, e) == 0)

@@ -20,7 +20,7 @@ static const char begin_lua[] =
 "local st = redis.call('HMGET', KEYS[1], 'token', 'answer', 'job')\n"
 "if st[2] then\n"
 "  if not st[3] or st[3] == '' or\n"
-"      redis.call('EXISTS', ARGV[1] .. 'job:' .. st[3]) == 1 then\n"
+"      redis.call('EXISTS', ARGV[1] .. '" QK_S_JOB "' .. st[3]) == 1 then\n"
 "    return {2, st[2]}\n"
 "  end\n"
 "  redis.call('DEL', KEYS[1])\n"
@@ -62,8 +62,8 @@ idem_eval(struct q *q, const char *script, const char *key, int argc,
 	if (key == NULL || *key == '\0' || strlen(key) > Q_IDEM_MAX)
 		return err_set(e, EX_DATAERR, "idempotency key empty or "
 		    "longer than %d bytes", Q_IDEM_MAX);
-	n = snprintf(k, sizeof(k), "%sidemreq:%s", q->prefix, key);
-	if (n < 0 || (size_t)n >= sizeof(k) || argc + 4 > IDEM_ARGS)
+	n = q_key(k, sizeof(k), q->name, QK_IDEMREQ, key);
+	if (n == -1 || argc + 4 > IDEM_ARGS)
 		return err_set(e, EX_SOFTWARE, "idempotency key too long");
 	av[0] = "EVAL", al[0] = 4;
 	av[1] = script, al[1] = strlen(script);

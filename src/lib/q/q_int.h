@@ -8,6 +8,41 @@
 
 #include "q.h"
 
+/*
+ * The keys of a queue Q: the hash tag "{Q}:" and one of these suffixes
+ * (those ending in ':' take an argument: a consumer, an id, a key).
+ * q_key builds every key name in C, and q_lua.c hands the same suffixes
+ * to the scripts; imgq(7) lists them (tests/unit/test_q_keys.c checks).
+ */
+#define QK_S_QUEUE	"queue"
+#define QK_S_C		"c:"
+#define QK_S_CONSUMERS	"consumers"
+#define QK_S_BEATS	"beats"
+#define QK_S_DELAYED	"delayed"
+#define QK_S_DEAD	"dead"
+#define QK_S_DONE	"done"
+#define QK_S_JOB	"job:"
+#define QK_S_IDEM	"idem:"
+#define QK_S_IDEMREQ	"idemreq:"
+#define QK_S_EVENTS	"events"
+
+enum q_key {
+	QK_TAG,			/* "{Q}:" alone: the scripts' prefix */
+	QK_QUEUE, QK_C, QK_CONSUMERS, QK_BEATS, QK_DELAYED, QK_DEAD, QK_DONE,
+	QK_JOB, QK_IDEM, QK_IDEMREQ, QK_EVENTS, QK_N
+};
+extern const char *const q_key_suffix[QK_N];
+
+/*
+ * "{queue}:", the suffix of kind and arg (NULL: none) into buf.  Returns
+ * the length, or -1 when it does not fit.
+ */
+int	q_key(char *buf, size_t, const char *queue, enum q_key kind,
+	    const char *arg);
+
+/* How a settle ends besides the states it leads to (job.h). */
+#define Q_HOW_HALT	"halt"
+
 enum {
 	QS_PUSH, QS_START, QS_BEAT, QS_SETTLE, QS_STOP, QS_REAP, QS_REQUEUE,
 	QS_PURGE, QS_STATS, QS_CONSUMERS, QS_NEXT, Q_NSCRIPTS

@@ -52,7 +52,6 @@ struct q_sub *
 q_sub_open(const char *url, const char *queue, struct err *e)
 {
 	struct q_sub *s;
-	int n;
 
 	if (queue == NULL)
 		queue = Q_DEFAULT_QUEUE;
@@ -64,8 +63,7 @@ q_sub_open(const char *url, const char *queue, struct err *e)
 		err_set(e, EX_OSERR, "out of memory");
 		return NULL;
 	}
-	n = snprintf(s->chan, sizeof(s->chan), "{%s}" Q_EVENTS_SUFFIX, queue);
-	if (n < 0 || (size_t)n >= sizeof(s->chan)) {
+	if (q_key(s->chan, sizeof(s->chan), queue, QK_EVENTS, NULL) == -1) {
 		err_set(e, EX_CONFIG, "queue name too long");
 		goto fail;
 	}

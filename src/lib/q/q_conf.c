@@ -1,0 +1,108 @@
+/*
+ * q_conf.c: the queue's settings from the environment and flags (one of
+ * the few library files that read the environment, like env.c and
+ * s3_conf.c).
+ */
+#include <stdint.h>
+
+#include "env.h"
+#include "exitcode.h"
+#include "q_conf.h"
+
+void
+q_conf_defaults(struct q_conf *c)
+{
+	c->url = NULL;
+	c->queue = Q_DEFAULT_QUEUE;
+	c->retry_ms = Q_RETRY_DEFAULT_MS;
+	c->retention_ms = Q_RETENTION_DEFAULT_MS;
+	c->attempts = Q_ATTEMPTS_DEFAULT;
+}
+
+static int
+bad_queue(struct err *e, int code, const char *what)
+{
+	return err_set(e, code, "%s: bad queue name (want 1 to %d of "
+	    "[A-Za-z0-9_.-])", what, Q_QUEUE_MAX);
+}
+
+int
+q_conf_from_env(struct q_conf *c, struct err *e)
+{
+	uint64_t retry, ret;
+
+	q_conf_defaults(c);
+	c->url = env_str("REDIS_URL");
+	if (env_str("IMGQ_QUEUE") != NULL) {
+		c->queue = env_str("IMGQ_QUEUE");
+		if (!q_queue_valid(c->queue))
+			return bad_queue(e, EX_CONFIG, "IMGQ_QUEUE");
+	}
+	retry = (uint64_t)c->retry_ms;
+	ret = (uint64_t)c->retention_ms;
+	if (env_duration_ms("IMGQ_REDIS_RETRY", 0, Q_RETRY_MAX_MS, &retry,
+	    e) == -1 ||
+	    env_duration_ms("IMGQ_RETENTION", Q_RETENTION_MIN_MS,
+	    Q_RETENTION_MAX_MS, &ret, e) == -1 ||
+	    env_long("IMGQ_ATTEMPTS", 1, Q_ATTEMPTS_MAX, &c->attempts, e) == -1)
+		return -1;
+	c->retry_ms = (long long)retry;
+	c->retention_ms = (long long)ret;
+	return 0;
+}
+
+int
+q_conf_queue(struct q_conf *c, const char *s, struct err *e)
+{
+	if (!q_queue_valid(s))
+		return bad_queue(e, EX_USAGE, "-q");
+	c->queue = s;
+	return 0;
+}
+
+int
+q_conf_retention(struct q_conf *c, const char *s, struct err *e)
+{
+	uint64_t ms;
+
+	if (parse_duration_ms(s, Q_RETENTION_MIN_MS, Q_RETENTION_MAX_MS, &ms,
+	    e) == -1)
+		return -1;
+	c->retention_ms = (long long)ms;
+	return 0;
+}
+
+int
+q_conf_attempts(struct q_conf *c, const char *s, struct err *e)
+{
+	return parse_long(s, 1, Q_ATTEMPTS_MAX, &c->attempts, e);
+}
+
+int
+q_conf_check(const struct q_conf *c, struct err *e)
+{
+	if (c->url == NULL)
+		return err_set(e, EX_CONFIG, "REDIS_URL is not set");
+	return 0;
+}
+
+struct q *
+q_conf_open(const struct q_conf *c, struct err *e)
+{
+	struct q *q;
+
+	if (q_conf_check(c, e) == -1)
+		return NULL;
+	if ((q = q_open_retry(c->url, c->queue, c->retry_ms, e)) == NULL)
+		return NULL;
+	q_set_retention(q, c->retention_ms);
+	return q;
+}
+
+struct q_sub *
+q_conf_sub(const struct q_conf *c, struct err *e)
+{
+	if (q_conf_check(c, e) == -1)
+		return NULL;
+	return q_sub_open(c->url, c->queue, e);
+}
