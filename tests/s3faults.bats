@@ -122,3 +122,45 @@ teardown() {
 	[ "$output" = 1073741824 ]
 	s3rm mem/1g
 }
+
+# changed_during KIND: s3put -p 5m of a 60 MiB file whose first part the
+# proxy holds while the file is truncated to 7 MiB (shrink) or appended
+# to (grow); prints nothing, leaves $status/$stderr of s3put.
+changed_during() {
+	local f=$BATS_TEST_TMPDIR/f
+	head -c $((60 << 20)) /dev/urandom >"$f"
+	fp_start --hold 1 --match partNumber=1 --hold-until "$BATS_TEST_TMPDIR/go"
+	AWS_ENDPOINT_URL=$FP_URL s3put -p 5m "changed/$1" "$f" \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	local pid=$!
+	wait_until 30 grep -q 'partNumber=1&.* hold$' "$FP_LOG"
+	case $1 in
+	shrink) truncate -s $((7 << 20)) "$f" ;;
+	grow) head -c $((70 << 20)) /dev/urandom >>"$f" ;;
+	esac
+	touch "$BATS_TEST_TMPDIR/go"
+	status=0
+	wait "$pid" || status=$?
+	stderr=$(cat "$BATS_TEST_TMPDIR/err")
+}
+
+@test "a file that shrinks during a multipart upload: 65, the upload aborted, nothing stored" {
+	changed_during shrink
+	[ "$status" = 65 ]
+	# what it had read before the truncation, then the end of the file
+	[[ "$stderr" =~ ^"s3put: fatal: $BATS_TEST_TMPDIR/f changed size while it was read ($((60 << 20)) bytes when the upload began, "([0-9]+)" read): nothing stored"$ ]]
+	[ "${BASH_REMATCH[1]}" -lt $((60 << 20)) ]
+	[ ! -s "$BATS_TEST_TMPDIR/out" ]
+	run -66 s3get changed/shrink /dev/null
+	run -0 aws_cli s3api list-multipart-uploads --bucket "$AWS_BUCKET_NAME" --prefix changed/ --query 'length(Uploads || `[]`)'
+	[ "$output" = 0 ]
+}
+
+@test "a file that grows during a multipart upload: 65 as soon as it is read past its size, nothing stored" {
+	changed_during grow
+	[ "$status" = 65 ]
+	[ "$stderr" = "s3put: fatal: $BATS_TEST_TMPDIR/f changed size while it was read ($((60 << 20)) bytes when the upload began, more read): nothing stored" ]
+	run -66 s3get changed/grow /dev/null
+	run -0 aws_cli s3api list-multipart-uploads --bucket "$AWS_BUCKET_NAME" --prefix changed/ --query 'length(Uploads || `[]`)'
+	[ "$output" = 0 ]
+}

@@ -98,7 +98,7 @@ teardown_file() {
 	run -78 --separate-stderr env -u AWS_BUCKET_NAME s3get hex
 	[ "$stderr" = "s3get: fatal: no bucket: set AWS_BUCKET_NAME or name it as s3://bucket/key" ]
 	run -64 --separate-stderr s3get
-	[ "$stderr" = "usage: s3get [-Uv] [-A attempts] [-C cafile] [-e etag] [-r first-[last]] [-R retry-time] [-T timeout] key [file]" ]
+	[ "$stderr" = "usage: s3get [-lUv] [-A attempts] [-C cafile] [-e etag] [-r first-[last]] [-R retry-time] [-T timeout] key [file]" ]
 	run -64 --separate-stderr s3get -r x hex
 	[ "${stderr%%$'\n'*}" = "s3get: fatal: -r takes first-[last]: 'x'" ]
 }
@@ -114,4 +114,44 @@ teardown_file() {
 	[[ "$stderr" == *"s3get: info: canonical request: /$AWS_BUCKET_NAME/hex"* ]]
 	[[ "$stderr" == *"s3get: info: string to sign: AWS4-HMAC-SHA256"* ]]
 	[[ "$stderr" != *"$AWS_SECRET_ACCESS_KEY"* ]]
+}
+
+@test "a failed local write is 71, fetched once, never 66 or 75" {
+	head -c 300000 /dev/urandom >"$BATS_TEST_TMPDIR/b"
+	run -0 s3put full/b "$BATS_TEST_TMPDIR/b"
+	# a full disk
+	run -71 --separate-stderr s3get -v full/b /dev/full
+	[ "$(echo "$stderr" | tail -n 1)" = "s3get: fatal: write /dev/full: No space left on device" ]
+	[ "$(echo "$stderr" | grep -c '^s3get: info: GET ')" -le 1 ]
+	run -71 --separate-stderr sh -c 's3get full/b >/dev/full'
+	[ "$stderr" = "s3get: fatal: write standard output: No space left on device" ]
+	# a missing folder, an unwritable one
+	run -71 --separate-stderr s3get full/b "$BATS_TEST_TMPDIR/no/such/dir/f"
+	[[ "$stderr" == "s3get: fatal: $BATS_TEST_TMPDIR/no/such/dir/f.s3get."*": No such file or directory" ]]
+	mkdir "$BATS_TEST_TMPDIR/ro"
+	chmod 555 "$BATS_TEST_TMPDIR/ro"
+	if [ "$(id -u)" != 0 ]; then
+		run -71 s3get full/b "$BATS_TEST_TMPDIR/ro/f"
+	fi
+	[ ! -e "$BATS_TEST_TMPDIR/ro/f" ] || [ "$(id -u)" = 0 ]
+}
+
+@test "a file replaced keeps its mode; a symbolic link is replaced only with -l" {
+	printf old >"$BATS_TEST_TMPDIR/f"
+	chmod 640 "$BATS_TEST_TMPDIR/f"
+	run -0 s3get hex "$BATS_TEST_TMPDIR/f"
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR/f")" = 640 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/f")" = 0123456789abcdef ]
+	(umask 022 && s3get hex "$BATS_TEST_TMPDIR/new")
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR/new")" = 644 ]
+	printf target >"$BATS_TEST_TMPDIR/target"
+	ln -s target "$BATS_TEST_TMPDIR/link"
+	run -64 --separate-stderr s3get hex "$BATS_TEST_TMPDIR/link"
+	[ "$stderr" = "s3get: fatal: $BATS_TEST_TMPDIR/link is a symbolic link: not replaced without -l" ]
+	[ -L "$BATS_TEST_TMPDIR/link" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/target")" = target ]
+	run -0 s3get -l hex "$BATS_TEST_TMPDIR/link"
+	[ ! -L "$BATS_TEST_TMPDIR/link" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/link")" = 0123456789abcdef ]
+	[ "$(cat "$BATS_TEST_TMPDIR/target")" = target ]
 }

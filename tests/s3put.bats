@@ -84,6 +84,21 @@ put_and_check() {
 	[ "$output" = hi ]
 }
 
+@test "a regular file whose size is not what it holds is refused with 65, nothing stored (single PUT)" {
+	# /sys files say 4096 bytes and hold fewer; /proc files say 0 and hold more
+	local f=/sys/kernel/mm/transparent_hugepage/enabled
+	[ -r "$f" ] || skip "$f is not readable here"
+	run -65 --separate-stderr s3put short/k "$f"
+	[[ "$stderr" == "s3put: fatal: $f changed size while it was read (4096 bytes when the upload began, "[0-9]*" read): nothing stored" ]]
+	[ "$output" = "" ]
+	run -66 s3get short/k /dev/null
+	run -65 --separate-stderr s3put long/k /proc/self/status
+	[ "$stderr" = "s3put: fatal: /proc/self/status changed size while it was read (0 bytes when the upload began, more read): nothing stored" ]
+	run -66 s3get long/k /dev/null
+	# the same bytes from a pipe are fine
+	run -0 sh -c 'cat /proc/self/status | s3put long/k'
+}
+
 @test "-n (create-only) refuses an existing key with 1" {
 	echo one | s3put once/k
 	run -1 --separate-stderr sh -c 'echo two | s3put -n once/k'

@@ -74,3 +74,14 @@ teardown_file() {
 	run -78 --separate-stderr env -u AWS_BUCKET_NAME s3url k
 	[ "$stderr" = "s3url: fatal: no bucket: set AWS_BUCKET_NAME or name it as s3://bucket/key" ]
 }
+
+@test "a key over 1024 bytes is refused with 64, as s3put and s3get refuse it" {
+	local k
+	k=$(head -c 1025 /dev/zero | tr '\0' k)
+	run -64 --separate-stderr s3url "$k"
+	[ "$stderr" = "s3url: fatal: a key is 1 to 1024 bytes" ]
+	[ "$output" = "" ]
+	run -64 --separate-stderr s3get "$k"
+	[ "$stderr" = "s3get: fatal: a key is 1 to 1024 bytes" ]
+	run -0 s3url "${k:1}"
+}

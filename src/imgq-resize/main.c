@@ -302,12 +302,6 @@ read_input(const char *path, uint64_t max, size_t *lenp)
 	return buf;
 }
 
-static int
-write_code(int errnum)
-{
-	return errnum == ENOSPC || errnum == EDQUOT ? EX_TEMPFAIL : EX_OSERR;
-}
-
 /* DIR/NAME.EXT through a temporary file and rename(2). */
 static void
 write_file(const char *dir, const struct img_variant *v,
@@ -333,7 +327,7 @@ write_file(const char *dir, const struct img_variant *v,
 	if ((fd = mkstemp(tmp)) == -1) {
 		saved = errno;
 		log_fatal("unable to create %s: %s", esc, strerror(saved));
-		exit(write_code(saved));
+		exit(EX_OSERR);	/* a full disk too: imgq(7) */
 	}
 	if (sys_write_all(fd, o->data, o->len, &e) == -1 ||
 	    fchmod(fd, 0644) == -1 || close(fd) == -1 ||
@@ -342,7 +336,7 @@ write_file(const char *dir, const struct img_variant *v,
 		(void)unlink(tmp);
 		log_fatal("unable to write %s: %s", esc,
 		    e.code ? e.msg : strerror(saved));
-		exit(write_code(saved));
+		exit(EX_OSERR);
 	}
 	(void)printf("%s\n", path);
 }

@@ -22,7 +22,7 @@
 #include "s3_cli.h"
 #include "sys.h"
 
-#define USAGE "usage: s3get [-Uv] [-A attempts] [-C cafile] [-e etag] " \
+#define USAGE "usage: s3get [-lUv] [-A attempts] [-C cafile] [-e etag] " \
 	"[-r first-[last]] [-R retry-time] [-T timeout] key [file]"
 
 static mode_t
@@ -44,10 +44,9 @@ sink(void *arg, const void *buf, size_t len, struct err *e)
 {
 	struct out *o = arg;
 
-	if (sys_write_all(o->fd, buf, len, e) == -1) {
-		e->code = errno == ENOSPC ? EX_TEMPFAIL : EX_OSERR;
-		return err_prefix(e, "write %s", o->name);
-	}
+	/* a failed local write is 71 (imgq(7)), a full disk included */
+	if (sys_write_all(o->fd, buf, len, e) == -1)
+		return err_errno(e, EX_OSERR, errno, "write %s", o->name);
 	return 0;
 }
 
@@ -105,21 +104,24 @@ get_to_file(struct s3 *s, const char *key, const char *file,
 	struct out o = { -1, file };
 	struct stat st;
 	char tmp[4096];
+	mode_t mode = 0644 & ~umask_now();
 	int rc;
 
 	if (stat(file, &st) == 0 && !S_ISREG(st.st_mode) &&
 	    !S_ISDIR(st.st_mode))
 		return get_in_place(s, key, file, go, oi, e);
+	/* a file replaced keeps its permissions */
+	if (lstat(file, &st) == 0 && S_ISREG(st.st_mode))
+		mode = st.st_mode & 07777;
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.s3get.XXXXXX", file) >=
 	    sizeof(tmp))
 		return err_set(e, EX_USAGE, "file name too long");
 	if ((o.fd = mkstemp(tmp)) == -1)
-		return err_errno(e, errno == ENOENT || errno == ENOTDIR ?
-		    EX_NOINPUT : EX_OSERR, errno, "%s", tmp);
+		return err_errno(e, EX_OSERR, errno, "%s", tmp);
 	go->sink = sink;
 	go->sink_arg = &o;
 	rc = s3_get(s, key, go, oi, e);
-	if (rc == 0 && (fchmod(o.fd, 0644 & ~umask_now()) == -1 ||
+	if (rc == 0 && (fchmod(o.fd, mode) == -1 ||
 	    fsync(o.fd) == -1))
 		rc = err_errno(e, EX_OSERR, errno, "%s", file);
 	if (close(o.fd) == -1 && rc == 0)
@@ -141,13 +143,17 @@ main(int argc, char **argv)
 	struct s3 *s;
 	struct err e;
 	const char *key, *file = NULL;
-	int ch, rc;
+	struct stat st;
+	int ch, rc, replace_link = 0;
 
 	if ((rc = s3_cli_init(&cli, argv[0], USAGE, S3_CLI_NET)) != 0)
 		return rc;
 	memset(&go, 0, sizeof(go));
-	while ((ch = s3_cli_getopt(&cli, argc, argv, "e:r:")) != -1) {
+	while ((ch = s3_cli_getopt(&cli, argc, argv, "e:lr:")) != -1) {
 		switch (ch) {
+		case 'l':
+			replace_link = 1;
+			break;
 		case 'e':
 			if (*optarg == '\0' || strlen(optarg) >= S3_ETAG_MAX)
 				return s3_cli_usage(&cli, "-e takes an ETag");
@@ -166,6 +172,13 @@ main(int argc, char **argv)
 		return rc;
 	if (argc == 2 && strcmp(argv[1], "-") != 0)
 		file = argv[1];
+	/* a link may point anywhere: replacing it is asked for, not assumed */
+	if (file != NULL && !replace_link && lstat(file, &st) == 0 &&
+	    S_ISLNK(st.st_mode)) {
+		log_fatal("%s is a symbolic link: not replaced without -l",
+		    file);
+		return EX_USAGE;
+	}
 	if ((rc = s3_cli_client(&cli, &s)) != 0)
 		return rc;
 	if (file != NULL)

@@ -94,8 +94,9 @@ key_ok(const char *key, int print_keys, struct err *e)
 	const unsigned char *p;
 	struct buf b = { 0 };
 
-	if (strlen(key) > 1024)
-		return err_set(e, EX_USAGE, "a key is 1 to 1024 bytes");
+	if (strlen(key) > S3_KEY_MAX)
+		return err_set(e, EX_USAGE, "a key is 1 to %d bytes",
+		    S3_KEY_MAX);
 	for (p = (const unsigned char *)key; print_keys && *p != '\0'; p++)
 		if (*p < 0x20 || *p == 0x7f) {
 			s3_cli_escape(&b, key);

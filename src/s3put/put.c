@@ -120,6 +120,32 @@ put_open(struct put_file *f, const char *path, struct err *e)
 	return 0;
 }
 
+/*
+ * A regular file read to its end must hold the bytes its size said when
+ * the upload began: one that shrank or grew meanwhile (truncated, still
+ * being written, a /proc or /sys file) would be stored as a mix of what
+ * it was and what it became.  The upload is then aborted, not completed:
+ * growth is caught as soon as it is read, shrinking at the end.
+ */
+static int
+changed(struct put_file *f, int at_end, struct err *e)
+{
+	uint64_t got = s3_upload_bytes(f->up);
+
+	if (f->is_pipe || got == f->size || (got < f->size && !at_end))
+		return 0;
+	if (got > f->size)
+		err_set(e, EX_DATAERR, "%s changed size while it was read "
+		    "(%llu bytes when the upload began, more read): nothing "
+		    "stored", f->name, (unsigned long long)f->size);
+	else
+		err_set(e, EX_DATAERR, "%s changed size while it was read "
+		    "(%llu bytes when the upload began, %llu read): nothing "
+		    "stored", f->name, (unsigned long long)f->size,
+		    (unsigned long long)got);
+	return 1;
+}
+
 /* Reads one input into a new upload and starts its last request. */
 static int
 start(struct s3 *s, struct put_file *f, const struct put_opts *o,
@@ -162,7 +188,11 @@ start(struct s3 *s, struct put_file *f, const struct put_opts *o,
 		if ((n > 0 ? s3_upload_commit(f->up, (size_t)r, e) :
 		    s3_upload_write(f->up, buf, (size_t)r, e)) == -1)
 			goto out;
+		if (changed(f, 0, e))
+			goto out;
 	}
+	if (changed(f, 1, e))
+		goto out;
 	f->total = s3_upload_bytes(f->up);
 	rc = s3_upload_close(f->up, e);
 out:

@@ -121,6 +121,10 @@ s3_cli_key(struct s3_cli *cli, const char *arg, const char **key)
 		return s3_cli_usage(cli, e.msg);
 	if (**key == '\0')
 		return s3_cli_usage(cli, "no key given");
+	if (strlen(*key) > S3_KEY_MAX) {
+		log_fatal("a key is 1 to %d bytes", S3_KEY_MAX);
+		return EX_USAGE;
+	}
 	return 0;
 }
 

@@ -20,6 +20,8 @@ Faults (each takes a count N: how many requests it hits):
   --garbage N         answer 200 with a body that is not XML
   --stall N           read the request, never answer
   --deny N            answer 403 AccessDenied, after --deny-delay ms
+  --hold N            read the request, then pass it on only once the
+                      file --hold-until exists (a test acts meanwhile)
 TLS: --tls PEM (key and certificate) serves https; the protocol each
 connection negotiated by ALPN among --alpn (default "h2,http/1.1", as a
 server offering HTTP/2 would) is logged as "TLS PROTOCOL".
@@ -27,6 +29,7 @@ Only requests whose target contains --match (default: any) count;
 for --deny, those whose target contains --deny-match (default: any).
 """
 import argparse
+import os
 import socket
 import struct
 import sys
@@ -79,7 +82,8 @@ def pick(args, method, target, length):
             return "deny"
         if args.match and args.match not in target:
             return "pass"
-        for name in ("slowdown", "reset", "cut", "garbage", "stall"):
+        for name in ("slowdown", "reset", "cut", "garbage", "stall",
+                     "hold"):
             if getattr(args, name) <= 0:
                 continue
             if name == "reset" and length < args.min_body:
@@ -132,6 +136,12 @@ def handle(args, csock):
             csock.close()
             return
         body = read_body(csock, rest, length)
+        if action == "hold":
+            deadline = time.time() + 120
+            while not os.path.exists(args.hold_until) and \
+                    time.time() < deadline:
+                time.sleep(0.01)
+            action = "pass"
         if action == "slowdown":
             answer(csock, b"503 Slow Down",
                    b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>"
@@ -203,6 +213,8 @@ def main():
     p.add_argument("--deny", type=int, default=0)
     p.add_argument("--deny-match", default="")
     p.add_argument("--deny-delay", type=int, default=0)
+    p.add_argument("--hold", type=int, default=0)
+    p.add_argument("--hold-until", default="")
     p.add_argument("--tls", default="")
     p.add_argument("--alpn", default="h2,http/1.1")
     args = p.parse_args()

@@ -48,8 +48,7 @@ sys_write_all(int fd, const void *buf, size_t len, struct err *e)
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			return err_errno(e, errno == ENOSPC ? EX_TEMPFAIL :
-			    EX_OSERR, errno, "write");
+			return err_errno(e, EX_OSERR, errno, "write");
 		}
 		p += n;
 		len -= (size_t)n;

@@ -30,6 +30,7 @@
 #define S3_MIN_PART	(5ULL << 20)
 #define S3_MAX_PART	(5ULL << 30)
 #define S3_MAX_PARTS	10000
+#define S3_KEY_MAX	1024	/* bytes of a key (S3 refuses longer) */
 #define S3_ETAG_MAX	128
 
 enum s3_cred_source {

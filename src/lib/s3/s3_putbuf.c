@@ -19,8 +19,9 @@ s3_put_buf(struct s3 *s, const char *key, const struct s3_put_opts *o,
 	size_t i;
 	int rc;
 
-	if (key == NULL || *key == '\0' || strlen(key) > 1024)
-		return err_set(e, EX_USAGE, "a key is 1 to 1024 bytes");
+	if (key == NULL || *key == '\0' || strlen(key) > S3_KEY_MAX)
+		return err_set(e, EX_USAGE, "a key is 1 to %d bytes",
+		    S3_KEY_MAX);
 	if (o != NULL && (o->create_only || o->size_hint > 0))
 		return err_set(e, EX_USAGE, "s3_put_buf: no create-only or "
 		    "size hint");

@@ -139,12 +139,12 @@ s3_retry_decide(const struct s3_retry_policy *p, const struct s3_attempt *a,
 
 	memset(d, 0, sizeof(*d));
 	if (a->sink_exit != 0) {
-		if (a->sink_exit == EX_TEMPFAIL)
-			later(p, a, d);
-		else {
-			d->next = S3_NEXT_FAIL;
-			d->exit = a->sink_exit;
-		}
+		/*
+		 * The caller's write failed (a full disk, a closed pipe):
+		 * fetching the object again would fail the same way.
+		 */
+		d->next = S3_NEXT_FAIL;
+		d->exit = a->sink_exit;
 	} else if (a->too_large) {
 		d->next = S3_NEXT_FAIL;
 		d->exit = EX_PROTOCOL;
