@@ -15,7 +15,6 @@
 #include "recv.h"
 #include "s3.h"
 
-#define Q_RETRY_MS	2000	/* an HTTP client should not wait longer */
 #define RECV_PART_SIZE	(5ULL << 20)	/* S3 minimum */
 #define RECV_PARTS	2
 
@@ -83,12 +82,10 @@ need_q(struct srv *s, struct err *e)
 {
 	if (s->q != NULL)
 		return s->q;
-	if ((s->q = q_open_retry(s->c.redis_url, s->c.queue, Q_RETRY_MS,
-	    e)) == NULL) {
+	if ((s->q = q_conf_open(&s->c.q, e)) == NULL) {
 		log_error("unable to open the queue: %s", e->msg);
 		return NULL;
 	}
-	q_set_retry(s->q, Q_RETRY_MS);
 	return s->q;
 }
 

@@ -17,21 +17,10 @@
 #include "s3.h"
 #include "sys.h"
 
-static const struct q_field *
-field(const struct q_field *f, size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(f[i].name, name) == 0)
-			return &f[i];
-	return NULL;
-}
-
 static int
 field_is(const struct q_field *f, size_t n, const char *name, const char *v)
 {
-	const struct q_field *x = field(f, n, name);
+	const struct q_field *x = q_fields_find(f, n, name);
 
 	return x != NULL && x->len == strlen(v) && memcmp(x->val, v,
 	    x->len) == 0;
@@ -78,8 +67,8 @@ job_result(struct conn *c, const char *id, const char *variant)
 			DONE(respond_error(c, 404, "no such job", NULL));
 		DONE(respond_backend(c, &e, "queue"));
 	}
-	if (!field_is(f, n, "state", "done") ||
-	    (out = field(f, n, "outputs")) == NULL) {
+	if (!field_is(f, n, "state", JOB_S_DONE) ||
+	    (out = q_fields_find(f, n, "outputs")) == NULL) {
 		q_fields_free(f, n);
 		DONE(respond_error(c, 404, "the job has no result yet",
 		    NULL));
@@ -151,11 +140,11 @@ sse_state(struct conn *c, const char *id, char *last, size_t lastlen)
 
 	if (q_job_get(s->q, id, &f, &n, &e) == -1)
 		return -1;
-	st = field(f, n, "state");
+	st = q_fields_find(f, n, "state");
 	snprintf(state, sizeof(state), "%.*s", st ? (int)st->len : 7,
 	    st ? (const char *)st->val : "unknown");
 	q_fields_free(f, n);
-	fin = strcmp(state, "done") == 0 || strcmp(state, "dead") == 0;
+	fin = job_state_final(job_state_of(state, strlen(state)));
 	if (strcmp(state, last) == 0)
 		return fin;
 	if (q_job_json(s->q, id, &json, &e) == -1)
@@ -187,7 +176,7 @@ job_events(struct conn *c, const char *id)
 
 	if (need_q(s, &e) == NULL)
 		DONE(respond_backend(c, &e, "queue"));
-	if ((sub = q_sub_open(s->c.redis_url, s->c.queue, &e)) == NULL)
+	if ((sub = q_conf_sub(&s->c.q, &e)) == NULL)
 		DONE(respond_backend(c, &e, "queue"));
 	{
 		char *json;
@@ -359,7 +348,7 @@ stats_job(struct buf *b, struct q *q, const char *id)
 	json_str(b, id, strlen(id));
 	if (q_job_get(q, id, &f, &n, &e) == 0) {
 		for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
-			if ((x = field(f, n, keep[i])) == NULL)
+			if ((x = q_fields_find(f, n, keep[i])) == NULL)
 				continue;
 			buf_addf(b, ",\"%s\":", keep[i]);
 			if (i >= 5 && digits(x->val, x->len))

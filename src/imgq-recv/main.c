@@ -158,10 +158,11 @@ conf_env(struct conf *c, struct err *e)
 	/* imgq-prefork -r: be replaced after about that many */
 	if (env_long("IMGQ_MAX_REQUESTS", 0, LLONG_MAX, &c->max_conns, e))
 		return -1;
-	if (env_str("REDIS_URL") != NULL)
-		c->redis_url = env_str("REDIS_URL");
-	if (env_str("IMGQ_QUEUE") != NULL)
-		c->queue = env_str("IMGQ_QUEUE");
+	if (q_conf_from_env(&c->q, e) == -1)
+		return -1;
+	if (c->q.url == NULL)
+		c->q.url = "redis://127.0.0.1:6379/0";
+	c->q.retry_ms = Q_RETRY_MS;
 	return 0;
 }
 
@@ -185,8 +186,6 @@ conf_defaults(struct conf *c)
 	c->sse_ping_ms = 15000;
 	c->presign_ttl = 300;
 	c->max_requests = 1000;
-	c->redis_url = "redis://127.0.0.1:6379/0";
-	c->queue = NULL;
 }
 
 /* The folder of the upload page: flag or variable, else next to bin/. */
@@ -622,7 +621,10 @@ main(int argc, char **argv)
 			s->c.max_files = n;
 			break;
 		case 'q':
-			s->c.queue = optarg;
+			if (q_conf_queue(&s->c.q, optarg, &e) == -1) {
+				log_fatal("%s", e.msg);
+				return EX_USAGE;
+			}
 			break;
 		case 'v':
 			log_set_level(LOG_LVL_DEBUG);

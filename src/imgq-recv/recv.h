@@ -23,9 +23,12 @@
 #include "json.h"
 #include "http.h"
 #include "mp.h"
+#include "q_conf.h"
 
 struct s3;
 struct q;
+
+#define Q_RETRY_MS	2000	/* an HTTP client should not wait longer */
 
 enum mode {
 	MODE_CGI,
@@ -50,8 +53,7 @@ struct conf {
 	long long	max_requests;		/* per connection */
 	long long	max_conns;		/* accept loop: then exit */
 	const char	*www;			/* folder of index.html */
-	const char	*redis_url;
-	const char	*queue;
+	struct q_conf	 q;			/* REDIS_URL, IMGQ_* */
 	const char	*metrics_file;		/* NULL: per process */
 	unsigned	 formats;		/* allow-list, IMG_FMT_BIT set */
 };
