@@ -164,3 +164,22 @@ changed_during() {
 	run -0 aws_cli s3api list-multipart-uploads --bucket "$AWS_BUCKET_NAME" --prefix changed/ --query 'length(Uploads || `[]`)'
 	[ "$output" = 0 ]
 }
+
+@test "refused connections back off over the retry time: a service back after 3 s takes the upload" {
+	local port
+	port=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	echo data >"$BATS_TEST_TMPDIR/d"
+	AWS_ENDPOINT_URL=http://127.0.0.1:$port s3put -v back/k "$BATS_TEST_TMPDIR/d" \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	local pid=$! rc=0
+	# the service is down for 3 s (the scenario, not a wait for something)
+	sleep 3
+	kill -0 "$pid"
+	fp_start --port "$port"
+	wait "$pid" || rc=$?
+	[ "$rc" = 0 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = "s3://$AWS_BUCKET_NAME/back/k 5 $(s3_etag "$BATS_TEST_TMPDIR/d")" ]
+	[ "$(grep -c "Couldn't connect to server\|Could not connect to server" "$BATS_TEST_TMPDIR/err")" -ge 5 ]
+	run -0 s3get back/k
+	[ "$output" = data ]
+}

@@ -4,7 +4,8 @@ injects faults, for the S3 tools' tests.
 
     faultproxy.py --upstream 127.0.0.1:PORT --port-file F --log F [faults]
 
-Listens on a free loopback port (written to --port-file once ready).
+Listens on a free loopback port, or --port (written to --port-file once
+ready).
 Each client request is matched against the faults in order; the first
 that still has a count left handles it, else the request is passed to
 the upstream (one upstream connection per request, "Connection: close").
@@ -200,6 +201,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--upstream", required=True)
     p.add_argument("--port-file", required=True)
+    p.add_argument("--port", type=int, default=0)
     p.add_argument("--log", required=True)
     p.add_argument("--match", default="")
     p.add_argument("--slowdown", type=int, default=0)
@@ -228,7 +230,7 @@ def main():
     args.upstream = (host, int(port))
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", 0))
+    ls.bind(("127.0.0.1", args.port))
     ls.listen(64)
     open(args.log, "a").close()
     with open(args.port_file + ".tmp", "w") as f:

@@ -53,6 +53,13 @@ static const struct row rows[] = {
 	/* Connections and timeouts: transient. */
 	{ "connection refused", CURLE_COULDNT_CONNECT, 0, "", 0, 1, 0, 0,
 	    LATER, 0, 100, 0, 0, NULL },
+	{ "connection refused past the attempts: the budget alone counts",
+	    CURLE_COULDNT_CONNECT, 0, "", 0, 25, 5000, 0, LATER, 0, 2000, 0,
+	    0, NULL },
+	{ "connection refused past the budget", CURLE_COULDNT_CONNECT, 0, "",
+	    0, 25, 8001, 0, FAIL, EX_TEMPFAIL, 0, 0, S3_SPENT_TIME, NULL },
+	{ "connection reset past the attempts", CURLE_RECV_ERROR, 0, "", 0,
+	    10, 0, 0, FAIL, EX_TEMPFAIL, 0, 0, S3_SPENT_ATTEMPTS, NULL },
 	{ "connection reset (receive)", CURLE_RECV_ERROR, 0, "", 0, 2, 0, 0,
 	    LATER, 0, 200, 0, 0, NULL },
 	{ "connection reset (send)", CURLE_SEND_ERROR, 0, "", 0, 1, 0, 0,

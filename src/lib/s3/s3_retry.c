@@ -101,7 +101,12 @@ final(const struct s3_attempt *a, struct s3_decision *d)
 	d->next = S3_NEXT_FAIL;
 }
 
-/* Full-jitter exponential backoff within the attempts and the budget. */
+/*
+ * Full-jitter exponential backoff within the attempts and the budget.  A
+ * refused connection counts against the budget alone: a service that
+ * restarts refuses every attempt for a few seconds, and the attempts
+ * would be spent in the first second of the backoff.
+ */
 static void
 later(const struct s3_retry_policy *p, const struct s3_attempt *a,
     struct s3_decision *d)
@@ -111,7 +116,7 @@ later(const struct s3_retry_policy *p, const struct s3_attempt *a,
 
 	d->next = S3_NEXT_FAIL;
 	d->exit = EX_TEMPFAIL;
-	if (a->attempt >= p->attempts) {
+	if (a->attempt >= p->attempts && a->curl != CURLE_COULDNT_CONNECT) {
 		d->gave_up = S3_SPENT_ATTEMPTS;
 		return;
 	}
