@@ -12,19 +12,22 @@ env_str(const char *name)
 	return v != NULL && *v != '\0' ? v : NULL;
 }
 
+/* A variable's value that does not parse: the deployment's mistake. */
+static int
+bad_value(struct err *e, const char *name)
+{
+	e->code = EX_CONFIG;
+	return err_prefix(e, "%s", name);
+}
+
 int
 env_long(const char *name, long long min, long long max, long long *out,
     struct err *e)
 {
 	const char *v = env_str(name);
 
-	if (v == NULL)
-		return 0;
-	if (parse_long(v, min, max, out, e) == -1) {
-		e->code = EX_CONFIG;
-		return err_prefix(e, "%s", name);
-	}
-	return 0;
+	return v != NULL && parse_long(v, min, max, out, e) == -1 ?
+	    bad_value(e, name) : 0;
 }
 
 int
@@ -33,13 +36,8 @@ env_size(const char *name, uint64_t min, uint64_t max, uint64_t *out,
 {
 	const char *v = env_str(name);
 
-	if (v == NULL)
-		return 0;
-	if (parse_size(v, min, max, out, e) == -1) {
-		e->code = EX_CONFIG;
-		return err_prefix(e, "%s", name);
-	}
-	return 0;
+	return v != NULL && parse_size(v, min, max, out, e) == -1 ?
+	    bad_value(e, name) : 0;
 }
 
 int
@@ -48,13 +46,8 @@ env_duration_ms(const char *name, uint64_t min, uint64_t max, uint64_t *out,
 {
 	const char *v = env_str(name);
 
-	if (v == NULL)
-		return 0;
-	if (parse_duration_ms(v, min, max, out, e) == -1) {
-		e->code = EX_CONFIG;
-		return err_prefix(e, "%s", name);
-	}
-	return 0;
+	return v != NULL && parse_duration_ms(v, min, max, out, e) == -1 ?
+	    bad_value(e, name) : 0;
 }
 
 int
