@@ -14,16 +14,17 @@
 #include "err.h"
 #include "num.h"
 
-int	env_long(const char *, long long, long long, long long *,
-	    struct err *);
-int	env_size(const char *, uint64_t, uint64_t, uint64_t *, struct err *);
-int	env_duration_ms(const char *, uint64_t, uint64_t, uint64_t *,
-	    struct err *);
-
 /* The value, or NULL when unset or empty. */
 const char *env_str(const char *);
 
 /* 1 for 1/yes/true/on, 0 for 0/no/false/off; EX_CONFIG otherwise. */
 int	env_bool(const char *, int *, struct err *);
+
+/* parse_long, parse_size and parse_duration_ms of a variable's value. */
+int	env_long(const char *, long long, long long, long long *,
+	    struct err *);
+int	env_size(const char *, uint64_t, uint64_t, uint64_t *, struct err *);
+int	env_duration_ms(const char *, uint64_t, uint64_t, uint64_t *,
+	    struct err *);
 
 #endif

@@ -138,10 +138,8 @@ envset_envp(struct envset *s)
 void
 envset_free(struct envset *s)
 {
-	size_t i;
-
-	for (i = 0; i < s->nown; i++)
-		free(s->own[i]);
+	while (s->nown > 0)
+		free(s->own[--s->nown]);
 	free(s->own);
 	free(s->v);
 	envset_init(s);
