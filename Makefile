@@ -147,9 +147,14 @@ $(B)/imgq-%: scripts/imgq-%
 # what a test does not use).
 ALL_LIBS = $(shell $(PKG_CONFIG) --libs $(ALL_PKGS) 2>/dev/null) -lm
 
-$(O)/tests/%: tests/unit/%.c tests/unit/tap.h $(LIBAS)
+# A test of a program's pure part also links the objects that the
+# program's prog.mk names in test_<name>_OBJS, and finds their headers.
+.SECONDEXPANSION:
+$(O)/tests/%: tests/unit/%.c tests/unit/tap.h $(LIBAS) $$($$*_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(LIBAS) $(ALL_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit \
+	    $(patsubst $(O)/%/,-Isrc/%,$(sort $(dir $($*_OBJS)))) \
+	    $(ALL_LDFLAGS) -o $@ $< $($*_OBJS) $(LIBAS) $(ALL_LIBS)
 
 $(O)/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIBAS)
 	@mkdir -p $(dir $@)

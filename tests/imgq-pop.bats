@@ -246,6 +246,14 @@ processed/x/small.jpg" ]
 	[ "$(field "$id" outputs)" = "1 a.png x" ]
 }
 
+@test "the run's variables win over a field that gives the same name, which the command sees once" {
+	id=$(imgq-push -f queue=other a.png)
+	run -0 imgq-pop sh -c 'echo "$IMGQ_QUEUE $(env | grep -c "^IMGQ_QUEUE=")"'
+	[ "$output" = "" ]
+	[ "$(field "$id" outputs)" = "$IMGQ_QUEUE 1" ]
+	[ "$(field "$id" queue)" = other ]
+}
+
 @test "the lease is extended while the command runs: a job longer than its lease is not handed out twice" {
 	id=$(imgq-push a.png)
 	imgq-pop -L 1s sh -c "touch $T/s; sleep 2.5; echo once" &

@@ -3,11 +3,13 @@
  * environment, for the starters that cannot load one themselves (an
  * inetd.conf line, the CGI wrapper, a tcpserver run script).  The file is
  * parsed by the library that imgq-prefork -e uses (dotenv.h): nothing is
- * evaluated.  A variable already in the environment wins over the file,
- * unless -o.  -s: our own messages go to syslog (under inetd, standard
- * error is the client's connection).
+ * evaluated.  The file is the layer beneath the environment (envset.h,
+ * imgq(7)): a variable already in the environment wins over the file,
+ * unless -o puts the file above it.  -s: our own messages go to syslog
+ * (under inetd, standard error is the client's connection).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include "dotenv.h"
+#include "envset.h"
 #include "err.h"
 #include "exitcode.h"
 #include "log.h"
@@ -29,27 +32,13 @@ usage(void)
 	exit(EX_USAGE);
 }
 
-/* 1 when name (len bytes) was in the environment we were given. */
-static int
-was_set(char *const *env, size_t nenv, const char *name, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < nenv; i++)
-		if (strncmp(env[i], name, len) == 0 && env[i][len] == '=')
-			return 1;
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
 	struct dotenv d;
+	struct envset set;
 	struct err e;
-	char **given;
-	size_t nenv = 0, i, klen;
-	const char *eq;
-	int ch, r, override = 0, use_syslog = 0;
+	int ch, errnum, override = 0, use_syslog = 0;
 
 	if (sys_sane_fds() == -1)
 		return EX_OSERR;
@@ -78,38 +67,22 @@ main(int argc, char **argv)
 		log_fatal("%s", e.msg);
 		return e.code != 0 ? e.code : EX_CONFIG;
 	}
-	/* The environment as given, before the file adds to it. */
-	while (environ != NULL && environ[nenv] != NULL)
-		nenv++;
-	if ((given = calloc(nenv + 1, sizeof(*given))) == NULL) {
-		log_fatal("out of memory");
-		return EX_OSERR;
+	/* The weaker layer first: the file, or with -o the environment. */
+	envset_init(&set);
+	if ((override ? envset_put_all(&set, environ, SIZE_MAX, &e) :
+	    envset_put_all(&set, d.vars, d.n, &e)) == -1 ||
+	    (override ? envset_put_all(&set, d.vars, d.n, &e) :
+	    envset_put_all(&set, environ, SIZE_MAX, &e)) == -1) {
+		log_fatal("%s", e.msg);
+		return e.code;
 	}
-	for (i = 0; i < nenv; i++)
-		if ((given[i] = strdup(environ[i])) == NULL) {
-			log_fatal("out of memory");
-			return EX_OSERR;
-		}
-	/* In file order, so that a later line for a key wins. */
-	for (i = 0; i < d.n; i++) {
-		eq = strchr(d.vars[i], '=');
-		klen = (size_t)(eq - d.vars[i]);
-		if (!override && was_set(given, nenv, d.vars[i], klen))
-			continue;
-		d.vars[i][klen] = '\0';
-		r = setenv(d.vars[i], eq + 1, 1);
-		d.vars[i][klen] = '=';
-		if (r != 0) {
-			log_fatal("unable to set a variable: %s",
-			    strerror(errno));
-			return EX_OSERR;
-		}
-	}
+	environ = envset_envp(&set);
 	execvp(argv[1], argv + 1);
-	if (errno == ENOENT) {
+	errnum = errno;
+	if (errnum == ENOENT) {
 		log_fatal("%s: command not found", argv[1]);
 		return EX_CONFIG;
 	}
-	log_fatal("unable to run %s: %s", argv[1], strerror(errno));
-	return errno == EACCES ? EX_CONFIG : EX_OSERR;
+	log_fatal("unable to run %s: %s", argv[1], strerror(errnum));
+	return errnum == EACCES ? EX_CONFIG : EX_OSERR;
 }

@@ -1,1 +1,2 @@
 imgq-pop_LIBS := q job base
+test_settle_OBJS := $(O)/imgq-pop/settle.o

@@ -12,6 +12,7 @@
  * it to be ready, stops the old one and waits for it to end before the
  * next.  Every descriptor of ours is close-on-exec, so children inherit
  * only 0 (the listening socket or /dev/null), 1, 2 and the readiness fd.
+ * The children's environment is childenv.c's, the probe is probe.c's.
  */
 #define _GNU_SOURCE
 
@@ -28,8 +29,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dotenv.h"
-#include "env.h"
 #include "exitcode.h"
 #include "log.h"
 #include "prefork.h"
@@ -38,7 +37,6 @@
 #define BACKOFF_BASE_MS	100
 #define BACKOFF_MAX_MS	10000
 #define RETRY_FORK_MS	1000
-#define PROBE_MIN_TIMEOUT_MS 1000
 
 extern char **environ;
 
@@ -69,20 +67,10 @@ static struct {
 	unsigned	 gen;
 	int		 reloading;
 	pid_t		 rolling_wait;	/* old child stopped by the reload */
-	char		**env;		/* environ plus the environment file */
-	struct dotenv	 dot;
-	char		**prev_env;	/* the last complete reload's, kept */
-	struct dotenv	 prev_dot;	/* until this reload completes */
+	struct pf_envs	 env;
 	int		 stopping, killed_any, halt_code;
 	uint64_t	 stop_at;
-	pid_t		 probe_pid;
-	int		 probe_fd;
-	char		 probe_buf[128];
-	size_t		 probe_len;
-	int		 probe_long;
-	uint64_t	 probe_next, probe_kill;
-	uint64_t	 down_since;
-	long long	 down_peak;
+	struct pf_probe	 probe;
 } P;
 
 static int selfpipe[2] = { -1, -1 };
@@ -123,8 +111,8 @@ signame(int sig)
 	}
 }
 
-static void
-set_nonblock(int fd)
+void
+pf_set_nonblock(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
 
@@ -132,157 +120,10 @@ set_nonblock(int fd)
 		(void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
-/* ---- the children's environment ---- */
-
-static size_t
-keylen(const char *kv)
-{
-	const char *eq = strchr(kv, '=');
-
-	return eq != NULL ? (size_t)(eq - kv) : strlen(kv);
-}
-
-static int
-has_key(char **list, size_t n, const char *kv)
-{
-	size_t i, kl = keylen(kv);
-
-	for (i = 0; i < n && list[i] != NULL; i++)
-		if (keylen(list[i]) == kl && strncmp(list[i], kv, kl) == 0)
-			return 1;
-	return 0;
-}
-
-/*
- * environ plus the file's variables; as with dotenv, a variable already
- * in our own environment wins over the file.
- */
-static char **
-env_merge(struct dotenv *d)
-{
-	size_t ne = 0, i, o;
-	char **v;
-
-	while (environ != NULL && environ[ne] != NULL)
-		ne++;
-	if ((v = calloc(ne + d->n + 1, sizeof(*v))) == NULL)
-		return NULL;
-	for (o = 0; o < ne; o++)
-		v[o] = environ[o];
-	for (i = 0; i < d->n; i++)
-		if (!has_key(environ, ne, d->vars[i]))
-			v[o++] = d->vars[i];
-	v[o] = NULL;
-	return v;
-}
-
-static void
-env_free(char ***env, struct dotenv *d)
-{
-	free(*env);
-	*env = NULL;
-	dotenv_free(d);
-}
-
-/*
- * Loads (or reloads) the environment file; on failure nothing changes.
- * The environment of the last complete generation is kept aside while a
- * reload runs, so that an abandoned reload can go back to it.
- */
-static int
-env_load(struct err *e)
-{
-	struct dotenv d = { NULL, 0 };
-	char **v;
-
-	if (P.c->envfile != NULL && dotenv_load(P.c->envfile, &d, e) == -1)
-		return -1;
-	if ((v = env_merge(&d)) == NULL) {
-		dotenv_free(&d);
-		return err_errno(e, EX_OSERR, ENOMEM, "environment");
-	}
-	if (P.env != NULL && !P.reloading && P.prev_env == NULL) {
-		P.prev_env = P.env;
-		P.prev_dot = P.dot;
-	} else
-		env_free(&P.env, &P.dot);
-	P.env = v;
-	P.dot = d;
-	return 0;
-}
-
-/* The reload completed (keep = 1) or was abandoned (keep = 0). */
-static void
-env_settle(int keep)
-{
-	if (P.prev_env == NULL)
-		return;
-	if (keep)
-		env_free(&P.prev_env, &P.prev_dot);
-	else {
-		env_free(&P.env, &P.dot);
-		P.env = P.prev_env;
-		P.dot = P.prev_dot;
-		P.prev_env = NULL;
-		P.prev_dot.vars = NULL;
-		P.prev_dot.n = 0;
-	}
-}
-
-static int
-is_ours(const char *kv)
-{
-	static const char *const keys[] = {
-		"IMGQ_MAX_REQUESTS=", "IMGQ_READY_FD=", "IMGQ_PREFORK_SLOT="
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (strncmp(kv, keys[i], strlen(keys[i])) == 0)
-			return 1;
-	return 0;
-}
-
-/*
- * The environment of one child: ours set last, in the given buffers (64
- * bytes: the longest, "IMGQ_MAX_REQUESTS=" and 11 digits, fits, so the
- * snprintf calls below cannot truncate).
- */
-static char **
-child_env(struct kid *k, char *req, char *rfd, char *slot, size_t len)
-{
-	uint32_t r = 0;
-	size_t n = 0, i, o = 0;
-	char **v;
-
-	while (P.env[n] != NULL)
-		n++;
-	if ((v = calloc(n + 4, sizeof(*v))) == NULL)
-		return NULL;
-	for (i = 0; i < n; i++)
-		if (!is_ours(P.env[i]))
-			v[o++] = P.env[i];
-	(void)snprintf(slot, len, "IMGQ_PREFORK_SLOT=%d", k->slot);
-	v[o++] = slot;
-	if (P.c->requests > 0) {
-		(void)sys_random(&r, sizeof(r), NULL);
-		(void)snprintf(req, len, "IMGQ_MAX_REQUESTS=%lld",
-		    P.c->requests + (P.c->jitter > 0 ?
-		    (long long)(r % (uint32_t)(P.c->jitter + 1)) : 0));
-		v[o++] = req;
-	}
-	if (P.c->ready_fd > 0) {
-		(void)snprintf(rfd, len, "IMGQ_READY_FD=%d", P.c->ready_fd);
-		v[o++] = rfd;
-	}
-	v[o] = NULL;
-	return v;
-}
-
 /* ---- starting children ---- */
 
-static void
-child_common(void)
+void
+pf_child_common(void)
 {
 	sigset_t none;
 
@@ -297,7 +138,7 @@ child_exec(int wfd, char **envp)
 {
 	int fd, errnum;
 
-	child_common();
+	pf_child_common();
 	if (P.c->lfd >= 0)
 		fd = P.c->lfd;
 	else if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
@@ -330,12 +171,24 @@ child_exec(int wfd, char **envp)
 	    EX_CONFIG : EX_OSERR);
 }
 
+/* -r, with -j: a limit drawn per child, so that they do not retire at once. */
+static long long
+requests(void)
+{
+	uint32_t r = 0;
+
+	if (P.c->requests <= 0 || P.c->jitter <= 0)
+		return P.c->requests;
+	(void)sys_random(&r, sizeof(r), NULL);
+	return P.c->requests + (long long)(r % (uint32_t)(P.c->jitter + 1));
+}
+
 static void
 spawn(struct kid *k, uint64_t now)
 {
-	char req[64], rfd[64], slot[64];
 	int pfd[2] = { -1, -1 };
-	char **envp;
+	struct envset env;
+	struct err e;
 	pid_t pid;
 
 	if (P.c->ready_fd > 0 && pipe2(pfd, O_CLOEXEC) == -1) {
@@ -343,14 +196,16 @@ spawn(struct kid *k, uint64_t now)
 		    strerror(errno));
 		goto retry;
 	}
-	if ((envp = child_env(k, req, rfd, slot, sizeof(req))) == NULL) {
-		log_error("child %d: out of memory", k->slot);
+	err_clear(&e);
+	if (pf_env_child(&P.env, k->slot, requests(), P.c->ready_fd, &env,
+	    &e) == -1) {
+		log_error("child %d: %s", k->slot, e.msg);
 		goto retry;
 	}
 	pid = fork();
 	if (pid == 0)
-		child_exec(pfd[1], envp);
-	free(envp);
+		child_exec(pfd[1], envset_envp(&env));
+	envset_free(&env);
 	if (pfd[1] >= 0)
 		(void)close(pfd[1]);
 	pfd[1] = -1;
@@ -361,7 +216,7 @@ spawn(struct kid *k, uint64_t now)
 	}
 	(void)setpgid(pid, pid);	/* also done by the child: no race */
 	if (pfd[0] >= 0)
-		set_nonblock(pfd[0]);
+		pf_set_nonblock(pfd[0]);
 	if (k->spawned)
 		k->restarts++;
 	k->spawned = 1;
@@ -526,7 +381,7 @@ child_exited(struct kid *k, int st, uint64_t now)
 			for (i = 0; i < P.n; i++)
 				P.k[i].gen = P.gen;
 			P.reloading = 0;
-			env_settle(0);
+			pf_env_settle(&P.env, 0);
 			kid_remove(k);
 			return;
 		}
@@ -562,130 +417,15 @@ scale_to(long long n, const char *why)
 }
 
 static void
-probe_eval(int st, uint64_t now)
-{
-	char desc[128], why[128], esc[64];
-	struct err e;
-	long long depth, n;
-	char *p, *q;
-
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		log_warn("probe failed: %s; count stays at %lld",
-		    ex_describe_status(st, desc, sizeof(desc)), P.want);
-		return;
-	}
-	P.probe_buf[P.probe_len] = '\0';
-	p = P.probe_buf;
-	if ((q = strchr(p, '\n')) != NULL)
-		*q = '\0';
-	while (*p == ' ' || *p == '\t')
-		p++;
-	for (q = p + strlen(p); q > p && (q[-1] == ' ' || q[-1] == '\t' ||
-	    q[-1] == '\r'); q--)
-		q[-1] = '\0';
-	if (P.probe_long || parse_long(p, 0, LLONG_MAX, &depth, &e) == -1) {
-		log_warn("probe printed '%s', not a queue depth; count stays "
-		    "at %lld", log_escape(p, strlen(p), esc,
-		    sizeof(esc)), P.want);
-		return;
-	}
-	n = depth / P.c->target + (depth % P.c->target != 0);
-	n = n < P.c->min ? P.c->min : n > P.c->max ? P.c->max : n;
-	(void)snprintf(why, sizeof(why), "queue depth %lld, %lld per child",
-	    depth, P.c->target);
-	if (n > P.want) {
-		scale_to(n, why);
-		P.down_since = 0;
-	} else if (n < P.want) {
-		if (P.down_since == 0) {
-			P.down_since = now;
-			P.down_peak = n;
-		} else if (n > P.down_peak)
-			P.down_peak = n;
-		if (now - P.down_since >= P.c->cooldown_ms) {
-			(void)snprintf(why, sizeof(why), "queue depth %lld, "
-			    "%lld per child, after the cooldown", depth,
-			    P.c->target);
-			scale_to(P.down_peak, why);
-			P.down_since = 0;
-		}
-	} else
-		P.down_since = 0;
-}
-
-static void
-probe_read(void)
-{
-	char junk[512];
-	size_t room;
-	ssize_t r;
-
-	for (;;) {
-		room = sizeof(P.probe_buf) - 1 - P.probe_len;
-		if (room > 0)
-			r = read(P.probe_fd, P.probe_buf + P.probe_len, room);
-		else
-			r = read(P.probe_fd, junk, sizeof(junk));
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		if (room > 0)
-			P.probe_len += (size_t)r;
-		else if (memchr(P.probe_buf, '\n', P.probe_len) == NULL)
-			P.probe_long = 1;
-	}
-}
-
-static void
-probe_start(uint64_t now)
-{
-	int pfd[2];
-	pid_t pid;
-	int fd;
-
-	P.probe_next = now + P.c->interval_ms;
-	if (pipe2(pfd, O_CLOEXEC) == -1) {
-		log_error("probe: unable to make a pipe: %s", strerror(errno));
-		return;
-	}
-	pid = fork();
-	if (pid == 0) {
-		child_common();
-		if ((fd = open("/dev/null", O_RDONLY)) == -1 ||
-		    dup2(fd, 0) == -1 || dup2(pfd[1], 1) == -1)
-			_exit(EX_OSERR);
-		environ = P.env;
-		(void)execl("/bin/sh", "sh", "-c", P.c->probe, (char *)NULL);
-		log_fatal("unable to run /bin/sh: %s", strerror(errno));
-		_exit(EX_OSERR);
-	}
-	(void)close(pfd[1]);
-	if (pid == -1) {
-		log_error("probe: unable to fork: %s", strerror(errno));
-		(void)close(pfd[0]);
-		return;
-	}
-	(void)setpgid(pid, pid);
-	set_nonblock(pfd[0]);
-	P.probe_pid = pid;
-	P.probe_fd = pfd[0];
-	P.probe_len = 0;
-	P.probe_long = 0;
-	P.probe_kill = now + (P.c->interval_ms > PROBE_MIN_TIMEOUT_MS ?
-	    P.c->interval_ms : PROBE_MIN_TIMEOUT_MS);
-}
-
-static void
 probe_done(int st, uint64_t now)
 {
-	probe_read();
-	(void)close(P.probe_fd);
-	P.probe_fd = -1;
-	(void)kill(-P.probe_pid, SIGKILL);	/* what it left behind */
-	P.probe_pid = 0;
+	char why[128] = "";
+	long long n;
+
+	n = pf_probe_done(&P.probe, st, !P.stopping, P.want, now, why,
+	    sizeof(why));
 	if (!P.stopping)
-		probe_eval(st, now);
+		scale_to(n, why);
 }
 
 static void
@@ -696,7 +436,7 @@ reap(uint64_t now)
 	int st;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		if (pid == P.probe_pid)
+		if (pid == P.probe.pid)
 			probe_done(st, now);
 		else if ((k = kid_by_pid(pid)) != NULL)
 			child_exited(k, st, now);
@@ -757,8 +497,8 @@ stop_all(int sig, uint64_t now)
 		    P.k[i].kill_at > P.stop_at)
 			P.k[i].kill_at = P.stop_at;
 	}
-	if (P.probe_pid > 0)
-		(void)kill(-P.probe_pid, SIGKILL);
+	if (P.probe.pid > 0)
+		(void)kill(-P.probe.pid, SIGKILL);
 }
 
 static void
@@ -770,7 +510,7 @@ reload(void)
 	if (P.stopping)
 		return;
 	err_clear(&e);
-	if (env_load(&e) == -1) {
+	if (pf_env_load(&P.env, P.c->envfile, P.reloading, &e) == -1) {
 		log_error("reload: %s; nothing restarted", e.msg);
 		return;
 	}
@@ -925,7 +665,7 @@ rolling_step(uint64_t now)
 	if (old == NULL) {
 		log_info("reload: generation %u running", P.gen);
 		P.reloading = 0;
-		env_settle(1);
+		pf_env_settle(&P.env, 1);
 		return 0;
 	}
 	{
@@ -1000,16 +740,16 @@ timers(uint64_t now)
 		if (P.stopping)
 			P.killed_any = 1;
 	}
-	if (P.probe_pid > 0 && now >= P.probe_kill) {
+	if (P.probe.pid > 0 && now >= P.probe.kill_at) {
 		log_warn("probe killed: still running after %s",
-		    fmt_ms(P.probe_kill - P.probe_next + P.c->interval_ms, g,
+		    fmt_ms(P.probe.kill_at - P.probe.next + P.c->interval_ms, g,
 		    sizeof(g)));
-		(void)kill(-P.probe_pid, SIGKILL);
-		P.probe_kill = UINT64_MAX;
+		(void)kill(-P.probe.pid, SIGKILL);
+		P.probe.kill_at = UINT64_MAX;
 	}
-	if (P.c->probe != NULL && !P.stopping && P.probe_pid == 0 &&
-	    now >= P.probe_next)
-		probe_start(now);
+	if (P.c->probe != NULL && !P.stopping && P.probe.pid == 0 &&
+	    now >= P.probe.next)
+		pf_probe_start(&P.probe, P.c, pf_env_envp(&P.env), now);
 }
 
 static int
@@ -1030,11 +770,11 @@ next_timeout(uint64_t now)
 		    k->started + P.c->uptime_ms < t)
 			t = k->started + P.c->uptime_ms;
 	}
-	if (P.probe_pid > 0 && P.probe_kill < t)
-		t = P.probe_kill;
-	if (P.c->probe != NULL && !P.stopping && P.probe_pid == 0 &&
-	    P.probe_next < t)
-		t = P.probe_next;
+	if (P.probe.pid > 0 && P.probe.kill_at < t)
+		t = P.probe.kill_at;
+	if (P.c->probe != NULL && !P.stopping && P.probe.pid == 0 &&
+	    P.probe.next < t)
+		t = P.probe.next;
 	if (t == UINT64_MAX)
 		return -1;
 	if (t <= now)
@@ -1069,16 +809,15 @@ finish(int code)
 {
 	size_t i;
 
-	if (P.probe_pid > 0)
-		(void)kill(-P.probe_pid, SIGKILL);
+	if (P.probe.pid > 0)
+		(void)kill(-P.probe.pid, SIGKILL);
 	for (i = 0; i < P.n; i++)
 		if (P.k[i].notify >= 0)
 			(void)close(P.k[i].notify);
 	if (P.c->unixpath != NULL)
 		(void)unlink(P.c->unixpath);
 	free(P.k);
-	env_free(&P.env, &P.dot);
-	env_free(&P.prev_env, &P.prev_dot);
+	pf_env_free(&P.env);
 	return code;
 }
 
@@ -1096,17 +835,18 @@ pf_run(struct pf_conf *c)
 	memset(&P, 0, sizeof(P));
 	P.c = c;
 	P.want = c->count;
-	P.probe_fd = -1;
+	pf_probe_init(&P.probe, c);
 	P.gen = 1;
 	err_clear(&e);
-	if (setup_signals(&e) == -1 || env_load(&e) == -1) {
+	if (setup_signals(&e) == -1 ||
+	    pf_env_load(&P.env, c->envfile, 0, &e) == -1) {
 		log_fatal("%s", e.msg);
 		return finish(e.code);
 	}
 	for (;;) {
 		now = sys_now_ms();
 		reconcile(now);
-		if (P.stopping && P.n == 0 && P.probe_pid == 0) {
+		if (P.stopping && P.n == 0 && P.probe.pid == 0) {
 			log_info("stopped%s", P.killed_any ? ", not every "
 			    "child ended within the grace period" : "");
 			free(pfd);
@@ -1130,7 +870,7 @@ pf_run(struct pf_conf *c)
 		npfd = 0;
 		pfd[npfd].fd = selfpipe[0];
 		pfd[npfd++].events = POLLIN;
-		pfd[npfd].fd = P.probe_fd;	/* -1 is ignored by poll */
+		pfd[npfd].fd = P.probe.fd;	/* -1 is ignored by poll */
 		pfd[npfd++].events = POLLIN;
 		for (i = 0; i < P.n; i++) {
 			pfd[npfd].fd = P.k[i].notify;
@@ -1149,8 +889,8 @@ pf_run(struct pf_conf *c)
 			    P.k[i].notify && (pfd[i + 2].revents &
 			    (POLLIN | POLLHUP)))
 				notify_read(&P.k[i]);
-		if (P.probe_fd >= 0 && (pfd[1].revents & (POLLIN | POLLHUP)))
-			probe_read();
+		if (P.probe.fd >= 0 && (pfd[1].revents & (POLLIN | POLLHUP)))
+			pf_probe_read(&P.probe);
 		reap(now);
 		while ((r = read(selfpipe[0], bytes, sizeof(bytes))) > 0)
 			for (i = 0; i < (size_t)r; i++)
