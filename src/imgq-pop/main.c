@@ -123,8 +123,7 @@ conf_env(struct pop_conf *c)
 	struct err e;
 
 	err_clear(&e);
-	c->queue = env_str("IMGQ_QUEUE");
-	if (env_long("IMGQ_ATTEMPTS", 1, 1000, &c->attempts, &e) == -1 ||
+	if (q_conf_from_env(&c->q, &e) == -1 ||
 	    env_duration_ms("IMGQ_LEASE", 1000, 86400000, &c->lease_ms,
 	    &e) == -1 ||
 	    env_duration_ms("IMGQ_TIME_LIMIT", 0, 604800000,
@@ -136,11 +135,7 @@ conf_env(struct pop_conf *c)
 	    env_duration_ms("IMGQ_BACKOFF", 0, 86400000, &c->backoff_ms,
 	    &e) == -1 ||
 	    env_duration_ms("IMGQ_BACKOFF_MAX", 0, 604800000,
-	    &c->backoff_max_ms, &e) == -1 ||
-	    env_duration_ms("IMGQ_RETENTION", 1000, 31536000000ULL,
-	    &c->retention_ms, &e) == -1 ||
-	    env_duration_ms("IMGQ_REDIS_RETRY", 0, 86400000,
-	    &c->redis_retry_ms, &e) == -1)
+	    &c->backoff_max_ms, &e) == -1)
 		die(&e);
 }
 
@@ -156,7 +151,7 @@ parse_args(int argc, char **argv, struct pop_conf *c)
 	    -1) {
 		switch (ch) {
 		case 'a':
-			if (parse_long(optarg, 1, 1000, &c->attempts, &e) == -1)
+			if (q_conf_attempts(&c->q, optarg, &e) == -1)
 				usage(e.msg);
 			break;
 		case 'b':
@@ -187,11 +182,14 @@ parse_args(int argc, char **argv, struct pop_conf *c)
 				usage(e.msg);
 			break;
 		case 'q':
-			c->queue = optarg;
+			if (q_conf_queue(&c->q, optarg, &e) == -1)
+				usage(e.msg);
 			break;
 		case 'r':
-			dur_opt(optarg, 1000, 31536000000ULL, &c->retention_ms,
-			    "-r");
+			if (q_conf_retention(&c->q, optarg, &e) == -1) {
+				log_fatal("-r: %s", e.msg);
+				usage(NULL);
+			}
 			break;
 		case 't':
 			dur_opt(optarg, 0, 604800000, &c->time_limit_ms, "-t");
@@ -210,8 +208,6 @@ parse_args(int argc, char **argv, struct pop_conf *c)
 	if (optind >= argc)
 		usage("no command given");
 	c->cmd = argv + optind;
-	if (c->queue != NULL && !q_queue_valid(c->queue))
-		usage("bad queue name");
 }
 
 /*
@@ -254,23 +250,18 @@ main(int argc, char **argv)
 	sys_ignore_sigpipe();
 	err_clear(&e);
 	c.wait_ms = -1;
-	c.attempts = 5;
-	c.lease_ms = 30000;
+	c.lease_ms = Q_LEASE_DEFAULT_MS;
 	c.time_limit_ms = 3600000;
 	c.kill_after_ms = 5000;
 	c.grace_ms = 30000;
 	c.backoff_ms = 1000;
 	c.backoff_max_ms = 3600000;
-	c.retention_ms = 7ULL * 86400000;
-	c.redis_retry_ms = 30000;
 	conf_env(&c);
 	parse_args(argc, argv, &c);
 	if (c.backoff_max_ms < c.backoff_ms)
 		c.backoff_max_ms = c.backoff_ms;
-	if (env_str("REDIS_URL") == NULL) {
-		log_fatal("REDIS_URL is not set");
-		return EX_CONFIG;
-	}
+	if (q_conf_check(&c.q, &e) == -1)
+		die(&e);
 	if ((c.path = pop_find_cmd(c.cmd[0], env_str("PATH"))) ==
 	    NULL) {
 		char esc[128];
@@ -282,11 +273,9 @@ main(int argc, char **argv)
 	scratch_start(&sc);
 	if (pop_run_init(&e) == -1 || setup_signals(&e) == -1)
 		die(&e);
-	if ((q = q_open_retry(env_str("REDIS_URL"), c.queue,
-	    (long long)c.redis_retry_ms, &e)) == NULL)
+	if ((q = q_conf_open(&c.q, &e)) == NULL)
 		die(&e);
-	q_set_retention(q, (long long)c.retention_ms);
-	if (q_consumer(q, c.consumer, (long long)c.lease_ms, (int)c.attempts,
+	if (q_consumer(q, c.consumer, (long long)c.lease_ms, (int)c.q.attempts,
 	    &e) == -1)
 		die(&e);
 	/* The first job's folder, made while we wait (see pop_run_job). */

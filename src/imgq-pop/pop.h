@@ -16,6 +16,7 @@
 #include "err.h"
 #include "job_scratch.h"
 #include "q.h"
+#include "q_conf.h"
 
 #define OUTPUTS_MAX	(64 * 1024)	/* bytes of stdout kept as outputs */
 #define STDERR_KEEP	4096		/* bytes of stderr tail kept */
@@ -25,11 +26,10 @@ struct pop_conf {
 	int		 loop;
 	long long	 count;		/* 0: one job, unless loop */
 	long long	 wait_ms;	/* -1: forever */
-	const char	*queue;
+	struct q_conf	 q;		/* REDIS_URL, IMGQ_QUEUE, ... */
 	const char	*consumer;
-	long long	 attempts;
 	uint64_t	 lease_ms, time_limit_ms, kill_after_ms, grace_ms;
-	uint64_t	 backoff_ms, backoff_max_ms, retention_ms, redis_retry_ms;
+	uint64_t	 backoff_ms, backoff_max_ms;
 	char		**cmd;
 	char		*path;		/* of cmd[0], found at start */
 };

@@ -78,8 +78,7 @@ job_environment(const struct pop_conf *c, const struct q_job *job,
 		}
 		log_warn("job %s: %s", job->id, fe.msg);
 	}
-	if (job_env_run(s, job->id, job->attempt, c->queue != NULL ?
-	    c->queue : Q_DEFAULT_QUEUE, tmp, e) == 0)
+	if (job_env_run(s, job->id, job->attempt, c->q.queue, tmp, e) == 0)
 		return 0;
 fail:
 	envset_free(s);

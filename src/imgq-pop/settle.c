@@ -180,7 +180,7 @@ pop_settle(const struct pop_conf *c, struct q *q, const struct q_job *job,
 		log_warn("job %s: lease lost: the job was handed to another "
 		    "consumer; this run's result (%s) is discarded", job->id,
 		    v.desc);
-	else if (strcmp(state, "done") == 0)
+	else if (job_state_of(state, strlen(state)) == JOB_DONE)
 		log_info("job %s: done", job->id);
 	else
 		log_info("job %s: %s: %s", job->id, state, v.why);
