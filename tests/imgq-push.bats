@@ -170,3 +170,39 @@ readonly_more_than() { [ "$(readonly_errors)" -gt "$1" ]; }
 	run -71 sh -c 'imgq-push a.png >/dev/full'
 	[ "$output" = "imgq-push: fatal: standard output: No space left on device" ]
 }
+
+@test "keys from a slow input are queued as they come, not held for a batch" {
+	mkfifo "$T/in"
+	imgq-push <"$T/in" >"$T/out" 2>"$T/err" &
+	local pid=$!
+	exec 7>"$T/in"
+	echo a.png >&7
+	# queued and printed while the input is still open
+	wait_until 10 test -s "$T/out"
+	[ "$(imgq-stat depth)" = 1 ]
+	echo b.png >&7
+	wait_until 10 sh -c '[ "$(wc -l <"$1")" = 2 ]' _ "$T/out"
+	exec 7>&-
+	wait "$pid"
+	[ "$(imgq-stat depth)" = 2 ]
+	[ "$(field "$(head -n 1 "$T/out")" src)" = a.png ]
+	[ "$(cat "$T/err")" = "" ]
+}
+
+@test "an overlong line is refused as soon as it passes the key limit, in bounded memory" {
+	run -65 --separate-stderr sh -c "head -c 200000000 /dev/zero | tr '\\0' a | $PY '$IMGQ_TOP/tests/helpers/peakrss.py' imgq-push"
+	[[ "$stderr" == "imgq-push: fatal: key longer than 1024 bytes: aaaa"* ]]
+	local rss=${output##*rss }
+	[ "$rss" -lt 20000 ]
+	[ "$(imgq-stat depth)" = 0 ]
+}
+
+@test "a bad key stops the input, the keys before it are queued and printed" {
+	long=$(head -c 1100 /dev/zero | tr '\0' k)
+	run -65 --separate-stderr sh -c 'printf "a.png\nb.png\n%s\nc.png\n" "$1" | imgq-push' _ "$long"
+	[ "${#lines[@]}" = 2 ]
+	[ "$(field "${lines[0]}" src)" = a.png ]
+	[ "$(field "${lines[1]}" src)" = b.png ]
+	[[ "$stderr" == "imgq-push: fatal: key longer than 1024 bytes: kkkk"* ]]
+	[ "$(imgq-stat depth)" = 2 ]
+}

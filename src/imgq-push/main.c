@@ -5,6 +5,7 @@
 #define _DEFAULT_SOURCE
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,8 +187,13 @@ add(struct q *q, const struct conf *c, struct item *it, size_t *n,
 	int k;
 
 	err_clear(&e);
-	if (check_key(key, klen, &e) == -1)
+	if (check_key(key, klen, &e) == -1) {
+		/* the keys read before the bad one are queued, not lost */
+		if (*n > 0)
+			flush(q, c, it, *n, total);
+		*n = 0;
 		die(&e);
+	}
 	if ((it[*n].key = strndup(key, klen)) == NULL) {
 		log_fatal("out of memory");
 		exit(EX_OSERR);
@@ -215,6 +221,70 @@ add(struct q *q, const struct conf *c, struct item *it, size_t *n,
 	if (++*n == BATCH) {
 		flush(q, c, it, *n, total);
 		*n = 0;
+	}
+}
+
+/* 1 when a read of fd would not block (or it is not a pipe or socket). */
+static int
+ready(int fd)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	return poll(&p, 1, 0) != 0;
+}
+
+/*
+ * Keys from standard input, one a line.  They go in batches while input
+ * is waiting; when a read would block (a slow producer, tail -f) what has
+ * been read is queued first, so no key waits for the next ones.  A line
+ * is refused as soon as it is longer than a key may be, without reading
+ * the rest of it.
+ */
+static void
+read_keys(struct q *q, const struct conf *c, struct item *it, size_t *n,
+    long long *total)
+{
+	char buf[4 * (KEY_MAX + 2)], *nl, *s;
+	size_t have = 0, start, len;
+	ssize_t r;
+	int eof = 0;
+
+	while (!eof) {
+		if (*n > 0 && !ready(0)) {
+			flush(q, c, it, *n, total);
+			*n = 0;
+		}
+		r = read(0, buf + have, sizeof(buf) - have);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			log_fatal("standard input: %s", strerror(errno));
+			exit(EX_OSERR);
+		}
+		eof = r == 0;
+		have += (size_t)r;
+		for (start = 0; start < have; start += len + 1) {
+			s = buf + start;
+			if ((nl = memchr(s, '\n', have - start)) == NULL) {
+				if (!eof)
+					break;
+				nl = buf + have;	/* last line, no newline */
+			}
+			len = (size_t)(nl - s);
+			while (len > 0 && s[len - 1] == '\r')
+				len--;
+			if (len > 0)
+				add(q, c, it, n, s, len, total);
+			len = (size_t)(nl - s);
+		}
+		if (start >= have)
+			have = 0;
+		else {
+			have -= start;
+			memmove(buf, buf + start, have);
+		}
+		if (have > KEY_MAX + 1)
+			add(q, c, it, n, buf, have, total);	/* refused */
 	}
 }
 
@@ -291,8 +361,6 @@ main(int argc, char **argv)
 	struct item *it;
 	size_t n = 0, cap = 0;
 	long long total = 0;
-	char *line = NULL;
-	ssize_t len;
 	int ch, i;
 
 	if (sys_sane_fds() == -1)
@@ -354,22 +422,8 @@ main(int argc, char **argv)
 		for (i = 0; i < argc; i++)
 			add(q, &c, it, &n, argv[i], strlen(argv[i]), &total);
 	} else {
-		size_t lcap = 0;
-
 		c.progress = isatty(2);
-		while ((len = getline(&line, &lcap, stdin)) != -1) {
-			while (len > 0 && (line[len - 1] == '\n' ||
-			    line[len - 1] == '\r'))
-				len--;
-			if (len == 0)
-				continue;
-			add(q, &c, it, &n, line, (size_t)len, &total);
-		}
-		if (ferror(stdin)) {
-			log_fatal("standard input: %s", strerror(errno));
-			return EX_OSERR;
-		}
-		free(line);
+		read_keys(q, &c, it, &n, &total);
 	}
 	if (n > 0)
 		flush(q, &c, it, n, &total);
