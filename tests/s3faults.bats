@@ -183,3 +183,24 @@ changed_during() {
 	run -0 s3get back/k
 	[ "$output" = data ]
 }
+
+@test "a failed multipart upload that cannot be aborted is reported without -v; s3ls -u lists it and s3rm -u aborts it" {
+	head -c $((12 << 20)) /dev/urandom >"$BATS_TEST_TMPDIR/big"
+	fp_start --reset 100 --min-body 5000000 --after 1000000 --match partNumber=2 --deny 100 --deny-method DELETE
+	run -75 --separate-stderr env AWS_ENDPOINT_URL="$FP_URL" s3put -A 2 -p 5m orphan/k "$BATS_TEST_TMPDIR/big"
+	[ "$(echo "$stderr" | grep -c '^s3put: error: the multipart upload of ')" = 1 ]
+	[[ "$stderr" =~ "s3put: error: the multipart upload of s3://$AWS_BUCKET_NAME/orphan/k (upload id "([^\)]+)") could not be aborted: "[^$'\n']*"; abort it with: s3rm -u 'orphan/k'" ]]
+	local id=${BASH_REMATCH[1]}
+	[ "$(echo "$stderr" | tail -n 1 | cut -d: -f1-2)" = "s3put: fatal" ]
+	fp_stop
+	run -0 s3ls -u orphan/
+	[[ "$output" =~ ^"orphan/k"$'\t'"$id"$'\t'[0-9TZ:.-]+$ ]]
+	run -0 aws_cli s3api list-multipart-uploads --bucket "$AWS_BUCKET_NAME" --prefix orphan/ --query 'length(Uploads || `[]`)'
+	[ "$output" = 1 ]
+	run -0 --separate-stderr s3rm -v -u orphan/
+	[ "$(echo "$stderr" | grep -c "^s3rm: info: aborted s3://$AWS_BUCKET_NAME/orphan/k (upload id $id)$")" = 1 ]
+	run -0 s3ls -u orphan/
+	[ "$output" = "" ]
+	run -0 aws_cli s3api list-multipart-uploads --bucket "$AWS_BUCKET_NAME" --prefix orphan/ --query 'length(Uploads || `[]`)'
+	[ "$output" = 0 ]
+}

@@ -80,7 +80,7 @@ d/b" ]
 
 @test "s3ls exit codes: 64, 77, 78, 66" {
 	run -64 --separate-stderr s3ls a b
-	[ "$stderr" = "usage: s3ls [-lUv] [-A attempts] [-C cafile] [-d delimiter] [-n max-keys] [-R retry-time] [-T timeout] [prefix]" ]
+	[ "$stderr" = "usage: s3ls [-luUv] [-A attempts] [-C cafile] [-d delimiter] [-n max-keys] [-R retry-time] [-T timeout] [prefix]" ]
 	run -77 --separate-stderr env AWS_SECRET_ACCESS_KEY=wrong s3ls
 	[[ "$stderr" == "s3ls: fatal: GET s3://$AWS_BUCKET_NAME/: 403 SignatureDoesNotMatch"* ]]
 	run -78 --separate-stderr env -u AWS_BUCKET_NAME s3ls

@@ -53,7 +53,7 @@ teardown_file() {
 
 @test "exit codes: 64 usage, 77 refused, 78 no bucket, 66 no such bucket" {
 	run -64 --separate-stderr s3rm
-	[ "$stderr" = "usage: s3rm [-Uv] [-A attempts] [-C cafile] [-R retry-time] [-T timeout] key ... | -" ]
+	[ "$stderr" = "usage: s3rm [-Uv] [-A attempts] [-C cafile] [-R retry-time] [-T timeout] key ... | - | -u prefix ..." ]
 	run -77 --separate-stderr env AWS_SECRET_ACCESS_KEY=wrong s3rm k
 	[[ "$stderr" == "s3rm: fatal: DELETE s3://$AWS_BUCKET_NAME/k: 403 SignatureDoesNotMatch"* ]]
 	run -78 --separate-stderr env -u AWS_BUCKET_NAME s3rm k

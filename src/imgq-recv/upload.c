@@ -127,10 +127,11 @@ pump(void *arg, int fd, int ms, struct err *e)
 static void
 drop_upload(struct up *u)
 {
-	if (u->su != NULL) {
-		s3_upload_abort(u->su);
-		u->su = NULL;
-	}
+	struct err e;
+
+	if (u->su != NULL && s3_upload_cancel(u->su, &e) == -1)
+		log_error("%s", e.msg);
+	u->su = NULL;
 	u->c->pump = NULL;
 	u->c->upload = NULL;
 }

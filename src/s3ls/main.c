@@ -16,7 +16,7 @@
 #include "s3_xml.h"
 #include "sys.h"
 
-#define USAGE "usage: s3ls [-lUv] [-A attempts] [-C cafile] [-d delimiter] " \
+#define USAGE "usage: s3ls [-luUv] [-A attempts] [-C cafile] [-d delimiter] " \
 	"[-n max-keys] [-R retry-time] [-T timeout] [prefix]"
 
 static int longfmt;
@@ -46,6 +46,23 @@ entry(void *arg, const struct s3_xml_entry *ent, struct err *e)
 	return 0;
 }
 
+/* -u: an incomplete multipart upload: key, upload id, time begun. */
+static int
+upload(void *arg, const struct s3_xml_upload *up, struct err *e)
+{
+	struct buf *b = arg;
+
+	buf_reset(b);
+	s3_cli_escape(b, up->key);
+	buf_addf(b, "\t%s\t%s\n", up->upload_id,
+	    *up->initiated ? up->initiated : "-");
+	if (b->over)
+		return err_set(e, EX_OSERR, "out of memory");
+	if (fwrite(b->p, 1, b->len, stdout) != b->len)
+		return err_set(e, EX_OSERR, "write to standard output failed");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -55,11 +72,11 @@ main(int argc, char **argv)
 	struct err e;
 	const char *prefix = "", *delim = NULL;
 	long long max = 0;
-	int ch, rc;
+	int ch, rc, uploads = 0;
 
 	if ((rc = s3_cli_init(&cli, argv[0], USAGE, S3_CLI_NET)) != 0)
 		return rc;
-	while ((ch = s3_cli_getopt(&cli, argc, argv, "d:ln:")) != -1) {
+	while ((ch = s3_cli_getopt(&cli, argc, argv, "d:ln:u")) != -1) {
 		switch (ch) {
 		case 'd':
 			if (*optarg == '\0')
@@ -74,6 +91,9 @@ main(int argc, char **argv)
 			if (parse_long(optarg, 1, 1LL << 40, &max, &e) == -1)
 				return s3_cli_usage(&cli, e.msg);
 			break;
+		case 'u':
+			uploads = 1;
+			break;
 		default:
 			return s3_cli_usage(&cli, NULL);
 		}
@@ -84,7 +104,10 @@ main(int argc, char **argv)
 		return s3_cli_usage(&cli, e.msg);
 	if ((rc = s3_cli_client(&cli, &s)) != 0)
 		return rc;
-	rc = s3_list(s, prefix, delim, (long)max, entry, &line, &e);
+	if (uploads)
+		rc = s3_list_uploads(s, prefix, upload, &line, &e);
+	else
+		rc = s3_list(s, prefix, delim, (long)max, entry, &line, &e);
 	buf_free(&line);
 	s3_free(s);
 	if (fflush(stdout) == EOF && rc == 0)

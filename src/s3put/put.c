@@ -216,13 +216,31 @@ struct batch {
 	int		 failed;	/* index of the failure returned, -1 */
 };
 
+/*
+ * A multipart upload that could not be aborted stays on the server (and
+ * is billed) until aborted: said whatever the verbosity, with the command
+ * that finishes the job.
+ */
+static void
+cancel(struct put_file *f)
+{
+	struct buf k = { 0 };
+	struct err e;
+
+	if (s3_upload_cancel(f->up, &e) == -1) {
+		s3_cli_escape(&k, f->key);
+		log_error("%s; abort it with: s3rm -u '%s'", e.msg,
+		    buf_str(&k));
+		buf_free(&k);
+	}
+	f->up = NULL;
+}
+
 static void
 failed(struct batch *b, struct put_file *f, const struct err *e)
 {
-	if (f->up != NULL) {
-		s3_upload_abort(f->up);
-		f->up = NULL;
-	}
+	if (f->up != NULL)
+		cancel(f);
 	if (f->state == P_ACTIVE)
 		b->active--;
 	f->state = P_FAILED;

@@ -13,10 +13,11 @@
 #include "log.h"
 #include "s3.h"
 #include "s3_cli.h"
+#include "s3_xml.h"
 #include "sys.h"
 
 #define USAGE "usage: s3rm [-Uv] [-A attempts] [-C cafile] [-R retry-time] " \
-	"[-T timeout] key ... | -"
+	"[-T timeout] key ... | - | -u prefix ..."
 #define BATCH	250	/* DeleteObjects takes 1000; servers take long */
 
 static int worst;	/* exit code of the worst refusal */
@@ -155,26 +156,66 @@ from_args(struct s3 *s, char **argv, int argc, struct err *e)
 	return rc;
 }
 
+/* Aborts one incomplete multipart upload; a refusal is kept, not fatal. */
+static int
+abort_one(void *arg, const struct s3_xml_upload *up, struct err *e)
+{
+	struct s3 *s = arg;
+	struct buf k = { 0 };
+	struct err ae;
+
+	(void)e;
+	s3_cli_escape(&k, up->key);
+	if (s3_abort_upload(s, up->key, up->upload_id, &ae) == -1) {
+		log_error("abort s3://%s/%s (upload id %s): %s", s3_bucket(s),
+		    buf_str(&k), up->upload_id, ae.msg);
+		if (worst == 0 || ae.code == EX_NOPERM)
+			worst = ae.code;
+	} else
+		log_info("aborted s3://%s/%s (upload id %s)", s3_bucket(s),
+		    buf_str(&k), up->upload_id);
+	buf_free(&k);
+	return 0;
+}
+
+/* -u: every incomplete multipart upload under each prefix. */
+static int
+abort_uploads(struct s3 *s, char **argv, int argc, struct err *e)
+{
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (s3_list_uploads(s, argv[i], abort_one, s, e) == -1)
+			return -1;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct s3_cli cli;
 	struct s3 *s;
 	struct err e;
-	int rc, std;
+	int ch, rc, std, uploads = 0;
 
 	if ((rc = s3_cli_init(&cli, argv[0], USAGE, S3_CLI_NET)) != 0)
 		return rc;
-	if (s3_cli_getopt(&cli, argc, argv, "") != -1)
-		return s3_cli_usage(&cli, NULL);
+	while ((ch = s3_cli_getopt(&cli, argc, argv, "u")) != -1) {
+		if (ch != 'u')
+			return s3_cli_usage(&cli, NULL);
+		uploads = 1;
+	}
 	if ((rc = s3_cli_operands(&cli, &argc, &argv, 1, -1)) != 0)
 		return rc;
-	std = argc == 1 && strcmp(argv[0], "-") == 0;
-	if (!std && (rc = check_keys(&cli, argv, argc)) != 0)
+	std = !uploads && argc == 1 && strcmp(argv[0], "-") == 0;
+	if (!std && !uploads && (rc = check_keys(&cli, argv, argc)) != 0)
 		return rc;
 	if ((rc = s3_cli_client(&cli, &s)) != 0)
 		return rc;
-	rc = std ? from_stdin(s, &e) : from_args(s, argv, argc, &e);
+	if (uploads)
+		rc = abort_uploads(s, argv, argc, &e);
+	else
+		rc = std ? from_stdin(s, &e) : from_args(s, argv, argc, &e);
 	s3_free(s);
 	return rc == -1 ? s3_cli_fatal(&e) : worst;
 }

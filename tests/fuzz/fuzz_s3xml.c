@@ -1,7 +1,8 @@
 /*
  * fuzz_s3xml.c: the parsers of S3 answers (s3_xml.h) on untrusted bytes:
  * the generic parser and every typed reader (error, upload id, complete,
- * listing with and without URL decoding, delete result), plus the JSON
+ * listing with and without URL decoding, multipart upload listing, delete
+ * result), plus the JSON
  * reader of credential answers.
  */
 #include <stddef.h>
@@ -34,6 +35,16 @@ entry_cb(void *arg, const struct s3_xml_entry *ent)
 }
 
 static int
+upl_cb(void *arg, const struct s3_xml_upload *u)
+{
+	size_t *total = arg;
+
+	*total += strlen(u->key) + strlen(u->upload_id) +
+	    strlen(u->initiated);
+	return 0;
+}
+
+static int
 del_cb(void *arg, const char *k, const char *c, const char *m)
 {
 	size_t *total = arg;
@@ -48,6 +59,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *s = (const char *)data;
 	struct s3_xml_error xe;
 	struct s3_xml_list page;
+	struct s3_xml_uploads up;
 	struct err e;
 	char out[1024];
 	size_t total = 0;
@@ -59,6 +71,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)s3_xml_complete(s, size, out, sizeof(out), &e);
 	(void)s3_xml_list(s, size, 0, entry_cb, &total, &page, &e);
 	(void)s3_xml_list(s, size, 1, entry_cb, &total, &page, &e);
+	(void)s3_xml_uploads(s, size, upl_cb, &total, &up, &e);
 	(void)s3_xml_delete_result(s, size, del_cb, &total, &deleted, &e);
 	(void)s3_json_str(s, size, "AccessKeyId", out, sizeof(out));
 	return 0;

@@ -27,7 +27,8 @@ TLS: --tls PEM (key and certificate) serves https; the protocol each
 connection negotiated by ALPN among --alpn (default "h2,http/1.1", as a
 server offering HTTP/2 would) is logged as "TLS PROTOCOL".
 Only requests whose target contains --match (default: any) count;
-for --deny, those whose target contains --deny-match (default: any).
+for --deny, those whose target contains --deny-match (default: any) and
+whose method is --deny-method (default: any).
 """
 import argparse
 import os
@@ -78,7 +79,8 @@ def reset(sock):
 def pick(args, method, target, length):
     with lock:
         if args.deny > 0 and (not args.deny_match or
-                              args.deny_match in target):
+                              args.deny_match in target) and \
+                (not args.deny_method or args.deny_method == method):
             args.deny -= 1
             return "deny"
         if args.match and args.match not in target:
@@ -215,6 +217,7 @@ def main():
     p.add_argument("--deny", type=int, default=0)
     p.add_argument("--deny-match", default="")
     p.add_argument("--deny-delay", type=int, default=0)
+    p.add_argument("--deny-method", default="")
     p.add_argument("--hold", type=int, default=0)
     p.add_argument("--hold-until", default="")
     p.add_argument("--tls", default="")

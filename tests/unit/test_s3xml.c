@@ -191,10 +191,48 @@ json(void)
 	    "a value too long for the buffer is -1");
 }
 
+static char useen[256];
+
+static int
+upload(void *arg, const struct s3_xml_upload *u)
+{
+	(void)arg;
+	(void)strncat(useen, u->key, sizeof(useen) - strlen(useen) - 1);
+	(void)strncat(useen, "|", sizeof(useen) - strlen(useen) - 1);
+	(void)strncat(useen, u->upload_id, sizeof(useen) - strlen(useen) - 1);
+	(void)strncat(useen, ";", sizeof(useen) - strlen(useen) - 1);
+	return 0;
+}
+
+static void
+uploads(void)
+{
+	struct s3_xml_uploads page;
+	struct err e;
+	const char *x = "<ListMultipartUploadsResult><IsTruncated>true"
+	    "</IsTruncated><NextKeyMarker>b</NextKeyMarker>"
+	    "<NextUploadIdMarker>2</NextUploadIdMarker>"
+	    "<Upload><Key>a &amp; b</Key><UploadId>1</UploadId>"
+	    "<Initiated>2026-12-07T00:00:00Z</Initiated></Upload>"
+	    "<Upload><Key>b</Key><UploadId>2</UploadId></Upload>"
+	    "</ListMultipartUploadsResult>";
+
+	ok(s3_xml_uploads(x, strlen(x), upload, NULL, &page, &e) == 0,
+	    "an upload listing parses");
+	is_str(useen, "a & b|1;b|2;", "every upload, in order, decoded");
+	ok(page.truncated && strcmp(page.next_key, "b") == 0 &&
+	    strcmp(page.next_id, "2") == 0, "the next page's markers");
+	x = "<ListMultipartUploadsResult><Upload><Key>a</Key></Upload>"
+	    "</ListMultipartUploadsResult>";
+	ok(s3_xml_uploads(x, strlen(x), upload, NULL, &page, &e) == -1 &&
+	    e.code == EX_PROTOCOL, "an upload without an id is refused");
+}
+
 int
 main(void)
 {
 	listing();
+	uploads();
 	errors();
 	malformed();
 	keys();

@@ -149,6 +149,12 @@ int	s3_upload_commit(struct s3_upload *, size_t, struct err *);
 int	s3_upload_wait(struct s3_upload *, int, int, struct err *);
 int	s3_upload_finish(struct s3_upload *, char *, size_t, struct err *);
 void	s3_upload_abort(struct s3_upload *);
+/*
+ * The same, and -1 with e filled when a multipart upload was begun and
+ * could not be aborted (it stays on the server until aborted or expired
+ * by a lifecycle rule): e names the key and the upload id.
+ */
+int	s3_upload_cancel(struct s3_upload *, struct err *);
 
 /*
  * The same end without waiting, so that several uploads of one client
@@ -224,6 +230,19 @@ struct s3_xml_entry;
 int	s3_list(struct s3 *, const char *, const char *, long,
 	    int (*)(void *, const struct s3_xml_entry *, struct err *),
 	    void *, struct err *);
+
+/*
+ * The incomplete multipart uploads under prefix ("" for all), every page;
+ * cb returning -1 stops the listing with its err.
+ */
+struct s3_xml_upload;
+int	s3_list_uploads(struct s3 *, const char *,
+	    int (*)(void *, const struct s3_xml_upload *, struct err *),
+	    void *, struct err *);
+
+/* Aborts one multipart upload (AbortMultipartUpload). */
+int	s3_abort_upload(struct s3 *, const char *, const char *,
+	    struct err *);
 
 /*
  * A presigned URL for method ("GET" or "PUT") on key, valid expires_s

@@ -172,6 +172,82 @@ s3_list(struct s3 *s, const char *prefix, const char *delim, long max_keys,
 	return 0;
 }
 
+struct upl_ctx {
+	int	(*cb)(void *, const struct s3_xml_upload *, struct err *);
+	void	*arg;
+	struct err cberr;
+	int	 stopped;
+};
+
+static int
+upl_adapter(void *arg, const struct s3_xml_upload *u)
+{
+	struct upl_ctx *l = arg;
+
+	if (l->cb(l->arg, u, &l->cberr) == -1) {
+		l->stopped = 1;
+		return -1;
+	}
+	return 0;
+}
+
+int
+s3_list_uploads(struct s3 *s, const char *prefix,
+    int (*cb)(void *, const struct s3_xml_upload *, struct err *),
+    void *arg, struct err *e)
+{
+	struct upl_ctx l;
+	struct s3_xml_uploads page;
+	struct s3_xfer x;
+	char key[sizeof(page.next_key)] = "", id[sizeof(page.next_id)] = "";
+	int rc;
+
+	memset(&l, 0, sizeof(l));
+	l.cb = cb;
+	l.arg = arg;
+	do {
+		s3_xfer_init(&x, s, "GET", NULL);
+		x.resp_max = LIST_MAX;
+		s3_xfer_param(&x, "uploads", "");
+		if (prefix != NULL && *prefix != '\0')
+			s3_xfer_param(&x, "prefix", prefix);
+		if (key[0] != '\0')
+			s3_xfer_param(&x, "key-marker", key);
+		if (id[0] != '\0')
+			s3_xfer_param(&x, "upload-id-marker", id);
+		if ((rc = s3_xfer_run(&x, e)) == 0 &&
+		    s3_xml_uploads(x.resp.p, x.resp.len, upl_adapter, &l,
+		    &page, e) == -1) {
+			if (l.stopped && e != NULL)
+				*e = l.cberr;
+			rc = -1;
+		}
+		s3_xfer_clean(&x);
+		if (rc == -1)
+			return -1;
+		if (page.truncated && page.next_key[0] == '\0')
+			return err_set(e, EX_PROTOCOL, "upload listing "
+			    "truncated without a next key marker");
+		memcpy(key, page.next_key, sizeof(key));
+		memcpy(id, page.next_id, sizeof(id));
+	} while (page.truncated);
+	return 0;
+}
+
+int
+s3_abort_upload(struct s3 *s, const char *key, const char *upload_id,
+    struct err *e)
+{
+	struct s3_xfer x;
+	int rc;
+
+	s3_xfer_init(&x, s, "DELETE", key);
+	s3_xfer_param(&x, "uploadId", upload_id);
+	rc = s3_xfer_run(&x, e);
+	s3_xfer_clean(&x);
+	return rc;
+}
+
 struct del_ctx {
 	void	(*cb)(void *, const char *, const char *, const char *);
 	void	*arg;

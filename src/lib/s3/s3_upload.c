@@ -610,6 +610,7 @@ int
 s3_upload_finish(struct s3_upload *u, char *etag, size_t etaglen,
     struct err *e)
 {
+	struct err ae, first;
 	int rc;
 
 	if (s3_upload_close(u, e) == -1)
@@ -622,7 +623,10 @@ s3_upload_finish(struct s3_upload *u, char *etag, size_t etaglen,
 			}
 	if (rc == 1 && etag != NULL && etaglen > 0)
 		s3_etag_unquote(etag, etaglen, u->etag);
-	s3_upload_abort(u);
+	if (s3_upload_cancel(u, &ae) == -1 && rc != 1) {
+		first = *e;
+		err_set(e, first.code, "%s; %s", first.msg, ae.msg);
+	}
 	return rc == 1 ? 0 : -1;
 }
 
@@ -641,12 +645,20 @@ s3_upload_parts(const struct s3_upload *u)
 void
 s3_upload_abort(struct s3_upload *u)
 {
-	struct s3_xfer x;
 	struct err e;
-	int i;
 
+	(void)s3_upload_cancel(u, &e);
+}
+
+int
+s3_upload_cancel(struct s3_upload *u, struct err *e)
+{
+	struct err ae;
+	int i, rc = 0;
+
+	err_clear(e);
 	if (u == NULL)
-		return;
+		return 0;
 	if (u->phase == UP_PUT || u->phase == UP_PUT_PLAIN)
 		s3_xfer_clean(&u->px);
 	for (i = 0; i < u->ninflight; i++) {
@@ -656,14 +668,13 @@ s3_upload_abort(struct s3_upload *u)
 	}
 	u->ninflight = 0;
 	if (u->multipart) {
-		s3_xfer_init(&x, u->s3, "DELETE", u->key);
-		s3_xfer_param(&x, "uploadId", u->upload_id);
-		if (s3_xfer_run(&x, &e) == -1)
-			s3_trace(u->s3, 1, "abort of the multipart upload "
-			    "failed: %s", e.msg);
+		if (s3_abort_upload(u->s3, u->key, u->upload_id, &ae) == -1)
+			rc = err_set(e, ae.code, "the multipart upload of "
+			    "s3://%s/%s (upload id %s) could not be aborted: "
+			    "%s", s3_bucket(u->s3), u->key, u->upload_id,
+			    ae.msg);
 		else
 			s3_trace(u->s3, 1, "multipart upload aborted");
-		s3_xfer_clean(&x);
 	}
 	for (i = 0; i < u->nmeta; i++)
 		free(u->meta[i]);
@@ -677,4 +688,5 @@ s3_upload_abort(struct s3_upload *u)
 	free(u->cache);
 	free(u->key);
 	free(u);
+	return rc;
 }

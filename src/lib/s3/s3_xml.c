@@ -512,6 +512,68 @@ s3_xml_list(const char *buf, size_t len, int url,
 	return rc;
 }
 
+struct upl {
+	int			(*cb)(void *, const struct s3_xml_upload *);
+	void			*arg;
+	struct s3_xml_uploads	*out;
+	char			 key[1100], id[1100], initiated[64];
+	char			 truncated[8];
+};
+
+static int
+upl_cb(void *arg, const char *path, int depth, const char *t, size_t n)
+{
+	struct upl *u = arg;
+	struct s3_xml_upload ent;
+	const struct field f[] = {
+	    FIELD("ListMultipartUploadsResult/Upload/Key", u->key),
+	    FIELD("ListMultipartUploadsResult/Upload/UploadId", u->id),
+	    FIELD("ListMultipartUploadsResult/Upload/Initiated", u->initiated),
+	    FIELD("ListMultipartUploadsResult/IsTruncated", u->truncated),
+	    FIELD("ListMultipartUploadsResult/NextKeyMarker",
+	    u->out->next_key),
+	    FIELD("ListMultipartUploadsResult/NextUploadIdMarker",
+	    u->out->next_id), { NULL, NULL, 0 } };
+
+	(void)depth;
+	if (keep(f, path, t, n))
+		return 0;
+	if (strcmp(path, "ListMultipartUploadsResult/Upload") != 0)
+		return 0;
+	if (u->key[0] == '\0' || u->id[0] == '\0')
+		return -1;
+	ent.key = u->key;
+	ent.upload_id = u->id;
+	ent.initiated = u->initiated;
+	if (u->cb != NULL && u->cb(u->arg, &ent) == -1)
+		return -1;
+	u->key[0] = u->id[0] = u->initiated[0] = '\0';
+	return 0;
+}
+
+int
+s3_xml_uploads(const char *buf, size_t len,
+    int (*cb)(void *, const struct s3_xml_upload *), void *arg,
+    struct s3_xml_uploads *out, struct err *e)
+{
+	struct upl *u;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		return err_set(e, EX_OSERR, "out of memory");
+	u->cb = cb;
+	u->arg = arg;
+	u->out = out;
+	err_clear(e);
+	rc = s3_xml_parse(buf, len, upl_cb, u, e);
+	if (rc == -1 && e != NULL && e->code == 0)
+		err_set(e, EX_PROTOCOL, "bad multipart upload listing");
+	out->truncated = strcmp(u->truncated, "true") == 0;
+	free(u);
+	return rc;
+}
+
 struct del {
 	int	(*cb)(void *, const char *, const char *, const char *);
 	void	*arg;

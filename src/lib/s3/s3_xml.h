@@ -73,6 +73,24 @@ int	s3_xml_list(const char *, size_t, int,
 	    int (*)(void *, const struct s3_xml_entry *), void *,
 	    struct s3_xml_list *, struct err *);
 
+/* One incomplete multipart upload of a ListMultipartUploads page. */
+struct s3_xml_upload {
+	const char	*key;
+	const char	*upload_id;
+	const char	*initiated;	/* as sent (ISO 8601) */
+};
+
+struct s3_xml_uploads {
+	int	truncated;
+	char	next_key[1100];		/* NextKeyMarker */
+	char	next_id[1100];		/* NextUploadIdMarker */
+};
+
+/* Parses a ListMultipartUploads page; cb for every Upload in order. */
+int	s3_xml_uploads(const char *, size_t,
+	    int (*)(void *, const struct s3_xml_upload *), void *,
+	    struct s3_xml_uploads *, struct err *);
+
 /*
  * A DeleteResult: cb for every <Error> entry (key, code, message);
  * *deleted counts <Deleted> entries.
