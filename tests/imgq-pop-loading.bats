@@ -82,7 +82,8 @@ slow_stop() {
 	[ "$(imgq-stat job -f state "$id")" = done ]
 	[ "$(imgq-stat job -f outputs "$id")" = ran ]
 	[ "$(imgq-stat job -f attempts "$id")" = 1 ]
-	[ ! -s "$T/push.err" ] && [ ! -s "$T/pop.err" ]
+	[ ! -s "$T/push.err" ]
+	[ ! -s "$T/pop.err" ]
 	# And the dataset it loaded is all there.
 	[ "$(redis-cli -p "$SLOW_PORT" get filler:$KEYS)" = $KEYS ]
 }
