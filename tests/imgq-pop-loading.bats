@@ -92,7 +92,7 @@ slow_stop() {
 	slow_server
 	IMGQ_REDIS_RETRY=60s imgq-pop -w 60s sh -c 'echo "$IMGQ_SRC"' 2>"$T/pop.err" &
 	pop=$!
-	wait_until 10 sh -c "redis-cli -p $SLOW_PORT zcard '{$IMGQ_QUEUE}:consumers' | grep -qx 1"
+	wait_until 10 sh -c "redis-cli -p $SLOW_PORT zcard '$(qkey consumers)' | grep -qx 1"
 	slow_stop
 	slow_loading
 	id=$(IMGQ_REDIS_RETRY=60s imgq-push b.png)

@@ -20,8 +20,6 @@ setup() {
 	export IMGQ_QUEUE=work$BATS_TEST_NUMBER	# a queue of each test's own
 }
 
-field() { imgq-stat job -f "$2" "$1"; }
-
 # upload FILE ID: store an original as imgq-recv would, print nothing
 upload() {
 	s3put "uploads/$2.${1##*.}" "$1"

@@ -14,6 +14,14 @@
 #   of this file's own in AWS_BUCKET_NAME.
 # wait_until SECONDS CMD...: polls CMD until it succeeds, fails after the
 #   deadline (no fixed sleeps anywhere in the tests).
+# field ID NAME: one field of a job's record, as imgq-stat tells it (exit
+#   66 when there is no such job or field).
+# qkey PART...: the Redis key of the queue IMGQ_QUEUE (default imgq) named
+#   by PART joined with ":" (qkey job ID is {imgq}:job:ID), for the few
+#   tests that must look at Redis itself (a lease, an idempotency key, a
+#   subscriber count); everything else asks the tools.
+# json EXPR: evaluates the Python expression EXPR over d, the JSON
+#   document on standard input, and prints the value.
 
 bats_require_minimum_version 1.5.0
 
@@ -109,3 +117,15 @@ aws_cli() {
 }
 
 sha256() { sha256sum "$1" | cut -d' ' -f1; }
+
+field() { imgq-stat job -f "$2" "$1"; }
+
+# The key layout of imgq(7), known to the tests in this one place.
+qkey() { # part...
+	local IFS=:
+	printf '{%s}:%s\n' "${IMGQ_QUEUE:-imgq}" "$*"
+}
+
+json() {
+	"$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
+}
