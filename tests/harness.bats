@@ -95,3 +95,29 @@ $f:12: the tests before '&&' are ignored by set -e: one test a line" ]
 	run -66 "$IMGQ_TOP/tests/run" "$BATS_TEST_TMPDIR/nonexistent.bats"
 	[ "$output" = "tests/run: fatal: $BATS_TEST_TMPDIR/nonexistent.bats: no such file" ]
 }
+
+@test "the service scripts: die CODE MESSAGE, one line without the code" {
+	run -64 "$IMGQ_TOP/scripts/redis-local"
+	[ "$output" = "redis-local: fatal: usage: redis-local start|stop|env DIR [PORT]" ]
+	run -64 "$IMGQ_TOP/scripts/s3-local" frob "$BATS_TEST_TMPDIR"
+	[ "$output" = "s3-local: fatal: usage: s3-local start|stop|status|env DIR [PORT]" ]
+	run -64 "$IMGQ_TOP/scripts/services" frob
+	[ "$output" = "services: fatal: usage: services start|stop|env [STATE]" ]
+	run -78 "$IMGQ_TOP/scripts/services" env "$BATS_TEST_TMPDIR/none"
+	[ "$output" = "services: fatal: $BATS_TEST_TMPDIR/none: not started (scripts/services start)" ]
+}
+
+@test "redis-local: ready when redis-server says so; 75 when it cannot start" {
+	d=$BATS_TEST_TMPDIR/r
+	run -0 "$IMGQ_TOP/scripts/redis-local" start "$d" 0
+	[ "$output" = "" ]
+	run -0 redis-cli -p "$(cat "$d/port")" ping
+	[ "$output" = PONG ]
+	[ "$(cat "$d/env")" = "REDIS_URL=redis://127.0.0.1:$(cat "$d/port")/0" ]
+	run -0 "$IMGQ_TOP/scripts/redis-local" stop "$d"
+	[ ! -e "$d/redis.pid" ]
+	# This file's own Redis holds the port.
+	run -75 "$IMGQ_TOP/scripts/redis-local" start "$BATS_TEST_TMPDIR/r2" "$REDIS_PORT"
+	[ "${lines[-1]}" = "redis-local: fatal: redis-server did not come up on 127.0.0.1:$REDIS_PORT" ]
+	[ ! -e "$BATS_TEST_TMPDIR/r2/redis.pid" ]
+}
