@@ -76,6 +76,7 @@ END
 	done
 	[ 1 = 1 ] &&
 		[ 2 = 2 ]
+	! false || echo handled
 	! true
 }
 helper() {

@@ -5,23 +5,8 @@
 load helpers/common
 load helpers/queue
 
-setup_file() { imgq_setup_file; redis_start; }
-teardown_file() { imgq_teardown_file; }
-
 setup() {
 	queue_setup chaos
-}
-
-teardown() {
-	# Consumers this test started and left running.
-	local p
-	for p in ${pids[@]+"${pids[@]}"}; do
-		kill -TERM "$p" 2>/dev/null || true
-		kill -CONT "$p" 2>/dev/null || true
-	done
-	for p in ${pids[@]+"${pids[@]}"}; do
-		wait "$p" 2>/dev/null || true
-	done
 }
 
 # One field of every job in a file, one redis-cli for all (not hundreds

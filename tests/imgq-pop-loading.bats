@@ -36,6 +36,7 @@ setup() {
 }
 
 teardown() {
+	stop_children
 	slow_stop
 }
 

@@ -6,9 +6,6 @@
 load helpers/common
 load helpers/queue
 
-setup_file() { imgq_setup_file; redis_start; }
-teardown_file() { imgq_teardown_file; }
-
 setup() {
 	queue_setup scratch
 	# A base of each test's own, so that the folders can be counted.

@@ -23,11 +23,7 @@ setup() {
 }
 
 teardown() {
-	if [ -n "$PF" ] && kill -0 "$PF" 2>/dev/null; then
-		kill -KILL "$PF" 2>/dev/null
-		pkill -KILL -P "$PF" 2>/dev/null || true
-	fi
-	true
+	stop_children
 }
 
 # Starts imgq-prefork in the background (without bats' fd 3); PF is its pid.

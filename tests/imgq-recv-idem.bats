@@ -20,6 +20,10 @@ setup_file() {
 	wait_until 10 curl -sf -o /dev/null "$URL/healthz"
 }
 
+teardown() {
+	stop_children
+}
+
 teardown_file() {
 	recv_stop "$T/srv.pid"
 	fp_stop

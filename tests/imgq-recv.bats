@@ -17,6 +17,10 @@ setup_file() {
 	export URL=http://127.0.0.1:$(cat "$T/port")
 }
 
+teardown() {
+	stop_children
+}
+
 teardown_file() {
 	recv_stop "$T/srv.pid"
 	imgq_teardown_file

@@ -58,7 +58,7 @@ def check(path):
     cmds = list(logical(path))
     found = 0
     for i, (n, text) in enumerate(cmds):
-        if NEGATED.match(text):
+        if NEGATED.match(text) and "||" not in text:
             why = "'! cmd' is ignored by set -e: use 'run ! cmd' or 'run -N cmd'"
         elif TEST_AND.match(text) and "||" not in text:
             why = "the tests before '&&' are ignored by set -e: one test a line"
