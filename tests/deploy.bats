@@ -132,14 +132,14 @@ upload_ok() { # base
 	[ "${lines[-1]}" = 202 ]
 	id=$(printf '%s\n' "${lines[0]}" | jq -r '.files[0].id')
 	[[ $id =~ ^[0-9a-z]+$ ]]
-	run -0 rcli hget "{imgq}:job:$id" src
+	run -0 field "$id" src
 	[[ $output =~ ^uploads/$id\.jpe?g$ ]]
 	src=$output
-	run -0 rcli hget "{imgq}:job:$id" name
+	run -0 field "$id" name
 	[ "$output" = deploy.jpg ]
-	run -0 rcli hget "{imgq}:job:$id" state
+	run -0 field "$id" state
 	[ "$output" = queued ]
-	run -0 rcli lpos "{imgq}:queue" "$id"
+	run -0 rcli lpos "$(qkey queue)" "$id"
 	[[ $output =~ ^[0-9]+$ ]]
 	run -0 aws_cli s3 cp --quiet "s3://$AWS_BUCKET_NAME/$src" \
 		"$BATS_TEST_TMPDIR/stored"
@@ -386,25 +386,25 @@ unit() { # file key
 		[ -x "$IMGQ_BIN/$p" ] || skip "$p is not built here"
 	done
 	# The jobs the upload tests queued: none may stay queued.
-	run -0 rcli llen "{imgq}:queue"
+	run -0 imgq-stat depth
 	[ "$output" -gt 0 ] || skip "no upload test queued a job"
 	local exe ids id
 	exe=$(unit etc/systemd/imgq-workers.service ExecStart)
 	[[ $exe == "$IMGQ_BIN/imgq-prefork "*"-e $DD/imgq.env -- $IMGQ_BIN/imgq-pop -l -- $IMGQ_BIN/imgq-work" ]]
-	ids=$(rcli lrange "{imgq}:queue" 0 -1)
+	ids=$(rcli lrange "$(qkey queue)" 0 -1)
 	# The line has a quoted probe ("imgq-stat depth"), as systemd reads it.
 	eval "start \"\$DD/workers.log\" $exe"
 	for id in $ids; do
 		wait_until 300 job_done "$id" || { tail -5 "$DD/workers.log"; false; }
 	done
-	run -0 rcli hget "{imgq}:job:$id" outputs
+	run -0 field "$id" outputs
 	[ "${lines[0]}" = "processed/$id/large.jpg" ]
 	[ "${lines[1]}" = "processed/$id/thumb.webp" ]
 	run -0 aws_cli s3api head-object --bucket "$AWS_BUCKET_NAME" \
 		--key "processed/$id/thumb.webp" --query ContentType
 }
 
-job_done() { [ "$(rcli hget "{imgq}:job:$1" state)" = done ]; }
+job_done() { [ "$(field "$1" state)" = done ]; }
 
 @test "systemd-analyze verify accepts every unit file" {
 	need systemd-analyze systemd

@@ -94,7 +94,7 @@ BIG=$CORPUS/derived_mosaic_6000x4000.jpg
 	[ "$status" = 0 ]
 	[ "${lines[0]}" = "1..9" ]
 	[ "$(grep -c '^ok ' "$BATS_FILE_TMPDIR/tap")" = 9 ]
-	! grep -q '^not ok' "$BATS_FILE_TMPDIR/tap"
+	run -1 grep -q '^not ok' "$BATS_FILE_TMPDIR/tap"
 	grep -q "^# refusal notes.txt: Refused (415 " "$BATS_FILE_TMPDIR/tap"
 	grep -q "^# refusal $(basename "$BIG"): Refused (413 " "$BATS_FILE_TMPDIR/tap"
 	[ -s "$BATS_FILE_TMPDIR/page.png" ]
@@ -131,9 +131,9 @@ info() { # file var: "format W H"
 		id=$(sed -n "s/^# job $f //p" "$BATS_FILE_TMPDIR/tap")
 		[[ $id =~ ^[0-9a-z]+$ ]]
 		read -r _ sw sh < <(info "$CORPUS/$f")
-		run -0 rcli hget "{imgq}:job:$id" state
+		run -0 field "$id" state
 		[ "$output" = done ]
-		run -0 rcli hget "{imgq}:job:$id" outputs
+		run -0 field "$id" outputs
 		[ "${#lines[@]}" = 2 ]
 		for key in "${lines[@]}"; do
 			run -0 s3get "s3://$AWS_BUCKET_NAME/$key" \
@@ -174,19 +174,20 @@ info() { # file var: "format W H"
 	local id
 	id=$(sed -n "s/^# job monkey12.jpg //p" "$BATS_FILE_TMPDIR/tap")
 	[[ $id =~ ^[0-9a-z]+$ ]]
-	run -0 rcli hget "{imgq}:job:$id" state
+	run -0 field "$id" state
 	[ "$output" = dead ]
-	run -0 rcli hget "{imgq}:job:$id" exit
+	run -0 field "$id" exit
 	[ "$output" = 65 ]
-	run -0 rcli hget "{imgq}:job:$id" error
+	run -0 field "$id" error
 	[ -n "$output" ]
 	local err=$output
 	# The page showed the tool's last words and the queue's reason.
-	run -0 rcli hget "{imgq}:job:$id" stderr
+	run -0 field "$id" stderr
 	local tail=${lines[-1]}
 	[ -n "$tail" ]
 	grep -qF "# failure monkey12.jpg: Failed: $tail — $err" "$BATS_FILE_TMPDIR/tap"
-	run -0 rcli zscore "{imgq}:dead" "$id"
+	run -0 imgq-stat dead
+	printf '%s\n' "${lines[@]}" | cut -f 1 | grep -qx "$id"
 }
 
 @test "chromium: the dashboard shows the figures, the thumbnails, the dead letter, and requeues it" {

@@ -51,3 +51,74 @@ yes" ]
 	[ "$output" = "wait_until: timed out: false" ]
 	[ $((SECONDS - start)) -le 3 ]
 }
+
+@test "no assertion in the bats files is one that set -e ignores" {
+	run -0 "$PY" "$IMGQ_TOP/tests/helpers/noop-check.py" \
+		"$IMGQ_TOP"/tests/*.bats "$IMGQ_TOP"/tests/helpers/*.bash
+	[ "$output" = "" ]
+}
+
+@test "the no-op check finds '! cmd' and '[ ] && [ ]' before a block's end, and only there" {
+	f=$BATS_TEST_TMPDIR/sample.bats
+	# (The test's opening line is printed apart: bats would take it for
+	# one of this file's tests.)
+	printf '@%s "sample" {\n' test >"$f"
+	cat >>"$f" <<'SAMPLE'
+	! false
+	run ! false
+	[ 1 = 2 ] && [ 1 = 1 ]
+	[ 1 = 2 ] && [ 1 = 1 ] || true
+	cat <<END
+! a here-document line
+END
+	for i in 1; do
+		! false
+	done
+	[ 1 = 1 ] &&
+		[ 2 = 2 ]
+	! false || echo handled
+	! true
+}
+helper() {
+	[ 1 = 1 ] && [ 2 = 2 ]
+}
+SAMPLE
+	run -1 "$PY" "$IMGQ_TOP/tests/helpers/noop-check.py" "$f"
+	[ "$output" = "$f:2: '! cmd' is ignored by set -e: use 'run ! cmd' or 'run -N cmd'
+$f:4: the tests before '&&' are ignored by set -e: one test a line
+$f:10: '! cmd' is ignored by set -e: use 'run ! cmd' or 'run -N cmd'
+$f:12: the tests before '&&' are ignored by set -e: one test a line" ]
+	run -66 "$PY" "$IMGQ_TOP/tests/helpers/noop-check.py" "$BATS_TEST_TMPDIR/none.bats"
+	[ "$output" = "noop-check: $BATS_TEST_TMPDIR/none.bats: No such file or directory" ]
+}
+
+@test "tests/run refuses a bats file it cannot find" {
+	run -66 "$IMGQ_TOP/tests/run" "$BATS_TEST_TMPDIR/nonexistent.bats"
+	[ "$output" = "tests/run: fatal: $BATS_TEST_TMPDIR/nonexistent.bats: no such file" ]
+}
+
+@test "the service scripts: die CODE MESSAGE, one line without the code" {
+	run -64 "$IMGQ_TOP/scripts/redis-local"
+	[ "$output" = "redis-local: fatal: usage: redis-local start|stop|env DIR [PORT]" ]
+	run -64 "$IMGQ_TOP/scripts/s3-local" frob "$BATS_TEST_TMPDIR"
+	[ "$output" = "s3-local: fatal: usage: s3-local start|stop|status|env DIR [PORT]" ]
+	run -64 "$IMGQ_TOP/scripts/services" frob
+	[ "$output" = "services: fatal: usage: services start|stop|env [STATE]" ]
+	run -78 "$IMGQ_TOP/scripts/services" env "$BATS_TEST_TMPDIR/none"
+	[ "$output" = "services: fatal: $BATS_TEST_TMPDIR/none: not started (scripts/services start)" ]
+}
+
+@test "redis-local: ready when redis-server says so; 75 when it cannot start" {
+	d=$BATS_TEST_TMPDIR/r
+	run -0 "$IMGQ_TOP/scripts/redis-local" start "$d" 0
+	[ "$output" = "" ]
+	run -0 redis-cli -p "$(cat "$d/port")" ping
+	[ "$output" = PONG ]
+	[ "$(cat "$d/env")" = "REDIS_URL=redis://127.0.0.1:$(cat "$d/port")/0" ]
+	run -0 "$IMGQ_TOP/scripts/redis-local" stop "$d"
+	[ ! -e "$d/redis.pid" ]
+	# This file's own Redis holds the port.
+	run -75 "$IMGQ_TOP/scripts/redis-local" start "$BATS_TEST_TMPDIR/r2" "$REDIS_PORT"
+	[ "${lines[-1]}" = "redis-local: fatal: redis-server did not come up on 127.0.0.1:$REDIS_PORT" ]
+	[ ! -e "$BATS_TEST_TMPDIR/r2/redis.pid" ]
+}

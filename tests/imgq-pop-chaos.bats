@@ -3,38 +3,16 @@
 # commands, a worker stopped past its lease, a poison pill, a Redis restart.
 
 load helpers/common
-
-setup_file() {
-	imgq_setup_file
-	redis_start
-}
-
-teardown_file() {
-	imgq_teardown_file
-}
+load helpers/queue
 
 setup() {
-	export IMGQ_QUEUE=chaos$BATS_TEST_NUMBER
-	T=$BATS_TEST_TMPDIR
+	queue_setup chaos
 }
 
-teardown() {
-	# Consumers this test started and left running.
-	local p
-	for p in ${pids[@]+"${pids[@]}"}; do
-		kill -TERM "$p" 2>/dev/null || true
-		kill -CONT "$p" 2>/dev/null || true
-	done
-	for p in ${pids[@]+"${pids[@]}"}; do
-		wait "$p" 2>/dev/null || true
-	done
-}
-
-field() { imgq-stat job -f "$2" "$1"; }
-
-# One field of every job in a file, one redis-cli for all.
+# One field of every job in a file, one redis-cli for all (not hundreds
+# of imgq-stat runs).
 hget_all() { # file field
-	sed "s/.*/HGET {$IMGQ_QUEUE}:job:& $2/" "$1" | rcli
+	sed "s/.*/HGET $(qkey job "")& $2/" "$1" | rcli
 }
 
 # States of all the ids in a file, counted: "N done".
@@ -42,14 +20,14 @@ states() { # file
 	hget_all "$1" state | sort | uniq -c | sed 's/^ *//'
 }
 
-done_count() { imgq-stat -o tsv | sed -n 's/^done\t//p'; }
+done_count() { summary done; }
 
 # For wait_until (arguments are expanded once, so these re-read).
 done_is() { [ "$(done_count)" = "$1" ]; }
 done_at_least() { [ "$(done_count)" -ge "$1" ]; }
 reaps() { [ "$(imgq-stat reap)" = "$1" ]; }
 no_live_consumer() {
-	[ "$(rcli zcount "{$IMGQ_QUEUE}:consumers" "($(date +%s%3N)" +inf)" = 0 ]
+	[ "$(rcli zcount "$(qkey consumers)" "($(date +%s%3N)" +inf)" = 0 ]
 }
 
 @test "chaos: 200 jobs, two consumers, kill -9 of a consumer or its command: every job done, none lost" {
@@ -96,8 +74,8 @@ no_live_consumer() {
 	wait_until 5 no_live_consumer
 	run -0 imgq-stat reap
 	[ "$output" = 0 ]
-	[ "$(rcli --scan --pattern "{$IMGQ_QUEUE}:c:*")" = "" ]
-	[ "$(rcli zcard "{$IMGQ_QUEUE}:consumers")" = 0 ]
+	[ "$(rcli --scan --pattern "$(qkey c '*')")" = "" ]
+	consumers_are 0
 }
 
 @test "a poison pill that kills its worker ends dead after the attempt limit, not in a crash loop" {
@@ -114,7 +92,7 @@ no_live_consumer() {
 @test "SIGSTOP past the lease, then SIGCONT: exactly one final record, the late worker cannot overwrite it" {
 	imgq-watch -f >"$T/events" &
 	pids=($!)
-	wait_until 5 sh -c "redis-cli -p $REDIS_PORT pubsub numsub '{$IMGQ_QUEUE}:events' | grep -qx 1"
+	wait_until 5 subscribers 1
 	id=$(imgq-push a.png)
 	imgq-pop -L 1s -c late sh -c "touch $T/a-started; while [ ! -e $T/go ]; do sleep 0.02; done; echo from-late" 2>"$T/late.err" &
 	late=$!
@@ -136,8 +114,8 @@ no_live_consumer() {
 	[ "$(field "$id" outputs)" = from-second ]
 	[ "$(field "$id" run)" = 2 ]
 	[ "$(field "$id" attempts)" = 2 ]
-	[ "$(rcli zscore "{$IMGQ_QUEUE}:done" "$id")" != "" ]
-	[ "$(rcli llen "{$IMGQ_QUEUE}:queue")" = 0 ]
+	[ "$(rcli zscore "$(qkey done)" "$id")" != "" ]
+	[ "$(imgq-stat depth)" = 0 ]
 	wait_until 5 grep -q "^$id done" "$T/events"
 	[ "$(grep -c "^$id done" "$T/events")" = 1 ]
 	[ "$(grep -c "^$id queued worker lost: lease of late expired" "$T/events")" = 1 ]

@@ -36,6 +36,7 @@ setup() {
 }
 
 teardown() {
+	stop_children
 	slow_stop
 }
 
@@ -82,7 +83,8 @@ slow_stop() {
 	[ "$(imgq-stat job -f state "$id")" = done ]
 	[ "$(imgq-stat job -f outputs "$id")" = ran ]
 	[ "$(imgq-stat job -f attempts "$id")" = 1 ]
-	[ ! -s "$T/push.err" ] && [ ! -s "$T/pop.err" ]
+	[ ! -s "$T/push.err" ]
+	[ ! -s "$T/pop.err" ]
 	# And the dataset it loaded is all there.
 	[ "$(redis-cli -p "$SLOW_PORT" get filler:$KEYS)" = $KEYS ]
 }
@@ -91,7 +93,7 @@ slow_stop() {
 	slow_server
 	IMGQ_REDIS_RETRY=60s imgq-pop -w 60s sh -c 'echo "$IMGQ_SRC"' 2>"$T/pop.err" &
 	pop=$!
-	wait_until 10 sh -c "redis-cli -p $SLOW_PORT zcard '{$IMGQ_QUEUE}:consumers' | grep -qx 1"
+	wait_until 10 sh -c "redis-cli -p $SLOW_PORT zcard '$(qkey consumers)' | grep -qx 1"
 	slow_stop
 	slow_loading
 	id=$(IMGQ_REDIS_RETRY=60s imgq-push b.png)

@@ -4,28 +4,15 @@
 # left by a killed imgq-pop are removed by the next one, never one in use.
 
 load helpers/common
-
-setup_file() {
-	imgq_setup_file
-	redis_start
-}
-
-teardown_file() {
-	imgq_teardown_file
-}
+load helpers/queue
 
 setup() {
-	export IMGQ_QUEUE=scratch$BATS_TEST_NUMBER
-	export IMGQ_REDIS_RETRY=5s
-	T=$BATS_TEST_TMPDIR
+	queue_setup scratch
 	# A base of each test's own, so that the folders can be counted.
 	export TMPDIR=$T/tmp
 	mkdir "$TMPDIR"
 	TMPDIR=$(cd "$TMPDIR" && pwd -P)
 }
-
-field() { imgq-stat job -f "$2" "$1"; }
-state() { field "$1" state; }
 
 # The folders in the base, one a line.
 folders() { (cd "$TMPDIR" && ls -A); }
@@ -56,7 +43,8 @@ record() {
 	run -64 imgq-push -f tmpdir=/etc a.png
 	[ "${lines[0]}" = "imgq-push: fatal: -f: bad or reserved field name" ]
 	id=$(imgq-push a.png)
-	rcli hset "{$IMGQ_QUEUE}:job:$id" tmpdir /etc >/dev/null
+	# Only Redis itself can give a job the reserved field.
+	rcli hset "$(qkey job "$id")" tmpdir /etc >/dev/null
 	run -0 imgq-pop sh -c 'env | grep -c "^IMGQ_TMPDIR="; echo "$IMGQ_TMPDIR"'
 	[ "$(field "$id" outputs | head -n 1)" = 1 ]
 	[[ "$(field "$id" outputs | tail -n 1)" == "$TMPDIR"/imgq-pop.* ]]
@@ -71,7 +59,7 @@ record() {
 		imgq-pop -b 10s sh -c "$(record "$how")" 2>/dev/null || rc=$?
 		case $how in
 		'exit 78') [ "$rc" = 78 ]; [ "$(state "$id")" = queued ]
-			rcli del "{$IMGQ_QUEUE}:queue" >/dev/null ;;
+			imgq-pop true 2>/dev/null ;;
 		'exit 65') [ "$rc" = 0 ]; [ "$(state "$id")" = dead ] ;;
 		*) [ "$rc" = 0 ]; [ "$(state "$id")" = retry ] ;;
 		esac

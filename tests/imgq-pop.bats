@@ -2,30 +2,11 @@
 # imgq-pop: reserve, run, settle by exit class, against a real Redis.
 
 load helpers/common
-
-setup_file() {
-	imgq_setup_file
-	redis_start
-}
-
-teardown_file() {
-	imgq_teardown_file
-}
+load helpers/queue
 
 setup() {
-	# A queue of each test's own.
-	export IMGQ_QUEUE=pop$BATS_TEST_NUMBER
-	export IMGQ_REDIS_RETRY=5s
-	T=$BATS_TEST_TMPDIR
+	queue_setup pop
 }
-
-field() { # id name
-	imgq-stat job -f "$2" "$1"
-}
-
-state() { field "$1" state; }
-
-
 
 @test "exit 0: done, stdout lines are the outputs, the job is in the environment" {
 	id=$(imgq-push -b bkt uploads/a.jpg)
@@ -36,7 +17,7 @@ state() { field "$1" state; }
 processed/x/small.jpg" ]
 	run -0 imgq-stat -o json job "$id"
 	[[ "$output" == *'"outputs":["'"$id"' uploads/a.jpg bkt a.jpg image/jpeg 1 '"$IMGQ_QUEUE"'","processed/x/small.jpg"]'* ]]
-	[ "$(rcli ttl "{$IMGQ_QUEUE}:job:$id")" -gt 600000 ]
+	[ "$(rcli ttl "$(qkey job "$id")")" -gt 600000 ]
 	[ "$(imgq-stat depth)" = 0 ]
 }
 
@@ -62,13 +43,14 @@ processed/x/small.jpg" ]
 	[ "$(state "$id")" = retry ]
 	[ "$(field "$id" attempts)" = 1 ]
 	d=$(field "$id" delay)
-	[ "$d" -ge 5000 ] && [ "$d" -le 10000 ]
+	[ "$d" -ge 5000 ]
+	[ "$d" -le 10000 ]
 	[ "$(( $(field "$id" due) - $(field "$id" finished) ))" = "$d" ]
-	[ "$(rcli zscore "{$IMGQ_QUEUE}:delayed" "$id")" = "$(field "$id" due)" ]
+	[ "$(rcli zscore "$(qkey delayed)" "$id")" = "$(field "$id" due)" ]
 	# Not due yet: nothing to take.
 	run -1 imgq-pop -w 200ms true
 	# Make it due now, then run out the attempts.
-	rcli zadd "{$IMGQ_QUEUE}:delayed" 0 "$id" >/dev/null
+	rcli zadd "$(qkey delayed)" 0 "$id" >/dev/null
 	run -0 imgq-pop -a 3 -b 1ms -n 2 -w 5s sh -c 'echo "try $IMGQ_ATTEMPT" >&2; exit 75'
 	[ "$(state "$id")" = dead ]
 	[ "$(field "$id" attempts)" = 3 ]
@@ -86,20 +68,23 @@ processed/x/small.jpg" ]
 @test "backoff doubles per attempt and has jitter" {
 	imgq-watch -f >"$T/events" &
 	w=$!
-	wait_until 5 sh -c "redis-cli -p $REDIS_PORT pubsub numsub '{$IMGQ_QUEUE}:events' | grep -qx 1"
+	wait_until 5 subscribers 1
 	id=$(imgq-push a.png)
 	run -0 imgq-pop -a 4 -b 200ms -n 4 -w 10s sh -c 'exit 75'
 	kill $w
 	[ "$(state "$id")" = dead ]
 	mapfile -t d < <(sed -n 's/.* retry attempt [0-9]*, next in \([0-9]*\) ms.*/\1/p' "$T/events")
 	[ "${#d[@]}" = 3 ]
-	[ "${d[0]}" -ge 100 ] && [ "${d[0]}" -le 200 ]
-	[ "${d[1]}" -ge 200 ] && [ "${d[1]}" -le 400 ]
-	[ "${d[2]}" -ge 400 ] && [ "${d[2]}" -le 800 ]
+	[ "${d[0]}" -ge 100 ]
+	[ "${d[0]}" -le 200 ]
+	[ "${d[1]}" -ge 200 ]
+	[ "${d[1]}" -le 400 ]
+	[ "${d[2]}" -ge 400 ]
+	[ "${d[2]}" -le 800 ]
 	# Jitter: ten first failures do not all wait the same.
-	for i in $(seq 1 10); do imgq-push "j$i.png"; done >/dev/null
+	for i in $(seq 1 10); do imgq-push "j$i.png"; done >"$T/ids"
 	run -0 imgq-pop -b 100s -n 10 -w 2s sh -c 'exit 75'
-	n=$(for k in $(rcli zrange "{$IMGQ_QUEUE}:delayed" 0 -1); do field "$k" delay; echo; done | sort -u | wc -l)
+	n=$(while read -r k; do field "$k" delay; echo; done <"$T/ids" | sort -u | wc -l)
 	[ "$n" -ge 5 ]
 }
 
@@ -110,7 +95,7 @@ processed/x/small.jpg" ]
 		[ "${lines[0]}" = "imgq-pop: fatal: command exit $code ($(case $code in 77) echo EX_NOPERM;; 78) echo EX_CONFIG;; 64) echo EX_USAGE;; esac)): halting; job $id is back in the queue" ]
 		[ "$(state "$id")" = queued ]
 		[ "$(field "$id" attempts)" = 0 ]
-		[ "$(rcli lrange "{$IMGQ_QUEUE}:queue" 0 -1)" = "$id" ]
+		[ "$(rcli lrange "$(qkey queue)" 0 -1)" = "$id" ]
 		# Drain it for the next round.
 		run -0 imgq-pop true
 	done
@@ -122,7 +107,7 @@ processed/x/small.jpg" ]
 	[ "$(state "$id")" = retry ]
 	[ "$(field "$id" signal)" = 9 ]
 	[ "$(field "$id" error)" = "signal 9 (Killed)" ]
-	rcli zadd "{$IMGQ_QUEUE}:delayed" 0 "$id" >/dev/null
+	rcli zadd "$(qkey delayed)" 0 "$id" >/dev/null
 	run -0 imgq-pop -a 2 -b 1ms -w 5s sh -c 'kill -SEGV $$'
 	[ "$(state "$id")" = dead ]
 	[[ "$(field "$id" error)" == "signal 11 (Segmentation fault)"*"(attempt limit 2 reached)" ]]
@@ -134,7 +119,7 @@ processed/x/small.jpg" ]
 	[ "$(state "$id")" = retry ]
 	[ "$(field "$id" error)" = "time limit of 300 ms exceeded (signal 15 (Terminated))" ]
 	[[ "$output" == *"imgq-pop: warning: job $id: time limit of 300 ms reached; terminating the command"* ]]
-	rcli zadd "{$IMGQ_QUEUE}:delayed" 0 "$id" >/dev/null
+	rcli zadd "$(qkey delayed)" 0 "$id" >/dev/null
 	# A command that ignores TERM gets KILL after -K.
 	run -0 imgq-pop -t 300ms -K 200ms -b 10s sh -c 'trap "" TERM; sleep 30 & wait; sleep 30'
 	[ "$(state "$id")" = retry ]
@@ -176,7 +161,7 @@ processed/x/small.jpg" ]
 	[ "$rc" = 0 ]
 	[ "$(state "$id")" = done ]
 	[ "$(field "$id" outputs)" = finished ]
-	[ "$(rcli zcard "{$IMGQ_QUEUE}:consumers")" = 0 ]
+	consumers_are 0
 }
 
 @test "SIGTERM past the grace period hands the job back untouched, exit 0" {
@@ -195,11 +180,11 @@ processed/x/small.jpg" ]
 @test "SIGTERM while idle exits 0 at once" {
 	imgq-pop true &
 	p=$!
-	wait_until 5 sh -c "redis-cli -p $REDIS_PORT zcard '{$IMGQ_QUEUE}:consumers' | grep -qx 1"
+	wait_until 5 consumers_are 1
 	kill -TERM $p
 	rc=0; wait $p || rc=$?
 	[ "$rc" = 0 ]
-	[ "$(rcli zcard "{$IMGQ_QUEUE}:consumers")" = 0 ]
+	consumers_are 0
 }
 
 @test "fields with spaces, newlines, %s, CRLF, RESP fragments and 1 MiB values round-trip byte-equal" {
@@ -295,7 +280,7 @@ processed/x/small.jpg" ]
 	run -78 imgq-pop no-such-worker-command
 	[ "$output" = "imgq-pop: fatal: cannot run no-such-worker-command: No such file or directory" ]
 	[ "$(state "$id")" = queued ]
-	[ "$(rcli zcard "{$IMGQ_QUEUE}:consumers")" = 0 ]
+	consumers_are 0
 }
 
 @test "a consumer with more jobs to take settles one and reserves the next in one call" {
@@ -305,8 +290,6 @@ processed/x/small.jpg" ]
 	[ "$output" = "" ]
 	# 1 start, 4 settle-and-start, 1 settle, 1 consumer stop.
 	[ "$(rcli info commandstats | sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\),.*/\1/p')" = 7 ]
-	run -0 imgq-stat -o tsv
-	[[ "$output" == *"done	5"* ]]
-	[ "$(rcli zcard "{$IMGQ_QUEUE}:done")" = 5 ]
+	[ "$(summary done)" = 5 ]
 	[ "$(imgq-stat depth)" = 0 ]
 }

@@ -2,24 +2,12 @@
 # imgq-push: jobs for objects already in S3, against a real Redis.
 
 load helpers/common
-
-setup_file() {
-	imgq_setup_file
-	redis_start
-}
-
-teardown_file() {
-	imgq_teardown_file
-}
+load helpers/queue
 
 setup() {
-	export IMGQ_QUEUE=push$BATS_TEST_NUMBER
-	export IMGQ_REDIS_RETRY=5s
+	queue_setup push
 	unset AWS_BUCKET_NAME
-	T=$BATS_TEST_TMPDIR
 }
-
-field() { imgq-stat job -f "$2" "$1"; }
 
 @test "keys as arguments: one id per line, time-ordered, queued in order with their fields" {
 	run -0 imgq-push -b photos uploads/a.JPG "uploads/b c.webp" noext
@@ -35,9 +23,12 @@ field() { imgq-stat job -f "$2" "$1"; }
 	[ "$(field "$b" state)" = queued ]
 	run -66 field "$c" type
 	[ "$output" = "imgq-stat: fatal: job $c has no field type" ]
-	# FIFO: the first pushed is the first taken.
-	[ "$(rcli lrange "{$IMGQ_QUEUE}:queue" -1 -1)" = "$a" ]
 	[ "$(imgq-stat depth)" = 3 ]
+	# FIFO: the first pushed is the first taken.
+	run -0 imgq-pop true
+	[ "$(field "$a" state)" = done ]
+	[ "$(field "$b" state)" = queued ]
+	[ "$(imgq-stat depth)" = 2 ]
 }
 
 @test "keys on standard input, pipelined: 1000 jobs, blank lines and CRLF ignored" {
@@ -63,7 +54,7 @@ field() { imgq-stat job -f "$2" "$1"; }
 	[ "$output" = "$first" ]
 	[ "$(imgq-stat depth)" = 1 ]
 	[ "$(field "$first" idem)" = upload-123 ]
-	[ "$(rcli pttl "{$IMGQ_QUEUE}:idem:upload-123")" -gt 600000000 ]
+	[ "$(rcli pttl "$(qkey idem upload-123)")" -gt 600000000 ]
 	run -0 imgq-push -k other a.png
 	[ "$output" != "$first" ]
 }
@@ -138,7 +129,8 @@ field() { imgq-stat job -f "$2" "$1"; }
 	wait_until 10 test -S "$sock"
 	REDIS_URL="unix://$sock?db=3" run -0 imgq-push a.png
 	id=$output
-	[ "$(redis-cli -s "$sock" -n 3 hget "{$IMGQ_QUEUE}:job:$id" src)" = a.png ]
+	# In database 3, not 0.
+	[ "$(redis-cli -s "$sock" -n 3 hget "$(qkey job "$id")" src)" = a.png ]
 	REDIS_URL="unix://$sock" run -0 imgq-stat depth
 	[ "$output" = 0 ]
 	kill $srv

@@ -47,8 +47,6 @@ teardown_file() {
 	imgq_teardown_file
 }
 
-json() { "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
-
 @test "lighttpd CGI: the upload page" {
 	run -0 curl -sS "$URL/"
 	[[ "$output" == *"<title>imgq: upload images</title>"* ]]
@@ -60,8 +58,8 @@ json() { "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[
 	[ "$(echo "$output" | json 'd["files"][0]["events_url"]')" = "/imgq/jobs/$id/events" ]
 	run -0 aws_cli s3api head-object --bucket "$AWS_BUCKET_NAME" --key "uploads/$id.jpg" --query ContentLength
 	[ "$output" = "$(stat -c %s "$JPG")" ]
-	run -0 rcli lrange "{imgq}:queue" 0 -1
-	[ "$output" = "$id" ]
+	[ "$(imgq-stat depth)" = 1 ]
+	[ "$(field "$id" state)" = queued ]
 	run -0 curl -sS "$URL/jobs/$id"
 	[ "$(echo "$output" | json 'd["state"], d["type"]')" = "('queued', 'image/jpeg')" ]
 }

@@ -6,15 +6,12 @@
 
 load helpers/common
 load helpers/s3tools
+load helpers/recv
 
 setup_file() {
-	imgq_setup_file
-	redis_start
-	s3_start
+	recv_setup_file
 	fp_start
-	export IMGQ_RECV_LOG=stderr AWS_ENDPOINT_URL=$FP_URL
-	export JPG=$CORPUS/opencv_baboon.jpg
-	export T=$BATS_FILE_TMPDIR
+	export AWS_ENDPOINT_URL=$FP_URL
 	# two processes, so that two requests can run at once
 	port=$(free_port)
 	imgq-prefork -l "127.0.0.1:$port" -n 2 -- imgq-recv 2>"$T/srv.err" &
@@ -23,17 +20,20 @@ setup_file() {
 	wait_until 10 curl -sf -o /dev/null "$URL/healthz"
 }
 
+teardown() {
+	stop_children
+}
+
 teardown_file() {
-	[ -f "$T/srv.pid" ] && kill "$(cat "$T/srv.pid")" 2>/dev/null
+	recv_stop "$T/srv.pid"
 	fp_stop
 	imgq_teardown_file
 }
 
-json() { "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 # PUTs of uploads that reached S3 since the start
 puts() { grep -c '^PUT [^ ]*uploads/' "$FP_LOG" || true; }
 # jobs recorded in Redis
-njobs() { rcli --scan --pattern '{imgq}:job:*' | wc -l; }
+njobs() { rcli --scan --pattern "$(qkey job '*')" | wc -l; }
 
 @test "a retry with the same key gets the first answer and sends nothing to S3" {
 	run -0 curl -sS -H 'Idempotency-Key: retry-1' -F "file=@$JPG" "$URL/upload"
@@ -49,7 +49,7 @@ njobs() { rcli --scan --pattern '{imgq}:job:*' | wc -l; }
 	[ "$(cat "$BATS_TEST_TMPDIR/out")" = "$first" ]
 	[ "$(puts)" = 1 ]
 	[ "$(njobs)" = 1 ]
-	[ "$(rcli hget "{imgq}:job:$id" state)" = queued ]
+	[ "$(field "$id" state)" = queued ]
 	grep -q 'idempotent retry: the first answer, nothing stored; 127.0.0.1 "POST /upload" 202 ' "$T/srv.err"
 	# another key is another upload
 	run -0 curl -sS -H 'Idempotency-Key: retry-2' -F "file=@$JPG" "$URL/upload"
@@ -95,7 +95,7 @@ njobs() { rcli --scan --pattern '{imgq}:job:*' | wc -l; }
 		print(answer.split(b"\r\n\r\n", 1)[1].decode(), end="")
 	EOF
 	first=$!
-	held() { [ "$(rcli exists '{imgq}:idemreq:busy-1')" = 1 ]; }
+	held() { [ "$(rcli exists "$(qkey idemreq busy-1)")" = 1 ]; }
 	wait_until 10 held || { touch "$BATS_TEST_TMPDIR/go"; wait "$first"; false; }
 	run -0 curl -sS -D "$BATS_TEST_TMPDIR/head" -H 'Idempotency-Key: busy-1' -T "$JPG" "$URL/upload"
 	[ "$output" = '{"error":"a request with this Idempotency-Key is in progress","status":409}' ]

@@ -7,23 +7,13 @@
 
 load helpers/common
 load helpers/s3tools
+load helpers/recv
 
-setup_file() {
-	imgq_setup_file
-	redis_start
-	s3_start
-	export IMGQ_RECV_LOG=stderr IMGQ_RECV_WWW=$IMGQ_TOP/share/www
-	export JPG=$CORPUS/opencv_baboon.jpg
-	export T=$BATS_FILE_TMPDIR
-}
-
-teardown_file() {
-	fp_stop
-	imgq_teardown_file
-}
+setup_file() { recv_setup_file; }
+teardown_file() { fp_stop; imgq_teardown_file; }
 
 teardown() {
-	[ -f "$BATS_TEST_TMPDIR/srv.pid" ] && kill "$(cat "$BATS_TEST_TMPDIR/srv.pid")" 2>/dev/null
+	recv_stop "$BATS_TEST_TMPDIR/srv.pid"
 	fp_stop
 }
 
@@ -36,8 +26,6 @@ serve() { # env assignments...
 	wait_until 10 test -s "$BATS_TEST_TMPDIR/port"
 	URL=http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")
 }
-
-json() { "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 
 # The next upload through the same process: stored whole, and queued.
 next_upload_stored() {

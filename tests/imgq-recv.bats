@@ -3,15 +3,10 @@
 # local S3 service and Redis, events, results, limits and hostile input.
 
 load helpers/common
+load helpers/recv
 
 setup_file() {
-	imgq_setup_file
-	redis_start
-	s3_start
-	export IMGQ_RECV_LOG=stderr IMGQ_RECV_WWW=$IMGQ_TOP/share/www
-	export JPG=$CORPUS/opencv_baboon.jpg
-	export PNG=$CORPUS/skimage_astronaut.png
-	export T=$BATS_FILE_TMPDIR
+	recv_setup_file
 	printf 'just some text, not an image\n' >"$T/note.txt"
 	gm convert -size 8x8 xc:red "$T/red.gif"
 	# the accept loop: a listening socket on fd 0
@@ -22,8 +17,12 @@ setup_file() {
 	export URL=http://127.0.0.1:$(cat "$T/port")
 }
 
+teardown() {
+	stop_children
+}
+
 teardown_file() {
-	[ -f "$T/srv.pid" ] && kill "$(cat "$T/srv.pid")" 2>/dev/null
+	recv_stop "$T/srv.pid"
 	imgq_teardown_file
 }
 
@@ -54,7 +53,6 @@ mpbody() {
 
 objects() { aws_cli s3api list-objects-v2 --bucket "$AWS_BUCKET_NAME" --prefix uploads/ --query 'Contents[].Key' --output text; }
 mpuploads() { aws_cli s3api list-multipart-uploads --bucket "$AWS_BUCKET_NAME" --query 'Uploads[].Key' --output text; }
-json() { "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 
 @test "usage: an unknown flag exits 64 with the usage line" {
 	run -64 imgq-recv -x
@@ -162,13 +160,12 @@ json() { "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[
 	[ "$(echo "${lines[-1]}" | json 'd["files"][0]["status_url"]')" = "/cgi-bin/imgq-recv/jobs/$id" ]
 	run -0 aws_cli s3api head-object --bucket "$AWS_BUCKET_NAME" --key "uploads/$id.jpg" --query ContentLength
 	[ "$output" = "$(stat -c %s "$JPG")" ]
-	run -0 rcli hmget "{imgq}:job:$id" state src bucket name type size
-	[ "$output" = "queued
-uploads/$id.jpg
-$AWS_BUCKET_NAME
-cgi.jpg
-image/jpeg
-$(stat -c %s "$JPG")" ]
+	[ "$(field "$id" state)" = queued ]
+	[ "$(field "$id" src)" = "uploads/$id.jpg" ]
+	[ "$(field "$id" bucket)" = "$AWS_BUCKET_NAME" ]
+	[ "$(field "$id" name)" = cgi.jpg ]
+	[ "$(field "$id" type)" = image/jpeg ]
+	[ "$(field "$id" size)" = "$(stat -c %s "$JPG")" ]
 }
 
 @test "CGI: HTTP_PROXY from a Proxy: header reaches nothing" {
@@ -409,12 +406,14 @@ $(stat -c %s "$JPG")" ]
 	cpid=$!
 	wait_until 5 grep -q '^event: queued$' "$BATS_TEST_TMPDIR/sse"
 	aws_cli s3 cp --quiet "$JPG" "s3://$AWS_BUCKET_NAME/processed/$id/large.jpg"
-	rcli hset "{imgq}:job:$id" state active >/dev/null
-	rcli publish "{imgq}:events" "$id active w1" >/dev/null
+	# As a worker would (the queue holds the other tests' jobs before
+	# this one, so imgq-pop cannot be made to take it).
+	rcli hset "$(qkey job "$id")" state active >/dev/null
+	rcli publish "$(qkey events)" "$id active w1" >/dev/null
 	wait_until 5 grep -q '^event: active$' "$BATS_TEST_TMPDIR/sse"
-	rcli hset "{imgq}:job:$id" state done outputs "processed/$id/large.jpg
+	rcli hset "$(qkey job "$id")" state done outputs "processed/$id/large.jpg
 processed/$id/thumb.webp" >/dev/null
-	rcli publish "{imgq}:events" "$id done " >/dev/null
+	rcli publish "$(qkey events)" "$id done " >/dev/null
 	wait "$cpid"
 	run -0 grep '^event: ' "$BATS_TEST_TMPDIR/sse"
 	[ "$output" = "event: queued

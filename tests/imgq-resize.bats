@@ -279,7 +279,8 @@ else:
 		[ "$status" = "$want" ] || { echo "$path: exit $status, want $want: $output"; false; }
 		if [ "$want" = 65 ]; then
 			# one line: "imgq-resize: fatal: reason"
-			[ "${#lines[@]}" = 1 ] && [[ "${lines[0]}" == "imgq-resize: fatal: "* ]]
+			[ "${#lines[@]}" = 1 ]
+			[[ "${lines[0]}" == "imgq-resize: fatal: "* ]]
 		fi
 	done <"$MALFORMED/MANIFEST.tsv"
 	[ "$n" -ge 20 ]

@@ -3,23 +3,14 @@
 # reap, Prometheus text; warnings about the server's settings.
 
 load helpers/common
-
-setup_file() {
-	imgq_setup_file
-	redis_start
-}
-
-teardown_file() {
-	imgq_teardown_file
-}
+load helpers/queue
 
 setup() {
-	export IMGQ_QUEUE=stat$BATS_TEST_NUMBER
-	export IMGQ_REDIS_RETRY=5s
-	T=$BATS_TEST_TMPDIR
+	queue_setup stat
 }
 
-# A queue with 2 queued, 1 done, 1 delayed, 2 dead.
+# A queue with 2 queued, 1 done, 1 delayed, 2 dead (the ids in $T/ids, in
+# that order: done, delayed, dead, dead, queued, queued).
 fill() {
 	imgq-push a.png b.png c.png d.png e.png f.png >"$T/ids"
 	imgq-pop true
@@ -113,8 +104,8 @@ consumers	0" ]
 	run -0 imgq-stat dead -s 1h
 	[ "${#lines[@]}" = 2 ]
 	# Make one old: it falls out of the last hour.
-	old=$(rcli zrange "{$IMGQ_QUEUE}:dead" 0 0)
-	rcli zadd "{$IMGQ_QUEUE}:dead" 1000 "$old" >/dev/null
+	old=$(imgq-stat dead | head -n 1 | cut -f 1)
+	rcli zadd "$(qkey dead)" 1000 "$old" >/dev/null
 	run -0 imgq-stat dead -s 1h
 	[ "${#lines[@]}" = 1 ]
 	run -0 imgq-stat -j dead -e EX_DATAERR
@@ -123,20 +114,21 @@ consumers	0" ]
 
 @test "requeue: dead jobs go back with attempts reset; others are left alone (exit 1)" {
 	fill
-	dead=$(rcli zrange "{$IMGQ_QUEUE}:dead" 0 0)
+	dead=$(imgq-stat dead | head -n 1 | cut -f 1)
 	run -0 imgq-stat requeue "$dead"
 	[ "$output" = "$dead" ]
 	[ "$(imgq-stat job -f state "$dead")" = queued ]
 	[ "$(imgq-stat job -f attempts "$dead")" = 0 ]
 	[ "$(imgq-stat depth)" = 3 ]
-	queued=$(rcli lindex "{$IMGQ_QUEUE}:queue" -1)
+	queued=$(sed -n 5p "$T/ids")
+	[ "$(imgq-stat job -f state "$queued")" = queued ]
 	run -1 imgq-stat requeue "$queued"
 	[ "$output" = "imgq-stat: error: job $queued is neither dead nor done; left alone" ]
 	run -66 imgq-stat requeue 0000000000aaaaaaaaaaaaaaaa
 	run -0 imgq-stat requeue -a
 	[ "${#lines[@]}" = 1 ]
 	[ "$(imgq-stat depth)" = 4 ]
-	[ "$(rcli zcard "{$IMGQ_QUEUE}:dead")" = 0 ]
+	[ "$(summary dead)" = 0 ]
 	run -64 imgq-stat requeue
 }
 
@@ -144,7 +136,7 @@ consumers	0" ]
 	fill
 	run -0 imgq-stat purge
 	[ "$output" = 2 ]
-	[ "$(rcli zcard "{$IMGQ_QUEUE}:dead")" = 0 ]
+	[ "$(summary dead)" = 0 ]
 	run -0 imgq-stat dead
 	[ "$output" = "" ]
 	[ "$(imgq-stat depth)" = 2 ]

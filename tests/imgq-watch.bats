@@ -2,22 +2,11 @@
 # imgq-watch: job events as lines.
 
 load helpers/common
-
-setup_file() {
-	imgq_setup_file
-	redis_start
-}
-
-teardown_file() {
-	imgq_teardown_file
-}
+load helpers/queue
 
 setup() {
-	export IMGQ_QUEUE=watch$BATS_TEST_NUMBER
-	T=$BATS_TEST_TMPDIR
+	queue_setup watch
 }
-
-subscribers() { [ "$(rcli pubsub numsub "{$IMGQ_QUEUE}:events" | tail -n 1)" = "$1" ]; }
 
 @test "named jobs: events until each is done, exit 0" {
 	a=$(imgq-push a.png)

@@ -20,8 +20,6 @@ setup() {
 	export IMGQ_QUEUE=work$BATS_TEST_NUMBER	# a queue of each test's own
 }
 
-field() { imgq-stat job -f "$2" "$1"; }
-
 ID=0000000000aaaaaaaaaaaaaaaa	# a well-formed job id of no job
 
 # upload FILE ID: store an original as imgq-recv would, print nothing

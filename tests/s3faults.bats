@@ -7,19 +7,9 @@
 load helpers/common
 load helpers/s3tools
 
-setup_file() {
-	imgq_setup_file
-	s3_start
-}
-
-teardown_file() {
-	fp_stop
-	imgq_teardown_file
-}
-
-teardown() {
-	fp_stop
-}
+setup_file() { imgq_setup_file; s3_start; }
+teardown_file() { fp_stop; imgq_teardown_file; }
+teardown() { fp_stop; }
 
 @test "503 SlowDown twice, then success" {
 	fp_start --slowdown 2

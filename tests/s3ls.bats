@@ -6,14 +6,8 @@
 load helpers/common
 load helpers/s3tools
 
-setup_file() {
-	imgq_setup_file
-	s3_start
-}
-
-teardown_file() {
-	imgq_teardown_file
-}
+setup_file() { imgq_setup_file; s3_start; }
+teardown_file() { imgq_teardown_file; }
 
 @test "keys in order, with a prefix, a delimiter, and -l" {
 	for k in d/a d/b d/sub/c e; do echo "$k" | s3put "$k"; done

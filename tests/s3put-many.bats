@@ -5,19 +5,9 @@
 load helpers/common
 load helpers/s3tools
 
-setup_file() {
-	imgq_setup_file
-	s3_start
-}
-
-teardown_file() {
-	fp_stop
-	imgq_teardown_file
-}
-
-teardown() {
-	fp_stop
-}
+setup_file() { imgq_setup_file; s3_start; }
+teardown_file() { fp_stop; imgq_teardown_file; }
+teardown() { fp_stop; }
 
 # make_files DIR: an image of each common kind, a text and a binary file.
 make_files() {

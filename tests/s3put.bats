@@ -7,14 +7,8 @@ load helpers/s3tools
 
 PS=5242880	# the part size used here (-p 5m, the S3 minimum)
 
-setup_file() {
-	imgq_setup_file
-	s3_start
-}
-
-teardown_file() {
-	imgq_teardown_file
-}
+setup_file() { imgq_setup_file; s3_start; }
+teardown_file() { imgq_teardown_file; }
 
 # put_and_check SIZE MODE: MODE file or pipe; asserts the -v line, the
 # ETag (one PUT up to the part size, parts beyond) and the bytes back.

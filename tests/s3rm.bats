@@ -4,14 +4,8 @@
 
 load helpers/common
 
-setup_file() {
-	imgq_setup_file
-	s3_start
-}
-
-teardown_file() {
-	imgq_teardown_file
-}
+setup_file() { imgq_setup_file; s3_start; }
+teardown_file() { imgq_teardown_file; }
 
 @test "named keys are deleted, several in one request" {
 	for k in a b 'c d'; do echo "$k" | s3put "named/$k"; done

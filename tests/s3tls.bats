@@ -18,14 +18,8 @@ setup_file() {
 	export CERT=$BATS_FILE_TMPDIR/cert.pem TLS_PEM=$BATS_FILE_TMPDIR/tls.pem
 }
 
-teardown_file() {
-	fp_stop
-	imgq_teardown_file
-}
-
-teardown() {
-	fp_stop
-}
+teardown_file() { fp_stop; imgq_teardown_file; }
+teardown() { fp_stop; }
 
 @test "https: s3put -d of two files and s3get back, every connection HTTP/1.1 though the server offers h2" {
 	fp_start --tls "$TLS_PEM"

@@ -8,18 +8,33 @@ setup_file() {
 	imgq_setup_file
 }
 
+# Whatever happened, nothing of this test keeps running.  up runs in a
+# session of its own (its pid is the session's id), which everything it
+# starts stays in but the S3 service (s3-local gives it sessions of its
+# own, and stops it).  The pid is kept in a file: teardown_file runs in
+# another process than the test.
 teardown_file() {
-	# Whatever happened, nothing of this test keeps running: up runs in a
-	# session (and process group) of its own.
-	if [ -n "${UP_PID:-}" ] && kill -0 "$UP_PID" 2>/dev/null; then
-		kill -TERM "$UP_PID"
-		wait_until 60 bash -c "! kill -0 $UP_PID" || kill -KILL -- "-$UP_PID"
+	local up p
+	up=$(cat "$BATS_FILE_TMPDIR/up.pid" 2>/dev/null) || up=
+	if [ -n "$up" ] && kill -0 "$up" 2>/dev/null; then
+		# up stops its pools and services itself, if it has got that far.
+		kill -TERM "$up"
+		wait_until 60 not_running "$up" || kill -KILL "$up" 2>/dev/null
 	fi
 	if [ -d "$BATS_FILE_TMPDIR/state" ]; then
 		"$IMGQ_TOP/scripts/s3-local" stop "$BATS_FILE_TMPDIR/state/s3"
 		"$IMGQ_TOP/scripts/redis-local" stop "$BATS_FILE_TMPDIR/state/redis"
 	fi
+	# What is left of up's session (pools, their children, log readers).
+	if [ -n "$up" ]; then
+		for p in $(pgrep -s "$up"); do
+			kill -KILL "$p" 2>/dev/null
+		done
+	fi
+	true
 }
+
+not_running() { ! kill -0 "$1" 2>/dev/null; }
 
 @test "scripts/up serves the page, makes the variants, and stops everything on Ctrl-C" {
 	state=$BATS_FILE_TMPDIR/state
@@ -29,7 +44,8 @@ teardown_file() {
 	IMGQ_REDIS_PORT=$(free_port) IMGQ_S3_PORT=$(free_port) \
 		setsid env --default-signal=INT "$IMGQ_TOP/scripts/up" -s "$state" -p "$port" \
 		>"$BATS_FILE_TMPDIR/up.log" 2>&1 3>&- &
-	export UP_PID=$!
+	UP_PID=$!
+	echo "$UP_PID" >"$BATS_FILE_TMPDIR/up.pid"
 	wait_until 180 grep -q "imgq is up: http://localhost:$port/" "$BATS_FILE_TMPDIR/up.log"
 	run -0 curl -sS -f "http://localhost:$port/"
 	[[ "$output" == *"<title>"* ]]
@@ -47,8 +63,7 @@ teardown_file() {
 	grep -q '^work  | imgq-prefork: info: child 1 started' "$BATS_FILE_TMPDIR/up.log"
 	# Ctrl-C: everything stops, nothing of this state folder keeps running.
 	kill -INT "$UP_PID"
-	wait_until 60 bash -c "! kill -0 $UP_PID"
-	UP_PID=
+	wait_until 60 not_running "$UP_PID"
 	run -1 pgrep -f "$state/"
 	run -1 pgrep -f "imgq-prefork .*127.0.0.1:$port"
 	grep -q '^up    | stopped$' "$BATS_FILE_TMPDIR/up.log"

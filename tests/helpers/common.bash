@@ -14,6 +14,17 @@
 #   of this file's own in AWS_BUCKET_NAME.
 # wait_until SECONDS CMD...: polls CMD until it succeeds, fails after the
 #   deadline (no fixed sleeps anywhere in the tests).
+# stop_children: for teardown: stops whatever the test left running in the
+#   background (the processes below the test's shell, whatever process
+#   group or session they are in): TERM, then KILL after 10 seconds.
+# field ID NAME: one field of a job's record, as imgq-stat tells it (exit
+#   66 when there is no such job or field).
+# qkey PART...: the Redis key of the queue IMGQ_QUEUE (default imgq) named
+#   by PART joined with ":" (qkey job ID is {imgq}:job:ID), for the few
+#   tests that must look at Redis itself (a lease, an idempotency key, a
+#   subscriber count); everything else asks the tools.
+# json EXPR: evaluates the Python expression EXPR over d, the JSON
+#   document on standard input, and prints the value.
 
 bats_require_minimum_version 1.5.0
 
@@ -109,3 +120,47 @@ aws_cli() {
 }
 
 sha256() { sha256sum "$1" | cut -d' ' -f1; }
+
+# The processes below PID, one a line (read from /proc: a command
+# substitution would be one of them).
+descendants() { # pid
+	local kids=() k
+	# (The file has no newline at its end: read fails there, having read.)
+	read -r -a kids <"/proc/$1/task/$1/children" 2>/dev/null || true
+	for k in ${kids[@]+"${kids[@]}"}; do
+		echo "$k"
+		descendants "$k"
+	done
+}
+
+all_gone() { # pid...
+	local p
+	for p in "$@"; do
+		kill -0 "$p" 2>/dev/null && return 1
+	done
+	return 0
+}
+
+stop_children() {
+	local f=$BATS_TEST_TMPDIR/.children left
+	descendants "$BASHPID" >"$f"
+	mapfile -t left <"$f"
+	[ ${#left[@]} -gt 0 ] || return 0
+	kill -TERM "${left[@]}" 2>/dev/null
+	kill -CONT "${left[@]}" 2>/dev/null
+	wait_until 10 all_gone "${left[@]}" 2>/dev/null ||
+		kill -KILL "${left[@]}" 2>/dev/null
+	return 0
+}
+
+field() { imgq-stat job -f "$2" "$1"; }
+
+# The key layout of imgq(7), known to the tests in this one place.
+qkey() { # part...
+	local IFS=:
+	printf '{%s}:%s\n' "${IMGQ_QUEUE:-imgq}" "$*"
+}
+
+json() {
+	"$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
+}

@@ -3,7 +3,8 @@
 # fp_start ARGS...: a fault proxy (tests/helpers/faultproxy.py) in front
 #   of the local S3 service; exports FP_URL (its endpoint: https with
 #   --tls PEM) and FP_LOG.
-# fp_stop: stops it (also done by s3t_teardown).
+# fp_stop: stops it (a file that starts one calls it in teardown and
+#   teardown_file).
 # s3_etag FILE [PART]: the ETag S3 gives FILE stored in one PUT, or in
 #   parts of PART bytes (md5 of the parts' md5s, "-N").
 # tests/helpers/peakrss.py CMD...: runs CMD, prints "rss KIB" (its peak
