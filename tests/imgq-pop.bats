@@ -293,3 +293,19 @@ processed/x/small.jpg" ]
 	[ "$(summary done)" = 5 ]
 	[ "$(imgq-stat depth)" = 0 ]
 }
+
+@test "TERM while Redis is away: an idle imgq-pop exits 0 at once, not after the retry window" {
+	local d=$BATS_TEST_TMPDIR/r pid rc=0
+	"$IMGQ_TOP/scripts/redis-local" start "$d" 0 >/dev/null
+	REDIS_URL=redis://127.0.0.1:$(cat "$d/port")/0 IMGQ_REDIS_RETRY=60s \
+		imgq-pop -l -vv true 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	wait_until 10 sh -c '[ "$(REDISCLI_AUTH= redis-cli -p "$1" client list | grep -c "cmd=blmove")" = 1 ]' _ "$(cat "$d/port")" || true
+	"$IMGQ_TOP/scripts/redis-local" stop "$d" >/dev/null
+	wait_until 20 grep -q 'retrying$' "$BATS_TEST_TMPDIR/err"
+	kill -TERM "$pid"
+	local t0=$SECONDS
+	wait "$pid" || rc=$?
+	[ "$rc" = 0 ]
+	[ $((SECONDS - t0)) -lt 10 ]
+}

@@ -449,3 +449,12 @@ os.execvp("sleep", ["sleep", "1000"])' "$D/fds"
 	stop_pf TERM
 	[ "$STATUS" = 0 ]
 }
+
+@test "a missing command halts with 78 also when stderr is a pipe no one reads" {
+	# the child's message then raises SIGPIPE: it must not read as a crash to retry
+	run -0 "$PY" -c 'import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+print(subprocess.run(sys.argv[1:], stderr=w, timeout=30).returncode)' imgq-prefork -- /nonexistent/cmd
+	[ "$output" = 78 ]
+}

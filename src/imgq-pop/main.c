@@ -144,7 +144,7 @@ parse_args(int argc, char **argv, struct pop_conf *c)
 {
 	struct err e;
 	uint64_t w;
-	int ch;
+	int ch, verbose = 0;
 
 	err_clear(&e);
 	while ((ch = getopt(argc, argv, "+a:b:B:c:g:K:lL:n:q:r:t:vw:")) !=
@@ -195,7 +195,7 @@ parse_args(int argc, char **argv, struct pop_conf *c)
 			dur_opt(optarg, 0, 604800000, &c->time_limit_ms, "-t");
 			break;
 		case 'v':
-			log_set_level(LOG_LVL_INFO);
+			log_set_level(verbose++ ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 			break;
 		case 'w':
 			dur_opt(optarg, 0, 31536000000ULL, &w, "-w");
@@ -275,6 +275,7 @@ main(int argc, char **argv)
 		die(&e);
 	if ((q = q_conf_open(&c.q, &e)) == NULL)
 		die(&e);
+	q_set_stop(q, &pop_stopping);
 	if (q_consumer(q, c.consumer, (long long)c.lease_ms, (int)c.q.attempts,
 	    &e) == -1)
 		die(&e);
@@ -302,6 +303,8 @@ main(int argc, char **argv)
 			rc = 1;
 		} else
 			rc = q_reserve(q, left, pop_sigfd, &job, &e);
+		if (rc == -1 && pop_stopping)
+			break;	/* asked to stop while the server was away */
 		if (rc == -1) {
 			log_fatal("%s", e.msg);
 			ex = e.code;

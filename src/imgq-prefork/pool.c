@@ -164,6 +164,11 @@ child_exec(int wfd, char **envp)
 	environ = envp;
 	(void)execvp(P.c->argv[0], P.c->argv);
 	errnum = errno;
+	/*
+	 * SIGPIPE was made default for the command: a closed stderr must not
+	 * turn this configuration error into a death by signal (retried).
+	 */
+	(void)signal(SIGPIPE, SIG_IGN);
 	log_fatal("unable to run %s: %s", P.c->argv[0], strerror(errnum));
 	/* A command that is not there is a configuration error: halt. */
 	_exit(errnum == ENOENT || errnum == EACCES || errnum == ENOTDIR ||

@@ -245,10 +245,11 @@ q_push_batch(struct q *q, struct q_push_req *reqs, size_t n, struct err *e)
 			break;
 		at += done;
 		if (e->code != EX_TEMPFAIL || !transient(e) ||
-		    (long long)(sys_now_ms() - start) >= q->retry_ms)
+		    (long long)(sys_now_ms() - start) >= q->retry_ms ||
+		    (q->stop != NULL && *q->stop))
 			return -1;
 		again = 1;
-		q_backoff_sleep(tries++);
+		q_backoff_sleep(tries++, q->stop);
 	}
 	return 0;
 }
@@ -588,9 +589,12 @@ q_reserve(struct q *q, long long wait_ms, int cancel_fd, struct q_job *job,
 				return -1;
 			if (lost_at == 0)
 				lost_at = sys_now_ms();
-			if ((long long)(sys_now_ms() - lost_at) >= q->retry_ms)
+			if ((long long)(sys_now_ms() - lost_at) >= q->retry_ms ||
+			    (q->stop != NULL && *q->stop))
 				return -1;
-			q_backoff_sleep(tries++);
+			q_backoff_sleep(tries++, q->stop);
+			if (q->stop != NULL && *q->stop)
+				return -1;
 			need_start = 1;
 			continue;
 		}

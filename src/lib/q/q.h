@@ -25,6 +25,7 @@
 #ifndef IMGQ_Q_H
 #define IMGQ_Q_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -333,5 +334,12 @@ int	q_sub_next(struct q_sub *, char **line, size_t *len, int timeout_ms,
 
 /* How many times the connection was re-made since the last call. */
 int	q_sub_lost(struct q_sub *);
+
+/*
+ * A flag the caller sets from a signal handler (SIGTERM): while it is
+ * set, a call retrying a lost server gives up at once (EX_TEMPFAIL, the
+ * last error) instead of waiting out IMGQ_REDIS_RETRY.
+ */
+void	q_set_stop(struct q *, volatile sig_atomic_t *);
 
 #endif

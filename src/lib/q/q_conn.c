@@ -204,7 +204,7 @@ reconnect(struct q *q, struct err *e)
 }
 
 void
-q_backoff_sleep(int n)
+q_backoff_sleep(int n, volatile sig_atomic_t *stop)
 {
 	long long ms = 50;
 	unsigned char r[2] = { 0, 0 };
@@ -220,7 +220,14 @@ q_backoff_sleep(int n)
 	ts.tv_sec = ms / 1000;
 	ts.tv_nsec = (ms % 1000) * 1000000L;
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
+		if (stop != NULL && *stop)
+			break;
+}
+
+void
+q_set_stop(struct q *q, volatile sig_atomic_t *stop)
+{
+	q->stop = stop;
 }
 
 /*
@@ -238,11 +245,14 @@ q_call(struct q *q, int argc, const char **argv, const size_t *lens,
 	for (;; n++) {
 		if (n > 0) {
 			if ((flags & QC_ONCE) || e->code != EX_TEMPFAIL ||
-			    (long long)(sys_now_ms() - start) >= q->retry_ms)
+			    (long long)(sys_now_ms() - start) >= q->retry_ms ||
+			    (q->stop != NULL && *q->stop))
 				return -1;
 			if (n == 1 || n % 10 == 0)
 				log_debug("redis: %s; retrying", e->msg);
-			q_backoff_sleep(n - 1);
+			q_backoff_sleep(n - 1, q->stop);
+			if (q->stop != NULL && *q->stop)
+				return -1;
 		}
 		if (q->c == NULL && reconnect(q, e) == -1)
 			continue;
@@ -362,7 +372,7 @@ q_open_retry(const char *url, const char *queue, long long retry_ms,
 		if (e->code != EX_TEMPFAIL ||
 		    (long long)(sys_now_ms() - start) >= q->retry_ms)
 			goto fail;
-		q_backoff_sleep(n);
+		q_backoff_sleep(n, NULL);
 	}
 	return q;
 toolong:

@@ -4,6 +4,8 @@
 #ifndef IMGQ_Q_INT_H
 #define IMGQ_Q_INT_H
 
+#include <signal.h>
+
 #include <hiredis/hiredis.h>
 
 #include "q.h"
@@ -64,6 +66,7 @@ struct q {
 	char		 clist[Q_QUEUE_MAX + Q_CONSUMER_MAX + 16];
 	long long	 lease_ms;
 	int		 max_attempts;
+	volatile sig_atomic_t *stop;	/* set: retry loops give up */
 };
 
 /* q_call flags */
@@ -87,6 +90,7 @@ int	q_eval(struct q *, int which, int argc, const char **argv,
 int	q_reply_error(const redisReply *, struct err *);
 
 /* Sleeps for attempt n of a bounded doubling backoff with jitter. */
-void	q_backoff_sleep(int n);
+/* The backoff before retry n; cut short by a signal once *stop is set. */
+void	q_backoff_sleep(int n, volatile sig_atomic_t *stop);
 
 #endif

@@ -140,7 +140,7 @@ q_sub_next(struct q_sub *s, char **line, size_t *len, int timeout_ms,
 				if (timeout_ms >= 0 &&
 				    sys_now_ms() >= deadline)
 					return -1;
-				q_backoff_sleep(3);
+				q_backoff_sleep(3, NULL);
 				continue;
 			}
 			s->lost++;
