@@ -42,7 +42,7 @@ WARN	+= -Werror
 endif
 
 # The layers: where each lives, which layers it uses, which packages.
-LAYERS	:= base http job q s3 imgtype img s3tool
+LAYERS	:= base http job q s3 imgtype img s3tool cli
 base_DIR := src/lib/base
 http_DIR := src/lib/http
 http_DEPS := base
@@ -59,6 +59,8 @@ imgtype_DEPS := base
 img_DIR	:= src/lib/img
 img_DEPS := imgtype base
 img_PKGS := GraphicsMagick libjpeg libwebp libwebpdemux
+cli_DIR	:= src/cli
+cli_DEPS := base
 s3tool_DIR := src/s3tool
 s3tool_DEPS := s3 base
 s3tool_PKGS := libcurl openssl
@@ -96,7 +98,7 @@ $$(call layer_a,$(1)): $$($(1)_OBJS)
 endef
 $(foreach l,$(LAYERS),$(eval $(call layer_rule,$(l))))
 # Users before what they use, for the unit tests and fuzz targets.
-LIBAS	:= $(foreach l,s3tool q job http s3 img imgtype base,$(call layer_a,$(l)))
+LIBAS	:= $(foreach l,s3tool cli q job http s3 img imgtype base,$(call layer_a,$(l)))
 
 $(STANDINS): src/lib/static/curl_standins.c
 	@mkdir -p $(dir $@)

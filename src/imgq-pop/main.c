@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "env.h"
 #include "err.h"
 #include "exitcode.h"
@@ -88,21 +89,8 @@ setup_signals(struct err *e)
 	return 0;
 }
 
-static void
-usage(const char *why)
-{
-	if (why != NULL)
-		log_fatal("%s", why);
-	fprintf(stderr, "%s\n", USAGE);
-	exit(EX_USAGE);
-}
-
-static void
-die(const struct err *e)
-{
-	log_fatal("%s", e->msg);
-	exit(e->code != 0 ? e->code : EX_SOFTWARE);
-}
+#define usage(why)	cli_usage(USAGE, why)
+#define die(e)		cli_die(e)
 
 static void
 dur_opt(const char *arg, uint64_t min, uint64_t max, uint64_t *out,

@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "env.h"
 #include "err.h"
 #include "exitcode.h"
@@ -45,21 +46,8 @@ struct item {
 	struct q_field	 f[EXTRA_MAX + 4];
 };
 
-static void
-usage(const char *why)
-{
-	if (why != NULL)
-		log_fatal("%s", why);
-	fprintf(stderr, "%s\n", USAGE);
-	exit(EX_USAGE);
-}
-
-static void
-die(const struct err *e)
-{
-	log_fatal("%s", e->msg);
-	exit(e->code != 0 ? e->code : EX_SOFTWARE);
-}
+#define usage(why)	cli_usage(USAGE, why)
+#define die(e)		cli_die(e)
 
 static const char *
 type_of(const char *key)

@@ -1,1 +1,1 @@
-imgq-push_LIBS := q job base
+imgq-push_LIBS := cli q job base

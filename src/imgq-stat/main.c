@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "env.h"
 #include "err.h"
 #include "exitcode.h"
@@ -30,21 +31,8 @@ static enum fmt fmt;
 static struct q *q;
 static struct q_conf qc;
 
-static void
-usage(const char *why)
-{
-	if (why != NULL)
-		log_fatal("%s", why);
-	fprintf(stderr, "%s\n", USAGE);
-	exit(EX_USAGE);
-}
-
-static void
-die(const struct err *e)
-{
-	log_fatal("%s", e->msg);
-	exit(e->code != 0 ? e->code : EX_SOFTWARE);
-}
+#define usage(why)	cli_usage(USAGE, why)
+#define die(e)		cli_die(e)
 
 static void
 out_done(void)

@@ -1,1 +1,1 @@
-imgq-stat_LIBS := q job base
+imgq-stat_LIBS := cli q job base

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "env.h"
 #include "err.h"
 #include "exitcode.h"
@@ -29,21 +30,8 @@ static struct watched *jobs;
 static size_t njobs, nleft;
 static int any_dead;
 
-static void
-usage(const char *why)
-{
-	if (why != NULL)
-		log_fatal("%s", why);
-	fprintf(stderr, "%s\n", USAGE);
-	exit(EX_USAGE);
-}
-
-static void
-die(const struct err *e)
-{
-	log_fatal("%s", e->msg);
-	exit(e->code != 0 ? e->code : EX_SOFTWARE);
-}
+#define usage(why)	cli_usage(USAGE, why)
+#define die(e)		cli_die(e)
 
 static void
 emit(const char *line, size_t len)

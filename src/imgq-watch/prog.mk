@@ -1,1 +1,1 @@
-imgq-watch_LIBS := q job base
+imgq-watch_LIBS := cli q job base

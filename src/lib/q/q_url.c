@@ -9,47 +9,8 @@
 #include <string.h>
 
 #include "exitcode.h"
+#include "pct.h"
 #include "q.h"
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Percent-decodes s[0..n) into out (outsz bytes, NUL-terminated). */
-static int
-pct_decode(const char *s, size_t n, char *out, size_t outsz)
-{
-	size_t i, o = 0;
-	int h, l;
-
-	for (i = 0; i < n; i++) {
-		int c = (unsigned char)s[i];
-
-		if (c == '%') {
-			if (i + 2 >= n)
-				return -1;
-			h = hexval((unsigned char)s[i + 1]);
-			l = hexval((unsigned char)s[i + 2]);
-			if (h < 0 || l < 0)
-				return -1;
-			c = h << 4 | l;
-			i += 2;
-		}
-		if (c == 0 || o + 1 >= outsz)
-			return -1;
-		out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	return 0;
-}
 
 /* A decimal number of at most 5 digits in [min, max] from s[0..n). */
 static int
@@ -81,7 +42,7 @@ parse_unix(const char *p, struct q_url *u, struct err *e)
 	if (n == 0 || p[0] != '/')
 		return err_set(e, EX_CONFIG,
 		    "REDIS_URL: unix:// needs an absolute socket path");
-	if (pct_decode(p, n, u->path, sizeof(u->path)) == -1)
+	if (pct_decode(p, n, u->path, sizeof(u->path), 0) == -1)
 		return err_set(e, EX_CONFIG,
 		    "REDIS_URL: socket path too long or malformed");
 	if (q != NULL) {
@@ -100,17 +61,17 @@ parse_auth(const char *s, size_t n, struct q_url *u, struct err *e)
 
 	if (colon == NULL) {
 		/* redis://password@host, as some clients accept. */
-		if (pct_decode(s, n, u->pass, sizeof(u->pass)) == -1)
+		if (pct_decode(s, n, u->pass, sizeof(u->pass), 0) == -1)
 			return err_set(e, EX_CONFIG,
 			    "REDIS_URL: password too long or malformed");
 		return 0;
 	}
-	if (pct_decode(s, (size_t)(colon - s), u->user, sizeof(u->user)) ==
+	if (pct_decode(s, (size_t)(colon - s), u->user, sizeof(u->user), 0) ==
 	    -1)
 		return err_set(e, EX_CONFIG,
 		    "REDIS_URL: user name too long or malformed");
 	if (pct_decode(colon + 1, n - (size_t)(colon - s) - 1, u->pass,
-	    sizeof(u->pass)) == -1)
+	    sizeof(u->pass), 0) == -1)
 		return err_set(e, EX_CONFIG,
 		    "REDIS_URL: password too long or malformed");
 	return 0;

@@ -100,12 +100,38 @@ s3_get(struct s3 *s, const char *key, const struct s3_get_opts *o,
 	return rc;
 }
 
+/* A listing's caller callback that stopped it, and why. */
+struct cb_stop {
+	struct err	 err;
+	int		 stopped;
+};
+
+/*
+ * Runs one page's request and hands the answer to parse (with ctx); a
+ * page stopped by the caller's callback fails with that callback's err.
+ */
+static int
+run_page(struct s3_xfer *x, int (*parse)(void *, const char *, size_t,
+    struct err *), void *ctx, const struct cb_stop *st, struct err *e)
+{
+	int rc;
+
+	if ((rc = s3_xfer_run(x, e)) == 0 &&
+	    parse(ctx, x->resp.p, x->resp.len, e) == -1) {
+		if (st->stopped && e != NULL)
+			*e = st->err;
+		rc = -1;
+	}
+	s3_xfer_clean(x);
+	return rc;
+}
+
 struct list_ctx {
 	int	(*cb)(void *, const struct s3_xml_entry *, struct err *);
 	void	*arg;
 	long	 left;		/* -1: no limit */
-	struct err cberr;
-	int	 stopped;
+	struct cb_stop st;
+	struct s3_xml_list page;
 };
 
 static int
@@ -117,11 +143,19 @@ list_adapter(void *arg, const struct s3_xml_entry *ent)
 		return 0;
 	if (l->left > 0)
 		l->left--;
-	if (l->cb(l->arg, ent, &l->cberr) == -1) {
-		l->stopped = 1;
+	if (l->cb(l->arg, ent, &l->st.err) == -1) {
+		l->st.stopped = 1;
 		return -1;
 	}
 	return 0;
+}
+
+static int
+list_page(void *arg, const char *buf, size_t len, struct err *e)
+{
+	struct list_ctx *l = arg;
+
+	return s3_xml_list(buf, len, 1, list_adapter, l, &l->page, e);
 }
 
 int
@@ -130,11 +164,9 @@ s3_list(struct s3 *s, const char *prefix, const char *delim, long max_keys,
     struct err *e)
 {
 	struct list_ctx l;
-	struct s3_xml_list page;
 	struct s3_xfer x;
 	char token[1024] = "", mk[24];
 	long want;
-	int rc = 0;
 
 	memset(&l, 0, sizeof(l));
 	l.cb = cb;
@@ -154,29 +186,21 @@ s3_list(struct s3 *s, const char *prefix, const char *delim, long max_keys,
 			s3_xfer_param(&x, "delimiter", delim);
 		if (token[0] != '\0')
 			s3_xfer_param(&x, "continuation-token", token);
-		if ((rc = s3_xfer_run(&x, e)) == 0 &&
-		    s3_xml_list(x.resp.p, x.resp.len, 1, list_adapter, &l,
-		    &page, e) == -1) {
-			if (l.stopped && e != NULL)
-				*e = l.cberr;
-			rc = -1;
-		}
-		s3_xfer_clean(&x);
-		if (rc == -1)
+		if (run_page(&x, list_page, &l, &l.st, e) == -1)
 			return -1;
-		if (page.truncated && page.next_token[0] == '\0')
+		if (l.page.truncated && l.page.next_token[0] == '\0')
 			return err_set(e, EX_PROTOCOL, "listing truncated "
 			    "without a continuation token");
-		memcpy(token, page.next_token, sizeof(token));
-	} while (page.truncated && l.left != 0);
+		memcpy(token, l.page.next_token, sizeof(token));
+	} while (l.page.truncated && l.left != 0);
 	return 0;
 }
 
 struct upl_ctx {
 	int	(*cb)(void *, const struct s3_xml_upload *, struct err *);
 	void	*arg;
-	struct err cberr;
-	int	 stopped;
+	struct cb_stop st;
+	struct s3_xml_uploads page;
 };
 
 static int
@@ -184,11 +208,19 @@ upl_adapter(void *arg, const struct s3_xml_upload *u)
 {
 	struct upl_ctx *l = arg;
 
-	if (l->cb(l->arg, u, &l->cberr) == -1) {
-		l->stopped = 1;
+	if (l->cb(l->arg, u, &l->st.err) == -1) {
+		l->st.stopped = 1;
 		return -1;
 	}
 	return 0;
+}
+
+static int
+upl_page(void *arg, const char *buf, size_t len, struct err *e)
+{
+	struct upl_ctx *l = arg;
+
+	return s3_xml_uploads(buf, len, upl_adapter, l, &l->page, e);
 }
 
 int
@@ -197,10 +229,9 @@ s3_list_uploads(struct s3 *s, const char *prefix,
     void *arg, struct err *e)
 {
 	struct upl_ctx l;
-	struct s3_xml_uploads page;
 	struct s3_xfer x;
-	char key[sizeof(page.next_key)] = "", id[sizeof(page.next_id)] = "";
-	int rc;
+	char key[sizeof(l.page.next_key)] = "";
+	char id[sizeof(l.page.next_id)] = "";
 
 	memset(&l, 0, sizeof(l));
 	l.cb = cb;
@@ -215,22 +246,14 @@ s3_list_uploads(struct s3 *s, const char *prefix,
 			s3_xfer_param(&x, "key-marker", key);
 		if (id[0] != '\0')
 			s3_xfer_param(&x, "upload-id-marker", id);
-		if ((rc = s3_xfer_run(&x, e)) == 0 &&
-		    s3_xml_uploads(x.resp.p, x.resp.len, upl_adapter, &l,
-		    &page, e) == -1) {
-			if (l.stopped && e != NULL)
-				*e = l.cberr;
-			rc = -1;
-		}
-		s3_xfer_clean(&x);
-		if (rc == -1)
+		if (run_page(&x, upl_page, &l, &l.st, e) == -1)
 			return -1;
-		if (page.truncated && page.next_key[0] == '\0')
+		if (l.page.truncated && l.page.next_key[0] == '\0')
 			return err_set(e, EX_PROTOCOL, "upload listing "
 			    "truncated without a next key marker");
-		memcpy(key, page.next_key, sizeof(key));
-		memcpy(id, page.next_id, sizeof(id));
-	} while (page.truncated);
+		memcpy(key, l.page.next_key, sizeof(key));
+		memcpy(id, l.page.next_id, sizeof(id));
+	} while (l.page.truncated);
 	return 0;
 }
 
