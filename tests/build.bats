@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # The build: install and uninstall honour PREFIX and DESTDIR; the programs
-# keep the exit-status contract of DESIGN.md for bad arguments.
+# keep the exit-status contract of imgq(7) for bad arguments.
 
 load helpers/common
 

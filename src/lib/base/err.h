@@ -2,7 +2,7 @@
  * err.h: the error that library functions fill.
  *
  * Library code never exits and never prints.  A function that fails returns
- * -1 (or NULL) and fills a struct err with the exit code of DESIGN.md that
+ * -1 (or NULL) and fills a struct err with the exit code of imgq(7) that
  * fits the failure (EX_TEMPFAIL for a network error, EX_DATAERR for bad
  * input, ...) and a one-line message without the program name.  main.c
  * prints the message and exits with the code; a caller that can recover

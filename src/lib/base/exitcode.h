@@ -1,5 +1,5 @@
 /*
- * exitcode.h: the exit-status table of DESIGN.md, the API between programs.
+ * exitcode.h: the exit-status table of imgq(7), the API between programs.
  *
  * One meaning per code; callers decide by class, never by parsing messages.
  */
