@@ -123,3 +123,10 @@ REDIS_URL=redis://127.0.0.1:6379/0" ]
 	} | grep -vxE 'HOME|PATH' | sort -u)
 	[ "${#missing[@]}" = 0 ] || { echo "not in imgq.env.example: ${missing[*]}"; false; }
 }
+
+@test "the command gets descriptors 0 to 2 and nothing else" {
+	printf 'A=1\n' >"$f"
+	# ls's own directory is the 3
+	run -0 only_std_fds imgq-env "$f" sh -c 'ls /proc/self/fd | sort -n | tr "\n" " "'
+	[ "$output" = "0 1 2 3 " ]
+}

@@ -309,3 +309,11 @@ processed/x/small.jpg" ]
 	[ "$rc" = 0 ]
 	[ $((SECONDS - t0)) -lt 10 ]
 }
+
+@test "the job's command gets descriptors 0 to 2 and nothing else: not the Redis connection" {
+	id=$(imgq-push a.png)
+	# ls's own directory is the 3
+	run -0 --separate-stderr only_std_fds imgq-pop sh -c 'ls /proc/self/fd | sort -n | tr "\n" " " >&2'
+	[ "$stderr" = "0 1 2 3" ]
+	[ "$(state "$id")" = done ]
+}

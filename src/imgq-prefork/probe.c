@@ -76,7 +76,7 @@ pf_probe_start(struct pf_probe *p, const struct pf_conf *c, char **env,
 	pid = fork();
 	if (pid == 0) {
 		pf_child_common();
-		if ((fd = open("/dev/null", O_RDONLY)) == -1 ||
+		if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
 		    dup2(fd, 0) == -1 || dup2(pfd[1], 1) == -1)
 			_exit(EX_OSERR);
 		environ = env;

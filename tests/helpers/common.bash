@@ -164,3 +164,10 @@ qkey() { # part...
 json() {
 	"$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
 }
+
+# only_std_fds CMD...: runs CMD with every descriptor above 2 closed, as a
+# service manager would start it, so a test can see what CMD itself opens
+# and passes on.
+only_std_fds() {
+	"$PY" -c 'import os, sys; os.closerange(3, 65536); os.execvp(sys.argv[1], sys.argv[1:])' "$@"
+}

@@ -6,6 +6,7 @@
 #define _DEFAULT_SOURCE
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,15 @@ q_redis_connect(const struct q_url *u, struct err *e)
 	if (c->err) {
 		err_set(e, EX_TEMPFAIL, "unable to connect to %s: %s", w,
 		    c->errstr);
+		redisFree(c);
+		return NULL;
+	}
+	/*
+	 * hiredis 0.14 leaves the socket inheritable: a job's command (and
+	 * the decoder it runs) would hold a connection already past AUTH.
+	 */
+	if (fcntl(c->fd, F_SETFD, FD_CLOEXEC) == -1) {
+		err_errno(e, EX_OSERR, errno, "unable to connect to %s", w);
 		redisFree(c);
 		return NULL;
 	}
