@@ -317,3 +317,12 @@ processed/x/small.jpg" ]
 	[ "$stderr" = "0 1 2 3" ]
 	[ "$(state "$id")" = done ]
 }
+
+@test "what the command leaves running in the background ends with the job" {
+	id=$(imgq-push a.png)
+	run -0 imgq-pop sh -c 'sleep 987654 & echo $! >"$1"; exit 0' _ "$BATS_TEST_TMPDIR/bg"
+	[ "$(state "$id")" = done ]
+	bg=$(cat "$BATS_TEST_TMPDIR/bg")
+	# TERM first: gone at once, long before the kill-after time
+	wait_until 3 sh -c '! kill -0 "$1" 2>/dev/null' _ "$bg"
+}

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "envset.h"
@@ -229,6 +230,27 @@ signal_group(pid_t pid, int sig)
 		(void)kill(pid, sig);
 }
 
+/*
+ * What the command left running in its process group (a "cmd &" that
+ * outlived it) ends with the job, before its scratch folder goes: TERM,
+ * then KILL after the kill-after time.  A process that left the group
+ * (setsid) is beyond this; imgq-pop(1) says so.
+ */
+static void
+end_group(const struct pop_conf *c, const struct q_job *job, pid_t pgid)
+{
+	struct timespec ts = { 0, 10 * 1000000L };
+	uint64_t until;
+
+	if (pgid <= 0 || kill(-pgid, SIGTERM) == -1)
+		return;		/* nothing is left of it */
+	log_info("job %s: ending what the command left running", job->id);
+	until = sys_now_ms() + c->kill_after_ms;
+	while (kill(-pgid, 0) == 0 && sys_now_ms() < until)
+		(void)nanosleep(&ts, NULL);
+	(void)kill(-pgid, SIGKILL);
+}
+
 static uint64_t
 min_deadline(uint64_t a, uint64_t b)
 {
@@ -423,6 +445,7 @@ pop_run_job(const struct pop_conf *c, struct q *q, struct job_scratch *sc,
 	close(outp[1]);
 	close(errp[1]);
 	watch(c, q, job, r, outp[0], errp[0]);
+	end_group(c, job, r->pid);
 	close(outp[0]);
 	close(errp[0]);
 	envset_free(&env);
