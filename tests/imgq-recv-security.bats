@@ -6,6 +6,7 @@
 
 load helpers/common
 load helpers/recv
+load helpers/s3tools
 
 setup_file() {
 	recv_setup_file
@@ -20,6 +21,7 @@ setup_file() {
 
 teardown_file() {
 	recv_listen_stop
+	fp_stop
 	imgq_teardown_file
 }
 
@@ -262,6 +264,28 @@ signin() {
 		CONTENT_LENGTH="$(stat -c %s "$BATS_TEST_TMPDIR/body")" <"$BATS_TEST_TMPDIR/body"
 	[ "${lines[0]}" = "Status: 503 Service Unavailable" ]
 	[ "${lines[-1]}" = '{"error":"queue unavailable","status":503}' ]
+	[ "$(state)" = "$before" ]
+}
+
+@test "all or nothing: S3 failing on the second file deletes the first (503)" {
+	before=$(state)
+	fp_start --slowdown 10 --match .png
+	{
+		printf -- '--b1\r\nContent-Disposition: form-data; name="a"; filename="a.jpg"\r\n\r\n'
+		cat "$JPG"
+		printf -- '\r\n--b1\r\nContent-Disposition: form-data; name="b"; filename="b.png"\r\n\r\n'
+		cat "$CORPUS/skimage_astronaut.png"
+		printf -- '\r\n--b1--\r\n'
+	} >"$BATS_TEST_TMPDIR/body"
+	AWS_ENDPOINT_URL=$FP_URL IMGQ_S3_ATTEMPTS=2 run -75 cgi POST /upload \
+		CONTENT_TYPE='multipart/form-data; boundary=b1' \
+		CONTENT_LENGTH="$(stat -c %s "$BATS_TEST_TMPDIR/body")" <"$BATS_TEST_TMPDIR/body"
+	fp_stop
+	[ "${lines[0]}" = "Status: 503 Service Unavailable" ]
+	[ "${lines[-1]}" = '{"error":"storage unavailable","status":503}' ]
+	# the first file was stored, then deleted
+	[ "$(grep -c '^PUT [^ ]*uploads/[0-9a-z]*\.jpg pass$' "$FP_LOG")" = 1 ]
+	[ "$(grep -c '^DELETE [^ ]*uploads/[0-9a-z]*\.jpg pass$' "$FP_LOG")" = 1 ]
 	[ "$(state)" = "$before" ]
 }
 
