@@ -170,7 +170,7 @@ info() { # file var: "format W H"
 	[ "$output" = 4 ]
 }
 
-@test "the corrupt JPEG is a dead letter with the decoder's reason" {
+@test "the corrupt JPEG is a dead letter with the decoder's reason for the operator, its exit status on the page" {
 	[ -f "$BATS_FILE_TMPDIR/uploaded" ] ||
 		skip "needs the browser upload (test 1), which failed"
 	local id
@@ -190,7 +190,7 @@ info() { # file var: "format W H"
 	run -0 rcli zscore "{imgq}:dead" "$id"
 }
 
-@test "chromium: the dashboard shows the figures, the thumbnails, the dead letter, and requeues it" {
+@test "chromium: the dashboard asks to sign in; then shows the figures, the thumbnails, the dead letter, requeues it, and signs out" {
 	[ -f "$BATS_FILE_TMPDIR/uploaded" ] ||
 		skip "needs the browser upload (test 1), which failed"
 	local id
@@ -199,8 +199,8 @@ info() { # file var: "format W H"
 		-o "$BATS_FILE_TMPDIR/dashboard.png" "${E2E_URL}dashboard" 3 "$id"
 	printf '%s\n' "$output"
 	[ "$status" = 0 ]
-	[ "${lines[0]}" = "1..7" ]
-	[ "$(printf '%s\n' "$output" | grep -c '^ok ')" = 7 ]
+	[ "${lines[0]}" = "1..8" ]
+	[ "$(printf '%s\n' "$output" | grep -c '^ok ')" = 8 ]
 	# The server requeued it: a new attempt ran (and failed the same way).
 	grep -q "job $id requeued" "$BATS_FILE_TMPDIR/web.log"
 }

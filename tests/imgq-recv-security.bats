@@ -205,11 +205,11 @@ signin() {
 	run -0 curl -sS -X POST -w ' %{http_code}' -H "$OP" "$URL/api/dead/$id/requeue"
 	[ "$output" = $'{"error":"the job is not dead","status":409}\n 409' ]
 	work -- true
-	[ "$(imgq-stat job -f state "$id")" = done ]
+	[ "$(imgq-stat job -f state "$id")" = "done" ]
 	before=$(state)
 	run -0 curl -sS -X POST -w ' %{http_code}' -H "$OP" "$URL/api/dead/$id/requeue"
 	[ "$output" = $'{"error":"the job is not dead","status":409}\n 409' ]
-	[ "$(imgq-stat job -f state "$id")" = done ]
+	[ "$(imgq-stat job -f state "$id")" = "done" ]
 	[ "$(state)" = "$before" ]
 }
 

@@ -357,6 +357,25 @@
 		x.send('token=' + encodeURIComponent($('token').value));
 	});
 
+	$('signout').addEventListener('click', function () {
+		var x = new XMLHttpRequest();
+		x.open('POST', 'signout');
+		x.setRequestHeader('X-Imgq-CSRF', '1');
+		x.onload = function () {
+			if ((x.status >= 200 && x.status < 300) || x.status === 401) {
+				if (timer) {
+					clearTimeout(timer);
+					timer = null;
+				}
+				signedOut(true);
+			} else {
+				problem('Sign-out refused (' + x.status + '): ' +
+				    messageOf(x));
+			}
+		};
+		x.send();
+	});
+
 	function refresh() {
 		if (timer) {
 			clearTimeout(timer);

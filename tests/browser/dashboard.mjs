@@ -2,7 +2,7 @@
 // playwright-core.  Checks that it shows the sign-in form while its API
 // answers 401, signs in with the operator token (IMGQ_ADMIN_TOKEN), then
 // the queue figures, the recent jobs with their thumbnails, a dead letter
-// with its reason, and requeues it with the button; prints TAP.
+// with its reason, requeues it with the button, and signs out; prints TAP.
 //
 //   node dashboard.mjs [-o SHOT.png] [-w SECONDS] URL DONE DEAD_ID
 //
@@ -41,7 +41,7 @@ const token = process.env.IMGQ_ADMIN_TOKEN || '';
 if (token === '')
 	die('dashboard.mjs: IMGQ_ADMIN_TOKEN is not set');
 
-tap.plan(7);
+tap.plan(8);
 await run('dashboard.mjs', async (page, jsErrors) => {
 	const resp = await page.goto(url, { waitUntil: 'load' });
 	let form = true;
@@ -120,6 +120,19 @@ await run('dashboard.mjs', async (page, jsErrors) => {
 		diag += ` ${e.message}`;
 	}
 	ok(requeued, `the Requeue button requeues ${deadId}`, diag);
+	// Signing out: the form again, and the API closed to this browser.
+	await page.getByRole('button', { name: 'Sign out' }).click();
+	let out = true;
+	try {
+		await page.locator('#signin').waitFor({ state: 'visible',
+		    timeout: 20000 });
+	} catch (e) {
+		out = false;
+	}
+	const after = await page.evaluate(() => fetch('api/stats')
+	    .then((r) => r.status)).catch(() => 0);
+	ok(out && after === 401, 'signing out shows the form; the API ' +
+	    'answers 401 again', `form ${out}, api/stats ${after}`);
 	ok(jsErrors.length === 0, 'no script error on the page',
 	    jsErrors.join('\n'));
 	if (shot)
