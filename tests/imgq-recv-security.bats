@@ -25,6 +25,12 @@ teardown_file() {
 	imgq_teardown_file
 }
 
+# A web server a test started stops with the test, whatever happened.
+teardown() {
+	[ -f "$BATS_TEST_TMPDIR/lighttpd.pid" ] || return 0
+	kill "$(cat "$BATS_TEST_TMPDIR/lighttpd.pid")" 2>/dev/null || true
+}
+
 # What is stored and queued: "objects jobs-queued".
 state() {
 	local n
@@ -390,4 +396,43 @@ signin() {
 	run -0 curl -sS "$URL/jobs/$id"
 	[ "$(echo "$output" | jq -r .state)" = dead ]
 	[ "$(imgq-stat job -f state "$id")" = dead ]
+}
+
+@test "lighttpd CGI with its own basic auth: its REMOTE_USER is the operator, a client's header is not" {
+	command -v lighttpd >/dev/null || skip "lighttpd is not installed (scripts/deps)"
+	[ -f /usr/lib/lighttpd/mod_authn_file.so ] || skip "lighttpd has no mod_authn_file"
+	local d=$BATS_TEST_TMPDIR port id
+	port=$(free_port)
+	printf 'op:sesame\n' >"$d/users"
+	mkdir -p "$d/www"
+	# no IMGQ_ADMIN_TOKEN reaches imgq-recv: only the front server's word
+	cat >"$d/lighttpd.conf" <<-CONF
+		server.modules = ("mod_alias", "mod_auth", "mod_authn_file", "mod_cgi", "mod_setenv")
+		server.bind = "127.0.0.1"
+		server.port = $port
+		server.document-root = "$d/www"
+		server.errorlog = "$d/error.log"
+		server.pid-file = "$d/lighttpd.pid"
+		alias.url = ("/imgq" => "$IMGQ_BIN/imgq-recv")
+		\$HTTP["url"] =~ "^/imgq" { cgi.assign = ("" => "") }
+		auth.backend = "plain"
+		auth.backend.plain.userfile = "$d/users"
+		auth.require = ("/imgq/api/" => ("method" => "basic", "realm" => "imgq", "require" => "valid-user"))
+		setenv.add-environment = ("REDIS_URL" => "$REDIS_URL", "IMGQ_RECV_FRONT_USER" => "REMOTE_USER")
+	CONF
+	id=$(dead_job)
+	lighttpd -f "$d/lighttpd.conf" 2>"$d/start.err" || { cat "$d/start.err" >&2; return 1; }
+	wait_until 10 test -s "$d/lighttpd.pid"
+	base=http://127.0.0.1:$port/imgq
+	run -0 curl -sS -o /dev/null -w '%{http_code}' -u op:sesame "$base/api/stats"
+	[ "$output" = 200 ]
+	# a client naming itself in a header of that name is nobody
+	run -0 curl -sS -o /dev/null -w '%{http_code}' -H 'Remote-User: op' "$base/metrics"
+	[ "$output" = 401 ]
+	run -0 curl -sS -o /dev/null -w '%{http_code}' -u op:sesame -d '' "$base/api/dead/$id/requeue"
+	[ "$output" = 403 ]
+	[ "$(imgq-stat job -f state "$id")" = dead ]
+	run -0 curl -sS -o /dev/null -w '%{http_code}' -u op:sesame -H 'X-Imgq-CSRF: 1' -d '' "$base/api/dead/$id/requeue"
+	[ "$output" = 200 ]
+	[ "$(imgq-stat job -f state "$id")" = queued ]
 }
