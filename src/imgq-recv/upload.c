@@ -614,7 +614,11 @@ replay(struct conn *c, const char *a, size_t len)
 	free(extra);
 }
 
-/* 1 when the request was answered here (a retry, busy, or a failure). */
+/*
+ * Checks the key and reserves it: 1 when the request was answered here
+ * (a bad key, one in progress, or a failure); 0 to read the body, as the
+ * first request or, u->dry, as the retry of a completed one.
+ */
 static int
 idem_begin(struct up *u)
 {
@@ -623,8 +627,22 @@ idem_begin(struct up *u)
 	char *ans, extra[64];
 	size_t len;
 	long long left;
+	size_t i;
 	int rc;
 
+	for (i = 0; u->idem[i]; i++)
+		if ((unsigned char)u->idem[i] < 0x21 ||
+		    (unsigned char)u->idem[i] > 0x7e)
+			break;
+	if (i == 0 || i > IDEM_MAX || u->idem[i] != '\0') {
+		respond_error(c, 400, "bad Idempotency-Key", NULL);
+		return 1;
+	}
+	if ((u->md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(u->md, EVP_sha256(), NULL) != 1) {
+		respond_error(c, 500, "out of memory", NULL);
+		return 1;
+	}
 	if (q_id_new(u->token, &e) == -1 || need_q(u->s, &e) == NULL ||
 	    (rc = q_idem_begin(u->s->q, u->idem, u->token, IDEM_TTL_MS, &ans,
 	    &len, &left, &e)) == -1) {
@@ -876,7 +894,6 @@ handle_upload(struct conn *c, struct rq *r)
 	const struct http_req *q = r->req;
 	const char *ct = http_field(q, "content-type");
 	struct up *u;
-	size_t i;
 
 	if (q->body == HTTP_BODY_NONE) {
 		respond_error(c, 411, "Content-Length required", NULL);
@@ -905,23 +922,8 @@ handle_upload(struct conn *c, struct rq *r)
 	u->r = r;
 	u->maxfiles = (size_t)s->c.max_files;
 	u->idem = http_field(q, "idempotency-key");
-	if (u->idem != NULL) {
-		for (i = 0; u->idem[i]; i++)
-			if ((unsigned char)u->idem[i] < 0x21 ||
-			    (unsigned char)u->idem[i] > 0x7e)
-				break;
-		if (i == 0 || i > IDEM_MAX || u->idem[i] != '\0') {
-			respond_error(c, 400, "bad Idempotency-Key", NULL);
-			goto out;
-		}
-		if ((u->md = EVP_MD_CTX_new()) == NULL ||
-		    EVP_DigestInit_ex(u->md, EVP_sha256(), NULL) != 1) {
-			respond_error(c, 500, "out of memory", NULL);
-			goto out;
-		}
-		if (idem_begin(u))
-			goto out;
-	}
+	if (u->idem != NULL && idem_begin(u))
+		goto out;
 	if (ct != NULL && strncasecmp(ct, "multipart/", 10) == 0)
 		read_multipart(u, ct);
 	else
