@@ -26,6 +26,7 @@ setup_file() {
 		printf 'AWS_EC2_METADATA_DISABLED=true\n'
 		printf 'IMGQ_RECV_WWW=%s\n' "$IMGQ_TOP/share/www"
 		printf 'IMGQ_PRESETS=%s\n' "$IMGQ_TOP/etc/presets"
+		printf 'IMGQ_ADMIN_TOKEN=deploy-operator-token-0123\n'
 	} >"$DD/imgq.env"
 	chmod 644 "$DD/imgq.env"
 	gen etc/imgq-recv.cgi >"$DD/imgq-recv.cgi"
@@ -147,6 +148,14 @@ upload_ok() { # base
 	# The job's status through the same server.
 	run -0 curl -sS --max-time 30 "$base/jobs/$id"
 	[ "$(printf '%s' "$output" | jq -r .id)" = "$id" ]
+	# The access model holds behind this server too (imgq-recv(8)).
+	run -0 curl -sS --max-time 30 -o /dev/null -w '%{http_code}' "$base/api/stats"
+	[ "$output" = 401 ]
+	run -0 curl -sS --max-time 30 -o /dev/null -w '%{http_code}' -d '' "$base/api/dead/$id/requeue"
+	[ "$output" = 401 ]
+	run -0 curl -sS --max-time 30 -o /dev/null -w '%{http_code}' \
+		-H 'Authorization: Bearer deploy-operator-token-0123' "$base/api/stats"
+	[ "$output" = 200 ]
 }
 
 @test "lighttpd (mod_cgi): etc/lighttpd-imgq.conf serves an upload" {

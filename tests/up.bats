@@ -58,6 +58,12 @@ not_running() { ! kill -0 "$1" 2>/dev/null; }
 	wait_until 120 job_done
 	run -0 curl -sS -f "http://localhost:$port/jobs/$id"
 	[ "$(jq -r '.outputs | join(" ")' <<<"$output")" = "processed/$id/large.jpg processed/$id/thumb.webp" ]
+	# The dashboard's API is the operator's: up made a token and says where.
+	grep -qx "up    | dashboard sign-in token: in $state/admin-token" "$BATS_FILE_TMPDIR/up.log"
+	run -0 curl -sS -o /dev/null -w '%{http_code}' "http://localhost:$port/api/stats"
+	[ "$output" = 401 ]
+	run -0 curl -sS -f -H "Authorization: Bearer $(cat "$state/admin-token")" "http://localhost:$port/api/stats"
+	[ "$(jq -r 'has("depth")' <<<"$output")" = true ]
 	# Labelled logs from every source reached the one terminal.
 	grep -q '^web   | imgq-recv: info: job '"$id"' queued' "$BATS_FILE_TMPDIR/up.log"
 	grep -q '^work  | imgq-prefork: info: child 1 started' "$BATS_FILE_TMPDIR/up.log"

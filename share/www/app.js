@@ -462,12 +462,17 @@
 	}
 
 	// Why a job failed: the last line its command wrote on standard
-	// error (the tool's own words), with the queue's summary (exit code).
+	// error (the tool's own words), with the queue's summary, when the
+	// server shows them (to the operator); else its exit status.
 	function reasonOf(rec) {
 		var tail = lastLine(rec.stderr);
 		var err = rec.error ? String(rec.error) : '';
 		if (tail && err)
 			return tail + ' \u2014 ' + err;
+		if (!tail && !err && typeof rec.exit === 'number')
+			return 'exit status ' + rec.exit;
+		if (!tail && !err && typeof rec.signal === 'number')
+			return 'killed by signal ' + rec.signal;
 		return tail || err || rec.reason || '';
 	}
 

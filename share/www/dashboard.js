@@ -1,6 +1,9 @@
 // imgq dashboard: the queue at a glance from GET api/stats, refreshed every
 // few seconds while the page is visible; dead letters can be requeued
-// (POST api/dead/<id>/requeue).  URLs are relative to the page.
+// (POST api/dead/<id>/requeue).  URLs are relative to the page.  The API
+// is the operator's: without the session cookie it answers 401 and the
+// page shows the sign-in form, which trades the token for the cookie
+// (POST signin).  Requests that change state carry X-Imgq-CSRF.
 'use strict';
 
 (function () {
@@ -270,7 +273,12 @@
 		var x = new XMLHttpRequest();
 		x.open('POST', 'api/dead/' + encodeURIComponent(id) + '/requeue');
 		x.setRequestHeader('Accept', 'application/json');
+		x.setRequestHeader('X-Imgq-CSRF', '1');
 		x.onload = function () {
+			if (x.status === 401) {
+				signedOut(true);
+				return;
+			}
 			if (x.status >= 200 && x.status < 300) {
 				button.textContent = 'Requeued';
 				problem('');
@@ -322,6 +330,58 @@
 		drawDead(deadList, now);
 	}
 
+	// Without a session: the form instead of the figures.
+	function signedOut(out) {
+		$('signin').hidden = !out;
+		$('board').hidden = out;
+		$('updated').textContent = out ? 'Signed out.' : 'Loading…';
+		if (out)
+			$('token').focus();
+	}
+
+	$('signin').addEventListener('submit', function (ev) {
+		ev.preventDefault();
+		var x = new XMLHttpRequest();
+		x.open('POST', 'signin');
+		x.setRequestHeader('Content-Type',
+		    'application/x-www-form-urlencoded');
+		x.setRequestHeader('X-Imgq-CSRF', '1');
+		x.onload = function () {
+			if (x.status >= 200 && x.status < 300) {
+				$('token').value = '';
+				problem('');
+				signedOut(false);
+				refresh();
+			} else {
+				problem('Sign-in refused (' + x.status + '): ' +
+				    messageOf(x));
+			}
+		};
+		x.onerror = function () {
+			problem('Sign-in failed: no answer from the server');
+		};
+		x.send('token=' + encodeURIComponent($('token').value));
+	});
+
+	$('signout').addEventListener('click', function () {
+		var x = new XMLHttpRequest();
+		x.open('POST', 'signout');
+		x.setRequestHeader('X-Imgq-CSRF', '1');
+		x.onload = function () {
+			if ((x.status >= 200 && x.status < 300) || x.status === 401) {
+				if (timer) {
+					clearTimeout(timer);
+					timer = null;
+				}
+				signedOut(true);
+			} else {
+				problem('Sign-out refused (' + x.status + '): ' +
+				    messageOf(x));
+			}
+		};
+		x.send();
+	});
+
 	function refresh() {
 		if (timer) {
 			clearTimeout(timer);
@@ -337,6 +397,10 @@
 		};
 		x.onload = function () {
 			var s = null;
+			if (x.status === 401) {
+				signedOut(true);
+				return;
+			}
 			if (x.status === 200) {
 				try {
 					s = JSON.parse(x.responseText);

@@ -334,6 +334,22 @@ others_waiting(void)
 }
 
 /*
+ * Headers on every answer: no type sniffing, no Referer to whatever a
+ * page links to (a job's URL is its capability), and no framing: HTML
+ * gets a policy that allows only its own scripts (and images from the
+ * storage's presigned URLs), anything else a policy that allows nothing.
+ */
+#define SEC_ALL	"X-Content-Type-Options: nosniff\r\n" \
+	"Referrer-Policy: no-referrer\r\n"
+#define SEC_HTML "Content-Security-Policy: default-src 'self'; " \
+	"img-src 'self' data: blob: http: https:; style-src 'self' " \
+	"'unsafe-inline'; script-src 'self'; connect-src 'self'; " \
+	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'\r\n" \
+	"X-Frame-Options: DENY\r\n"
+#define SEC_OTHER "Content-Security-Policy: default-src 'none'; " \
+	"frame-ancestors 'none'\r\n"
+
+/*
  * Sends a whole answer: status, Content-Type (may be NULL), extra header
  * lines (each ending in CRLF; may be NULL), body.  The connection stays
  * open for another request only when the request body was read whole.
@@ -342,8 +358,8 @@ int
 respond(struct conn *c, int status, const char *ctype, const char *extra,
     const void *body, size_t len)
 {
-	char head[2048];
-	int n;
+	char head[6144];
+	int n, html = ctype != NULL && strncmp(ctype, "text/html", 9) == 0;
 
 	if (!c->body_done)
 		c->keepalive = 0;
@@ -359,10 +375,10 @@ respond(struct conn *c, int status, const char *ctype, const char *extra,
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return -1;
 	n += snprintf(head + n, sizeof(head) - (size_t)n,
-	    "%s%s%sContent-Length: %zu\r\n"
-	    "X-Content-Type-Options: nosniff\r\n%s\r\n",
+	    "%s%s%sContent-Length: %zu\r\n%s%s%s\r\n",
 	    ctype ? "Content-Type: " : "", ctype ? ctype : "",
-	    ctype ? "\r\n" : "", len, extra ? extra : "");
+	    ctype ? "\r\n" : "", len, SEC_ALL, html ? SEC_HTML : SEC_OTHER,
+	    extra ? extra : "");
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return -1;
 	c->status = status;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "exitcode.h"
+#include "job.h"
 #include "log.h"
 #include "q.h"
 #include "recv.h"
@@ -26,6 +27,50 @@ field_is(const struct q_field *f, size_t n, const char *name, const char *v)
 	    x->len) == 0;
 }
 
+/*
+ * What anyone holding the id may see of a job; the rest (the worker's
+ * host and pid in consumer and error, a dead job's stderr, the storage
+ * key and bucket) is the operator's.
+ */
+static const char *const public_fields[] = {
+	"state", "name", "type", "size", "created", "queued", "started",
+	"finished", "attempts", "due", "outputs", "exit", "signal", NULL
+};
+
+static int
+is_public(const char *name)
+{
+	const char *const *p;
+
+	for (p = public_fields; *p != NULL; p++)
+		if (strcmp(*p, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* The job as JSON for this request (malloc'd); EX_NOINPUT: no job. */
+static int
+job_view(struct conn *c, const char *id, char **json, struct err *e)
+{
+	const char *names[32], *vals[32];
+	size_t nl[32], vl[32], n, i, k = 0;
+	struct q_field *f;
+
+	if (c->op != OP_NONE)
+		return q_job_json(c->srv->q, id, json, e);
+	if (q_job_get(c->srv->q, id, &f, &n, e) == -1)
+		return -1;
+	for (i = 0; i < n && k < 32; i++) {
+		if (!is_public(f[i].name))
+			continue;
+		names[k] = f[i].name, nl[k] = strlen(f[i].name);
+		vals[k] = f[i].val, vl[k++] = f[i].len;
+	}
+	*json = job_json(id, names, nl, vals, vl, k, NULL, e);
+	q_fields_free(f, n);
+	return *json == NULL ? -1 : 0;
+}
+
 static void
 job_status(struct conn *c, const char *id)
 {
@@ -34,7 +79,7 @@ job_status(struct conn *c, const char *id)
 
 	if (need_q(c->srv, &e) == NULL)
 		DONE(respond_backend(c, &e, "queue"));
-	if (q_job_json(c->srv->q, id, &json, &e) == -1) {
+	if (job_view(c, id, &json, &e) == -1) {
 		if (e.code == EX_NOINPUT)
 			DONE(respond_error(c, 404, "no such job", NULL));
 		DONE(respond_backend(c, &e, "queue"));
@@ -147,7 +192,7 @@ sse_state(struct conn *c, const char *id, char *last, size_t lastlen)
 	fin = job_state_final(job_state_of(state, strlen(state)));
 	if (strcmp(state, last) == 0)
 		return fin;
-	if (q_job_json(s->q, id, &json, &e) == -1)
+	if (job_view(c, id, &json, &e) == -1)
 		return -1;
 	snprintf(last, lastlen, "%s", state);
 	n = (size_t)sse_send(c, state, json);
@@ -181,7 +226,7 @@ job_events(struct conn *c, const char *id)
 	{
 		char *json;
 
-		if (q_job_json(s->q, id, &json, &e) == -1) {
+		if (job_view(c, id, &json, &e) == -1) {
 			q_sub_close(sub);
 			if (e.code == EX_NOINPUT)
 				DONE(respond_error(c, 404,
@@ -197,7 +242,9 @@ job_events(struct conn *c, const char *id)
 		    "Connection: close\r\n";
 		static const char cgi[] = "Status: 200 OK\r\n";
 		static const char rest[] = "Content-Type: text/event-stream\r\n"
-		    "Cache-Control: no-store\r\nX-Accel-Buffering: no\r\n\r\n";
+		    "Cache-Control: no-store\r\nX-Accel-Buffering: no\r\n"
+		    "X-Content-Type-Options: nosniff\r\n"
+		    "Referrer-Policy: no-referrer\r\n\r\n";
 
 		r = c->cgi ? conn_write(c, cgi, sizeof(cgi) - 1) :
 		    conn_write(c, http, sizeof(http) - 1);
@@ -295,6 +342,10 @@ health(struct buf *b, int failed, const struct err *e)
 	return !failed;
 }
 
+/*
+ * Anyone learns whether the service is up ({"ok":true} or 503); the
+ * operator also learns which backend failed and why.
+ */
 void
 handle_healthz(struct conn *c, struct rq *r)
 {
@@ -312,6 +363,10 @@ handle_healthz(struct conn *c, struct rq *r)
 	buf_adds(&b, "}\n");
 	if (!ok)
 		log_warn("health check failed: %s", b.over ? "" : b.p);
+	if (c->op == OP_NONE) {
+		b.len = 0;
+		buf_adds(&b, ok ? "{\"ok\":true}\n" : "{\"ok\":false}\n");
+	}
 	if (b.over)
 		respond_error(c, 500, "out of memory", NULL);
 	else
@@ -413,19 +468,22 @@ handle_stats(struct conn *c, struct rq *r)
 	buf_free(&b);
 }
 
-/* A cross-site form must not requeue: Origin, when sent, is our Host. */
+/*
+ * 1 when the job is dead, 0 when it is not.  q_requeue would also run a
+ * done job again; from the dashboard only a dead letter is requeued.
+ */
 static int
-same_origin(const struct rq *r)
+dead(struct q *q, const char *id, struct err *e)
 {
-	const char *o = http_field(r->req, "origin");
-	const char *h = http_field(r->req, "host");
-	const char *p;
+	struct q_field *f;
+	size_t n;
+	int d;
 
-	if (o == NULL)
-		return 1;
-	if (h == NULL || (p = strstr(o, "://")) == NULL)
-		return 0;
-	return strcmp(p + 3, h) == 0;
+	if (q_job_get(q, id, &f, &n, e) == -1)
+		return -1;
+	d = field_is(f, n, "state", "dead");
+	q_fields_free(f, n);
+	return d;
 }
 
 void
@@ -435,12 +493,12 @@ handle_requeue(struct conn *c, struct rq *r, const char *id)
 	struct err e;
 	int x;
 
-	if (!same_origin(r))
-		DONE(respond_error(c, 403, "cross-origin request",
-		    NULL));
+	(void)r;
 	if (need_q(c->srv, &e) == NULL)
 		DONE(respond_backend(c, &e, "queue"));
-	if ((x = q_requeue(c->srv->q, id, &e)) == -1) {
+	if ((x = dead(c->srv->q, id, &e)) == 1)
+		x = q_requeue(c->srv->q, id, &e);
+	if (x == -1) {
 		if (e.code == EX_NOINPUT)
 			DONE(respond_error(c, 404, "no such job", NULL));
 		DONE(respond_backend(c, &e, "queue"));

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -164,6 +165,52 @@ conf_env(struct conf *c, struct err *e)
 		c->q.url = "redis://127.0.0.1:6379/0";
 	c->q.retry_ms = Q_RETRY_MS;
 	return 0;
+}
+
+/*
+ * The operator's credentials (auth.c): IMGQ_ADMIN_TOKEN, kept only as
+ * its digest, and IMGQ_RECV_FRONT_USER, the CGI variable (or, in the
+ * other modes, the header) a trusted front server names the user in.
+ */
+static int
+auth_env(struct srv *s, struct err *e)
+{
+	static char name[64];
+	const char *t = env_str("IMGQ_ADMIN_TOKEN");
+	const char *f = env_str("IMGQ_RECV_FRONT_USER");
+	size_t i;
+
+	if (t != NULL && strlen(t) < 16)
+		return err_set(e, EX_CONFIG, "IMGQ_ADMIN_TOKEN: shorter than "
+		    "16 characters");
+	auth_init(s, t);
+	if (f == NULL)
+		return 0;
+	for (i = 0; f[i] != '\0' && i < sizeof(name) - 1; i++) {
+		if (!((f[i] >= 'A' && f[i] <= 'Z') || (f[i] >= 'a' &&
+		    f[i] <= 'z') || (f[i] >= '0' && f[i] <= '9') ||
+		    f[i] == '_' || f[i] == '-'))
+			break;
+		name[i] = s->mode == MODE_CGI || f[i] < 'A' || f[i] > 'Z' ?
+		    f[i] : f[i] + 32;
+	}
+	if (i == 0 || f[i] != '\0')
+		return err_set(e, EX_CONFIG, "IMGQ_RECV_FRONT_USER: not a "
+		    "variable or header name");
+	name[i] = '\0';
+	s->c.front_user = name;
+	return 0;
+}
+
+/* 1 when the CGI request came over https. */
+static int
+cgi_https(void)
+{
+	const char *h = getenv("HTTPS"), *sch = getenv("REQUEST_SCHEME");
+
+	return (h != NULL && (strcasecmp(h, "on") == 0 ||
+	    strcmp(h, "1") == 0)) || (sch != NULL &&
+	    strcasecmp(sch, "https") == 0);
 }
 
 static void
@@ -323,6 +370,8 @@ serve_cgi(struct srv *s)
 	r.req = &cr.req;
 	r.query = cr.query;
 	r.prefix = cr.script;
+	r.front_user = s->c.front_user ? getenv(s->c.front_user) : NULL;
+	r.https = cgi_https();
 	n = strlen(cr.path);
 	if (n >= sizeof(r.path)) {
 		c->body_done = 1;
@@ -351,6 +400,7 @@ serve_conn(struct srv *s, struct conn *c)
 	struct http_req req;
 	struct rq r;
 	struct err e;
+	const char *proto;
 	size_t used;
 	long long served = 0;
 	int rc, ex = EX_OK, x;
@@ -419,6 +469,10 @@ serve_conn(struct srv *s, struct conn *c)
 		r.method = req.method;
 		r.req = &req;
 		r.prefix = "";
+		r.front_user = s->c.front_user ? http_field(&req,
+		    s->c.front_user) : NULL;
+		proto = http_field(&req, "x-forwarded-proto");
+		r.https = proto != NULL && strcasecmp(proto, "https") == 0;
 		c->keepalive = req.keepalive && !recv_stop &&
 		    served < s->c.max_requests;
 		c->deadline = r.start + s->c.request_timeout_ms;
@@ -600,7 +654,7 @@ main(int argc, char **argv)
 		syslog_check();
 	}
 	conf_defaults(&s->c);
-	if (conf_env(&s->c, &e) == -1) {
+	if (conf_env(&s->c, &e) == -1 || auth_env(s, &e) == -1) {
 		log_fatal("%s", e.msg);
 		return e.code;
 	}

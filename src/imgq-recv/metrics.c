@@ -21,11 +21,11 @@
 #include "q.h"
 #include "recv.h"
 
-#define MET_MAGIC	0x696d67717276310aULL	/* "imgqrv1\n" */
+#define MET_MAGIC	0x696d67717276320aULL	/* "imgqrv2\n" */
 
 static const int statuses[MET_STATUSES] = {
-	200, 202, 204, 302, 303, 304, 400, 403, 404, 405, 408, 409, 411,
-	413, 414, 415, 417, 431, 500, 501, 503, 505, 0, -1
+	200, 202, 204, 302, 303, 304, 400, 401, 403, 404, 405, 408, 409,
+	411, 413, 414, 415, 417, 422, 431, 500, 501, 503, 505, 0, -1
 };
 
 static const double bounds[MET_BUCKETS] = {

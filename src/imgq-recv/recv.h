@@ -3,12 +3,13 @@
  *
  * main.c: configuration, the three modes, the loops.  conn.c: reads with
  * deadlines, request bodies, responses.  route.c: routing and the small
- * handlers.  upload.c: uploads.  jobs.c: job status, events, results,
- * dashboard API.  metrics.c: counters (optionally shared between
- * processes).  backend.c: the S3 client and the queue connection.
+ * handlers.  auth.c: the operator's credentials, sign-in.  upload.c:
+ * uploads.  jobs.c: job status, events, results, dashboard API.
+ * metrics.c: counters (optionally shared between processes).  backend.c:
+ * the S3 client and the queue connection.
  *
  * Calls go one way: a file calls only files after it in the order main,
- * route, upload and jobs, metrics, backend, conn.
+ * route, upload and jobs, metrics, auth, backend, conn.
  */
 #ifndef IMGQ_RECV_H
 #define IMGQ_RECV_H
@@ -56,10 +57,12 @@ struct conf {
 	struct q_conf	 q;			/* REDIS_URL, IMGQ_* */
 	const char	*metrics_file;		/* NULL: per process */
 	unsigned	 formats;		/* allow-list, IMG_FMT_BIT set */
+	const char	*front_user;		/* CGI variable or header (lower
+						   case) naming the operator */
 };
 
 /* Counters; in a shared file when conf.metrics_file is set. */
-#define MET_STATUSES	24
+#define MET_STATUSES	26
 #define MET_BUCKETS	11
 #define MET_RECENT	32
 struct metrics {
@@ -90,7 +93,12 @@ struct srv {
 	struct err	 s3_err;	/* why s3 is NULL */
 	char		 bucket[256];
 	char		 peer[64];	/* of the current connection */
+	int		 op_token;	/* an operator token is configured */
+	unsigned char	 op_digest[32];	/* its SHA-256 */
 };
+
+/* How a request is the operator's (auth.c). */
+enum { OP_NONE, OP_BEARER, OP_COOKIE, OP_FRONT };
 
 extern volatile sig_atomic_t recv_stop;
 
@@ -128,6 +136,7 @@ struct conn {
 	int		 head_only;	/* HEAD request */
 	int		 keepalive;	/* may serve another request */
 	int		 status;	/* sent, for logs and metrics */
+	int		 op;		/* OP_*, of the current request */
 	char		 note[224];	/* starts the access log line */
 	uint64_t	 sent;
 	unsigned char	 buf[65536];	/* last: not cleared per request */
@@ -140,6 +149,8 @@ struct rq {
 	const char	*query;		/* "" when none */
 	const struct http_req *req;
 	const char	*prefix;	/* SCRIPT_NAME under CGI, else "" */
+	const char	*front_user;	/* the front server's word, or NULL */
+	int		 https;		/* the client came over https */
 	uint64_t	 start;
 };
 
@@ -165,6 +176,13 @@ void	route(struct conn *, struct rq *);
 
 /* upload.c */
 void	handle_upload(struct conn *, struct rq *);
+
+/* auth.c */
+void	auth_init(struct srv *, const char *);
+int	auth_operator(const struct srv *, const struct rq *);
+int	need_operator(struct conn *, const struct rq *, int);
+void	handle_signin(struct conn *, struct rq *);
+void	handle_signout(struct conn *, struct rq *);
 
 /* backend.c */
 int	backend_init(struct srv *, int, struct err *);

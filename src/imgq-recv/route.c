@@ -22,10 +22,6 @@ not_allowed(struct conn *c, const char *allow)
 	respond_error(c, 405, "method not allowed", h);
 }
 
-#define CSP "Content-Security-Policy: default-src 'self'; " \
-	"img-src 'self' data: blob: http: https:; style-src 'self' " \
-	"'unsafe-inline'; script-src 'self'; connect-src 'self'\r\n"
-
 static void
 index_page(struct conn *c, struct rq *r)
 {
@@ -38,7 +34,7 @@ index_page(struct conn *c, struct rq *r)
 		return;
 	}
 	respond(c, 200, "text/html; charset=utf-8",
-	    "Cache-Control: no-cache\r\n" CSP, s->index, s->index_len);
+	    "Cache-Control: no-cache\r\n", s->index, s->index_len);
 }
 
 static const struct {
@@ -109,7 +105,7 @@ static_page(struct conn *c, const char *path, int serve)
 	if (k != st.st_size)
 		respond_error(c, 500, "unable to read the page", NULL);
 	else
-		respond(c, 200, type, "Cache-Control: no-cache\r\n" CSP, data,
+		respond(c, 200, type, "Cache-Control: no-cache\r\n", data,
 		    (size_t)k);
 	free(data);
 	return 1;
@@ -129,18 +125,28 @@ split_id(const char *p, char *id, size_t idlen)
 	return slash ? slash : "";
 }
 
-/* The paths answered as they are, and the methods each allows. */
+/*
+ * The paths answered as they are, the methods each allows, and who may
+ * use it: anyone, the operator (OPERATOR), or the operator with the
+ * CSRF header when signed in by cookie (CHANGES).
+ */
+#define ANYONE		0
+#define OPERATOR	1
+#define CHANGES		2
 static const struct {
 	const char	*path;
 	const char	*allow;		/* "A, B": for 405's Allow */
+	int		 who;
 	void		(*handle)(struct conn *, struct rq *);
 } pages[] = {
-	{ "/", "GET, HEAD", index_page },
-	{ "/index.html", "GET, HEAD", index_page },
-	{ "/upload", "POST, PUT", handle_upload },
-	{ "/healthz", "GET, HEAD", handle_healthz },
-	{ "/metrics", "GET, HEAD", handle_metrics },
-	{ "/api/stats", "GET, HEAD", handle_stats },
+	{ "/", "GET, HEAD", ANYONE, index_page },
+	{ "/index.html", "GET, HEAD", ANYONE, index_page },
+	{ "/upload", "POST, PUT", ANYONE, handle_upload },
+	{ "/healthz", "GET, HEAD", ANYONE, handle_healthz },
+	{ "/signin", "POST", ANYONE, handle_signin },
+	{ "/signout", "POST", CHANGES, handle_signout },
+	{ "/metrics", "GET, HEAD", OPERATOR, handle_metrics },
+	{ "/api/stats", "GET, HEAD", OPERATOR, handle_stats },
 };
 
 /* 1 when method m is one of allow (methods are case-sensitive). */
@@ -171,11 +177,15 @@ route(struct conn *c, struct rq *r)
 		c->head_only = 1;
 		get = 1;
 	}
+	c->op = auth_operator(c->srv, r);
 	for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
 		if (strcmp(p, pages[i].path) != 0)
 			continue;
 		if (!allows(pages[i].allow, m))
 			DONE(not_allowed(c, pages[i].allow));
+		if (pages[i].who != ANYONE && !need_operator(c, r,
+		    pages[i].who == CHANGES))
+			return;
 		DONE(pages[i].handle(c, r));
 	}
 	if (strncmp(p, "/api/dead/", 10) == 0) {
@@ -184,6 +194,8 @@ route(struct conn *c, struct rq *r)
 			DONE(respond_error(c, 404, "not found", NULL));
 		if (strcmp(m, "POST") != 0)
 			DONE(not_allowed(c, "POST"));
+		if (!need_operator(c, r, 1))
+			return;
 		DONE(handle_requeue(c, r, id));
 	}
 	if (strncmp(p, "/jobs/", 6) == 0) {

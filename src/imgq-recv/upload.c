@@ -9,11 +9,15 @@
  * else is refused with 415 and nothing is stored).  A file that ends
  * within the buffer is stored with one PUT straight from it; a larger one
  * goes on to an S3 upload as it arrives (multipart, parts sent while the
- * body streams in).  Only when the object is complete is the job queued;
- * if queuing fails, the object is deleted and the client gets 503.  A
- * request that breaks off mid-file aborts that file's upload, so nothing
- * half-made stays.
+ * body streams in).  A request is all or nothing: the jobs of its files
+ * are queued together once the whole body is read and every object is
+ * complete; when it fails at any point (too many files, a bad part, the
+ * client going away, S3 or Redis), every object it stored is deleted and
+ * no job is queued.  A file broken off mid-way aborts its S3 upload, so
+ * nothing half-made stays.
  */
+#include <openssl/evp.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +47,8 @@ struct file {
 	uint64_t	 size;
 	int		 status;	/* 202, or why it was refused */
 	char		 error[96];
+	char		 key[128];	/* its object, once stored */
+	int		 stored;
 };
 
 struct up {
@@ -59,6 +65,10 @@ struct up {
 	struct s3_upload *su;		/* streaming beyond the buffer */
 	char		 key[128];
 	const char	*idem;
+	EVP_MD_CTX	*md;		/* the files' digest, with idem */
+	char		*kept;		/* the first answer, for a retry */
+	size_t		 kept_len;
+	int		 dry;		/* a retry: only the digest is made */
 	char		 token[Q_ID_LEN + 1];	/* of our reservation */
 	int		 held;		/* we hold the key's reservation */
 	uint64_t	 renewed;	/* ms */
@@ -118,6 +128,21 @@ fail(struct up *u, int status, const char *extra, const char *fmt, ...)
 	return -1;
 }
 
+/*
+ * The digest that tells a retry from another request under the same
+ * Idempotency-Key: each file's bytes and size, so that neither a new
+ * multipart boundary nor the way the file is sent (a form or a raw
+ * body, under another name) counts as a change.
+ */
+static void
+digest(struct up *u, const void *d, size_t n)
+{
+	if (u->md != NULL && EVP_DigestUpdate(u->md, d, n) != 1) {
+		EVP_MD_CTX_free(u->md);
+		u->md = NULL;
+	}
+}
+
 static int
 pump(void *arg, int fd, int ms, struct err *e)
 {
@@ -141,6 +166,14 @@ file_begin(struct up *u, const char *name, size_t len, struct err *e)
 {
 	struct file *f;
 
+	digest(u, "file", 5);
+	if (u->dry) {
+		/* a retry's file: digested, never stored */
+		u->cur = &u->files[0];
+		memset(u->cur, 0, sizeof(*u->cur));
+		u->skip = 1;
+		return 0;
+	}
 	if (u->nfiles >= u->maxfiles) {
 		fail(u, 413, NULL, "more than %zu files in one request",
 		    u->maxfiles);
@@ -238,9 +271,12 @@ file_data(struct up *u, const void *d, size_t n, struct err *e)
 {
 	size_t k;
 
-	if (u->cur == NULL || u->skip)
+	if (u->cur == NULL)
 		return 0;
 	u->cur->size += n;
+	digest(u, d, n);
+	if (u->skip)
+		return 0;
 	if (u->su == NULL) {
 		k = SMALL_MAX - u->nsmall;
 		if (k > n)
@@ -314,19 +350,21 @@ note(struct up *u, const char *fmt, ...)
 		log_info("%s", line);
 }
 
-/* The file is complete: finish the object, then queue its job. */
+/*
+ * The file is complete: finish its object.  Its job is queued only when
+ * the whole request has been read (queue_all), so a request that fails
+ * later queues nothing.
+ */
 static int
 file_end(struct up *u, struct err *e)
 {
-	struct srv *s = u->s;
 	struct file *f = u->cur;
-	struct q_field fl[6];
-	char size[24], created[24], idem[IDEM_MAX + 24];
-	char got[Q_ID_LEN + 1];
-	int existed = 0;
+	char sz[32];
 
 	if (f == NULL)
 		return 0;
+	snprintf(sz, sizeof(sz), "size=%llu", (unsigned long long)f->size);
+	digest(u, sz, strlen(sz) + 1);
 	if (!u->typed && !u->skip && typecheck(u, e) == -1) {
 		u->cur = NULL;
 		return -1;
@@ -340,42 +378,114 @@ file_end(struct up *u, struct err *e)
 		return -1;
 	}
 	u->cur = NULL;
-	snprintf(size, sizeof(size), "%llu", (unsigned long long)f->size);
-	snprintf(created, sizeof(created), "%llu",
-	    (unsigned long long)sys_wall_ms());
-	fl[0] = (struct q_field){ "src", u->key, strlen(u->key) };
-	fl[1] = (struct q_field){ "bucket", s->bucket, strlen(s->bucket) };
-	fl[2] = (struct q_field){ "name", f->name, strlen(f->name) };
-	fl[3] = (struct q_field){ "type", f->type, strlen(f->type) };
-	fl[4] = (struct q_field){ "size", size, strlen(size) };
-	fl[5] = (struct q_field){ "created", created, strlen(created) };
-	if (u->idem != NULL)
-		snprintf(idem, sizeof(idem), "%s#%zu", u->idem,
-		    (size_t)(f - u->files));
-	if (need_q(s, e) == NULL || q_push(s->q, f->id, fl, 6,
-	    u->idem ? idem : NULL, got, &existed, e) == -1) {
-		struct err de;
-
-		log_error("unable to queue %s: %s", f->id, e->msg);
-		if (s3_delete(s->s3, u->key, &de) == -1)
-			log_error("unable to delete %s: %s", u->key, de.msg);
-		f->status = 503;
-		return fail(u, 503, "Retry-After: 5\r\n", "queue unavailable");
-	}
-	if (existed) {
-		/* a retried request: the first one's job and object stay */
-		struct err de;
-
-		if (s3_delete(s->s3, u->key, &de) == -1)
-			log_error("unable to delete %s: %s", u->key, de.msg);
-		memcpy(f->id, got, sizeof(f->id));
-		note(u, "idempotent retry: job %s", f->id);
-	} else {
-		met_upload(s, f->id, sys_now_ms() - u->r->start, f->size);
-		note(u, "job %s queued: %s (%s, %llu bytes)", f->id, u->key,
-		    f->type, (unsigned long long)f->size);
-	}
+	memcpy(f->key, u->key, sizeof(f->key));
+	f->stored = 1;
 	return 0;
+}
+
+/* The request failed: every object it stored goes. */
+static void
+discard(struct up *u)
+{
+	struct err e;
+	size_t i;
+
+	for (i = 0; i < u->nfiles; i++) {
+		if (!u->files[i].stored)
+			continue;
+		if (s3_delete(u->s->s3, u->files[i].key, &e) == -1)
+			log_error("unable to delete %s: %s", u->files[i].key,
+			    e.msg);
+		u->files[i].stored = 0;
+	}
+}
+
+/* A job's fields: 6 of them, with room for the numbers' text. */
+struct jobrec {
+	struct q_field	 f[6];
+	char		 size[24], created[24], idem[IDEM_MAX + 24];
+};
+
+static void
+jobrec(struct up *u, struct file *f, struct jobrec *j, struct q_push_req *p)
+{
+	snprintf(j->size, sizeof(j->size), "%llu",
+	    (unsigned long long)f->size);
+	snprintf(j->created, sizeof(j->created), "%llu",
+	    (unsigned long long)sys_wall_ms());
+	j->f[0] = (struct q_field){ "src", f->key, strlen(f->key) };
+	j->f[1] = (struct q_field){ "bucket", u->s->bucket,
+	    strlen(u->s->bucket) };
+	j->f[2] = (struct q_field){ "name", f->name, strlen(f->name) };
+	j->f[3] = (struct q_field){ "type", f->type, strlen(f->type) };
+	j->f[4] = (struct q_field){ "size", j->size, strlen(j->size) };
+	j->f[5] = (struct q_field){ "created", j->created,
+	    strlen(j->created) };
+	memset(p, 0, sizeof(*p));
+	p->fields = j->f;
+	p->nfields = 6;
+	if (u->idem != NULL) {
+		snprintf(j->idem, sizeof(j->idem), "%s#%zu", u->idem,
+		    (size_t)(f - u->files));
+		p->idem_key = j->idem;
+	}
+	memcpy(p->id, f->id, sizeof(p->id));
+}
+
+/*
+ * Queues the jobs of every stored file with one pipelined call.  When
+ * it fails, the objects are deleted; a job the queue took before the
+ * failure finds no original and is dead-lettered by its worker.
+ */
+static void
+queue_all(struct up *u)
+{
+	struct q_push_req *p;
+	struct jobrec *j;
+	struct err e;
+	size_t i, n = 0;
+
+	p = calloc(u->nfiles + 1, sizeof(*p));
+	j = calloc(u->nfiles + 1, sizeof(*j));
+	if (p == NULL || j == NULL) {
+		fail(u, 500, NULL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < u->nfiles; i++)
+		if (u->files[i].stored) {
+			jobrec(u, &u->files[i], &j[n], &p[n]);
+			n++;
+		}
+	if (n > 0 && (need_q(u->s, &e) == NULL ||
+	    q_push_batch(u->s->q, p, n, &e) == -1)) {
+		log_error("unable to queue %zu jobs: %s", n, e.msg);
+		fail(u, 503, "Retry-After: 5\r\n", "queue unavailable");
+		goto out;
+	}
+	for (i = n = 0; i < u->nfiles; i++) {
+		struct file *f = &u->files[i];
+
+		if (!f->stored)
+			continue;
+		if (p[n].existed) {
+			/* a retried request: the first one's job stays */
+			f->stored = 0;
+			if (s3_delete(u->s->s3, f->key, &e) == -1)
+				log_error("unable to delete %s: %s", f->key,
+				    e.msg);
+			memcpy(f->id, p[n].id, sizeof(f->id));
+			note(u, "idempotent retry: job %s", f->id);
+		} else {
+			met_upload(u->s, f->id, sys_now_ms() - u->r->start,
+			    f->size);
+			note(u, "job %s queued: %s (%s, %llu bytes)", f->id,
+			    f->key, f->type, (unsigned long long)f->size);
+		}
+		n++;
+	}
+out:
+	free(p);
+	free(j);
 }
 
 static int
@@ -423,8 +533,9 @@ body_failed(struct up *u, const struct err *e)
 
 /*
  * Idempotency-Key: the key is looked up (and reserved) before anything
- * is read or stored.  A retry of a completed request gets the first
- * request's answer at once; one that comes while the first still runs
+ * is stored.  A retry of a completed request is read for the digest of
+ * its files, and gets the first request's answer when that matches (422
+ * when not), storing nothing; one that comes while the first still runs
  * gets 409 with Retry-After (as the IETF Idempotency-Key draft and the
  * usual client libraries expect: retry later, same key).  The first
  * renews its reservation while the body streams in and, when done, turns
@@ -504,7 +615,11 @@ replay(struct conn *c, const char *a, size_t len)
 	free(extra);
 }
 
-/* 1 when the request was answered here (a retry, busy, or a failure). */
+/*
+ * Checks the key and reserves it: 1 when the request was answered here
+ * (a bad key, one in progress, or a failure); 0 to read the body, as the
+ * first request or, u->dry, as the retry of a completed one.
+ */
 static int
 idem_begin(struct up *u)
 {
@@ -513,8 +628,22 @@ idem_begin(struct up *u)
 	char *ans, extra[64];
 	size_t len;
 	long long left;
+	size_t i;
 	int rc;
 
+	for (i = 0; u->idem[i]; i++)
+		if ((unsigned char)u->idem[i] < 0x21 ||
+		    (unsigned char)u->idem[i] > 0x7e)
+			break;
+	if (i == 0 || i > IDEM_MAX || u->idem[i] != '\0') {
+		respond_error(c, 400, "bad Idempotency-Key", NULL);
+		return 1;
+	}
+	if ((u->md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(u->md, EVP_sha256(), NULL) != 1) {
+		respond_error(c, 500, "out of memory", NULL);
+		return 1;
+	}
 	if (q_id_new(u->token, &e) == -1 || need_q(u->s, &e) == NULL ||
 	    (rc = q_idem_begin(u->s->q, u->idem, u->token, IDEM_TTL_MS, &ans,
 	    &len, &left, &e)) == -1) {
@@ -526,19 +655,60 @@ idem_begin(struct up *u)
 		u->renewed = sys_now_ms();
 		return 0;
 	}
-	drain(c);
-	if (rc == Q_IDEM_BUSY) {
-		left = (left + 999) / 1000;
-		snprintf(extra, sizeof(extra), "Retry-After: %lld\r\n",
-		    left < 1 ? 1 : left > 30 ? 30 : left);
-		respond_error(c, 409, "a request with this Idempotency-Key is "
-		    "in progress", extra);
-		return 1;
+	if (rc == Q_IDEM_DONE) {
+		/* the body is read for its digest, then compared */
+		u->kept = ans;
+		u->kept_len = len;
+		u->dry = 1;
+		return 0;
 	}
-	replay(c, ans, len);
-	note(u, "idempotent retry: the first answer, nothing stored");
-	free(ans);
+	drain(c);
+	left = (left + 999) / 1000;
+	snprintf(extra, sizeof(extra), "Retry-After: %lld\r\n",
+	    left < 1 ? 1 : left > 30 ? 30 : left);
+	respond_error(c, 409, "a request with this Idempotency-Key is in "
+	    "progress", extra);
 	return 1;
+}
+
+/* The hex digest of the files read (65 bytes), or "" when none. */
+static void
+digest_hex(struct up *u, char *hex)
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+
+	hex[0] = '\0';
+	if (u->md == NULL || EVP_DigestFinal_ex(u->md, d, &n) != 1 || n != 32)
+		return;
+	for (i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+}
+
+/*
+ * A retry of a completed request: the first answer when the files are
+ * the same, else 422 (the first job stays; the IETF Idempotency-Key
+ * draft's answer to a key reused with another payload).
+ */
+static void
+idem_replay(struct up *u)
+{
+	const char *a = u->kept;
+	size_t len = u->kept_len;
+	char hex[65];
+
+	digest_hex(u, hex);
+	if (len > 72 && strncmp(a, "sha256:", 7) == 0 && a[71] == '\n') {
+		if (strncmp(a + 7, hex, 64) != 0) {
+			respond_error(u->c, 422, "Idempotency-Key reused with "
+			    "a different request", NULL);
+			return;
+		}
+		a += 72;
+		len -= 72;
+	}
+	replay(u->c, a, len);
+	note(u, "idempotent retry: the first answer, nothing stored");
 }
 
 /*
@@ -634,9 +804,13 @@ keep_and_send(struct up *u, int status, const char *extra,
     const struct buf *body)
 {
 	struct buf k = { 0 };
+	char hex[65];
 	size_t i;
 
 	if (u->held) {
+		digest_hex(u, hex);
+		if (hex[0] != '\0')
+			buf_addf(&k, "sha256:%s\n", hex);
 		buf_addf(&k, "%d %zu\n%s", status, strlen(extra), extra);
 		buf_add(&k, body->p, body->len);
 		for (i = 0; i < u->nfiles && u->files[i].status != 202; i++)
@@ -721,7 +895,6 @@ handle_upload(struct conn *c, struct rq *r)
 	const struct http_req *q = r->req;
 	const char *ct = http_field(q, "content-type");
 	struct up *u;
-	size_t i;
 
 	if (q->body == HTTP_BODY_NONE) {
 		respond_error(c, 411, "Content-Length required", NULL);
@@ -750,26 +923,22 @@ handle_upload(struct conn *c, struct rq *r)
 	u->r = r;
 	u->maxfiles = (size_t)s->c.max_files;
 	u->idem = http_field(q, "idempotency-key");
-	if (u->idem != NULL) {
-		for (i = 0; u->idem[i]; i++)
-			if ((unsigned char)u->idem[i] < 0x21 ||
-			    (unsigned char)u->idem[i] > 0x7e)
-				break;
-		if (i == 0 || i > IDEM_MAX || u->idem[i] != '\0') {
-			respond_error(c, 400, "bad Idempotency-Key", NULL);
-			goto out;
-		}
-		if (idem_begin(u))
-			goto out;
-	}
+	if (u->idem != NULL && idem_begin(u))
+		goto out;
 	if (ct != NULL && strncasecmp(ct, "multipart/", 10) == 0)
 		read_multipart(u, ct);
 	else
 		read_raw(u);
 	drop_upload(u);
-	if (u->status != 0)
+	if (u->status == 0 && !u->dry)
+		queue_all(u);
+	if (u->status != 0) {
+		discard(u);
 		idem_end(u, NULL, NULL);
-	if (u->status == 0) {
+	}
+	if (u->status == 0 && u->dry) {
+		idem_replay(u);
+	} else if (u->status == 0) {
 		answer(u);
 	} else if (u->status > 0) {
 		c->keepalive = 0;
@@ -779,6 +948,8 @@ handle_upload(struct conn *c, struct rq *r)
 		log_warn("upload broken off: %s", u->msg);
 	}
 out:
+	EVP_MD_CTX_free(u->md);
+	free(u->kept);
 	free(u->files);
 	free(u);
 }

@@ -1,7 +1,8 @@
 // dashboard.mjs: the dashboard page in Debian's chromium, driven by
-// playwright-core.  Checks the queue figures, the recent jobs with their
-// thumbnails, a dead letter with its reason, and requeues it with the
-// button; prints TAP.
+// playwright-core.  Checks that it shows the sign-in form while its API
+// answers 401, signs in with the operator token (IMGQ_ADMIN_TOKEN), then
+// the queue figures, the recent jobs with their thumbnails, a dead letter
+// with its reason, requeues it with the button, and signs out; prints TAP.
 //
 //   node dashboard.mjs [-o SHOT.png] [-w SECONDS] URL DONE DEAD_ID
 //
@@ -36,9 +37,27 @@ const nDone = Number(doneArg);
 
 const ok = tap.ok.bind(tap);
 
-tap.plan(6);
+const token = process.env.IMGQ_ADMIN_TOKEN || '';
+if (token === '')
+	die('dashboard.mjs: IMGQ_ADMIN_TOKEN is not set');
+
+tap.plan(8);
 await run('dashboard.mjs', async (page, jsErrors) => {
 	const resp = await page.goto(url, { waitUntil: 'load' });
+	let form = true;
+	try {
+		await page.locator('#signin').waitFor({ state: 'visible',
+		    timeout: waitS * 1000 });
+	} catch (e) {
+		form = false;
+	}
+	const anon = await page.evaluate(() => fetch('api/stats')
+	    .then((r) => r.status)).catch(() => 0);
+	ok(form && anon === 401 && await page.locator('#board').isHidden(),
+	    'without the cookie: the sign-in form, and the API answers 401',
+	    `form ${form}, api/stats ${anon}`);
+	await page.locator('#token').fill(token);
+	await page.getByRole('button', { name: 'Sign in' }).click();
 	let loaded = true;
 	try {
 		await page.waitForFunction(() => /^Updated /.test(
@@ -101,6 +120,19 @@ await run('dashboard.mjs', async (page, jsErrors) => {
 		diag += ` ${e.message}`;
 	}
 	ok(requeued, `the Requeue button requeues ${deadId}`, diag);
+	// Signing out: the form again, and the API closed to this browser.
+	await page.getByRole('button', { name: 'Sign out' }).click();
+	let out = true;
+	try {
+		await page.locator('#signin').waitFor({ state: 'visible',
+		    timeout: 20000 });
+	} catch (e) {
+		out = false;
+	}
+	const after = await page.evaluate(() => fetch('api/stats')
+	    .then((r) => r.status)).catch(() => 0);
+	ok(out && after === 401, 'signing out shows the form; the API ' +
+	    'answers 401 again', `form ${out}, api/stats ${after}`);
 	ok(jsErrors.length === 0, 'no script error on the page',
 	    jsErrors.join('\n'));
 	if (shot)
