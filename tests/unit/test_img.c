@@ -498,11 +498,23 @@ test_resample(void)
 	ok(resample_vs_ref(97, 61, 41, 31, 1, 0.21) <= 2, "grey reduced");
 	ok(resample_vs_ref(17, 13, 200, 150, 3, 0.21) <= 2, "RGB enlarged");
 	ok(resample_vs_ref(5, 3, 3, 2, 3, 0.21) <= 2, "tiny");
-	/* 2.5:1 and beyond: a box average first, close to the reference */
+	/* below 8:1, Lanczos alone: the reference's result */
 	worst = resample_vs_ref(97, 61, 20, 12, 3, 0.21);
-	ok(worst <= 8, "RGB reduced 5:1 (box first): worst %d", worst);
+	ok(worst <= 2, "RGB reduced 5:1 (Lanczos alone): worst %d", worst);
+	/* 8:1 and beyond: a box average first, close to the reference */
 	worst = resample_vs_ref(97, 61, 9, 7, 1, 0.07);
 	ok(worst <= 8, "grey reduced 10:1 (box first): worst %d", worst);
+	worst = resample_vs_ref(97, 61, 11, 7, 3, 0.07);
+	ok(worst <= 8, "RGB reduced 8:1 (box first): worst %d", worst);
+	/* the box's means are exact, partial blocks at the edges too */
+	memset(src, 255, sizeof(src));
+	ok(img_resample8(src, 61, 45, dst, 3, 2, 3, &e) == 0, "20:1");
+	for (flat = 1, i = 0; i < 3 * 2 * 3; i++)
+		flat &= dst[i] == 255;
+	ok(flat, "white reduced 20:1 (box 10, partial blocks) stays white");
+	memset(src, 1, sizeof(src));
+	ok(img_resample8(src, 64, 48, dst, 4, 3, 3, &e) == 0 &&
+	    dst[0] == 1 && dst[4 * 3 * 3 - 1] == 1, "a dark flat image stays");
 	/* a window is exactly that part of the whole result */
 	ok(window_same(3) && window_same(1), "a window is a crop of the whole");
 	ok(img_resample8_win(src, 64, 48, dst, 20, 15, 10, 0, 11, 15, 3,

@@ -259,6 +259,13 @@ decode(const void *buf, size_t len, const struct img_info *in,
 			break;
 		}
 	c.dct_method = JDCT_ISLOW;
+	/*
+	 * Chroma upsampled by repetition, merged with the colour
+	 * conversion: cheaper than the smooth upsampler, and every output
+	 * is either reduced or subsampled again by its encoder, which
+	 * turns repeated chroma back into what was stored.
+	 */
+	c.do_fancy_upsampling = FALSE;
 	jpeg_calc_output_dimensions(&c);
 	if ((uint64_t)c.output_width * c.output_height *
 	    (uint64_t)c.output_components > max_memory) {
@@ -480,7 +487,7 @@ img_jpeg_render(const void *buf, size_t len, const struct img_info *in,
 		if (v[i].format != IMG_JPEG && v[i].format != IMG_WEBP)
 			return 1;
 	img_upright(in, &uw, &uh);
-	img_decode_hint(in, v, n, 1.0, &hw, &hh);
+	img_decode_hint(in, v, n, IMG_DECODE_MARGIN, &hw, &hh);
 	if ((rc = decode(buf, len, in, hw, hh, max_memory, &dec, e)) != 0)
 		return rc;
 	memset(out, 0, n * sizeof(*out));
