@@ -335,54 +335,126 @@ hpass3(const uint8_t *src, uint32_t sw, uint32_t sx0, uint32_t rows,
  * The same with SSSE3, four taps a step: one 16-byte load covers five
  * pixels and two byte shuffles pair the samples of taps 0-1 and 2-3 for
  * the multiply-adds (the unpacks above need two loads for two taps).
- * The load reads up to 7 bytes past the row's last tap: PAD covers it.
+ * The load reads up to 10 bytes past the row's last tap: PAD covers it.
  */
+#define SHUF01	0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1
+#define SHUF23	6, -1, 9, -1, 7, -1, 10, -1, 8, -1, 11, -1, -1, -1, -1, -1
+
+/* One output pixel from cnt taps at p, weights w. */
+__attribute__((target("ssse3"))) static inline void
+pixel3_ssse3(const uint8_t *p, const int16_t *w, uint32_t cnt, uint8_t *o)
+{
+	const __m128i m01 = _mm_setr_epi8(SHUF01), m23 = _mm_setr_epi8(SHUF23);
+	__m128i acc = _mm_setzero_si128(), px;
+	uint32_t k, v;
+
+	for (k = 0; k + 4 <= cnt; k += 4, p += 12) {
+		px = _mm_loadu_si128((const void *)p);
+		acc = _mm_add_epi32(acc, _mm_madd_epi16(
+		    _mm_shuffle_epi8(px, m01), pair(w + k)));
+		acc = _mm_add_epi32(acc, _mm_madd_epi16(
+		    _mm_shuffle_epi8(px, m23), pair(w + k + 2)));
+	}
+	if (k < cnt) {
+		px = _mm_loadu_si128((const void *)p);
+		acc = _mm_add_epi32(acc, _mm_madd_epi16(
+		    _mm_shuffle_epi8(px, m01), pair(w + k)));
+	}
+	acc = _mm_srai_epi32(_mm_add_epi32(acc,
+	    _mm_set1_epi32(1 << (PREC - 1))), PREC);
+	acc = _mm_packs_epi32(acc, acc);
+	v = (uint32_t)_mm_cvtsi128_si32(_mm_packus_epi16(acc, acc));
+	memcpy(o, &v, 3);
+}
+
 __attribute__((target("ssse3"))) static void
 hpass3_ssse3(const uint8_t *src, uint32_t sw, uint32_t sx0, uint32_t rows,
     uint8_t *dst, uint32_t x0, uint32_t dw, const struct taps *tx)
 {
-	const __m128i z = _mm_setzero_si128(),
-	    half = _mm_set1_epi32(1 << (PREC - 1)),
-	    m01 = _mm_setr_epi8(0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1,
-	    -1, -1, -1, -1),
-	    m23 = _mm_setr_epi8(6, -1, 9, -1, 7, -1, 10, -1, 8, -1, 11, -1,
-	    -1, -1, -1, -1);
-	uint32_t y, x, k, pa, pb, v;
+	uint32_t y, x;
 
 	for (y = 0; y < rows; y++) {
 		const uint8_t *row = src + (size_t)y * sw * 3;
 		uint8_t *o = dst + (size_t)y * dw * 3;
 
-		for (x = 0; x < dw; x++, o += 3) {
-			const int16_t *w = tx->w + (size_t)(x0 + x) * tx->max;
-			const uint8_t *p = row + (size_t)(tx->first[x0 + x] -
-			    sx0) * 3;
-			uint32_t cnt = tx->count[x0 + x];
-			__m128i acc = _mm_setzero_si128(), px;
+		for (x = x0; x < x0 + dw; x++, o += 3)
+			pixel3_ssse3(row + (size_t)(tx->first[x] - sx0) * 3,
+			    tx->w + (size_t)x * tx->max, tx->count[x], o);
+	}
+}
+#endif
 
-			for (k = 0; k + 4 <= cnt; k += 4, p += 12) {
-				px = _mm_loadu_si128((const void *)p);
-				acc = _mm_add_epi32(acc, _mm_madd_epi16(
-				    _mm_shuffle_epi8(px, m01),
-				    pair(w + k)));
-				acc = _mm_add_epi32(acc, _mm_madd_epi16(
-				    _mm_shuffle_epi8(px, m23),
-				    pair(w + k + 2)));
+#ifdef HAVE_AVX2
+/* Two 128-bit halves in one register: lo in lane 0, hi in lane 1. */
+__attribute__((target("avx2"))) static inline __m256i
+lanes(__m128i lo, __m128i hi)
+{
+	return _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+}
+
+/*
+ * The SSSE3 step for two neighbouring output pixels at once, one in each
+ * 128-bit lane (AVX2's byte shuffles stay within a lane); a pixel whose
+ * tap count differs from its neighbour's (near an edge) goes alone.
+ */
+__attribute__((target("avx2"))) static void
+hpass3_avx2(const uint8_t *src, uint32_t sw, uint32_t sx0, uint32_t rows,
+    uint8_t *dst, uint32_t x0, uint32_t dw, const struct taps *tx)
+{
+	const __m256i m01 = _mm256_setr_epi8(SHUF01, SHUF01),
+	    m23 = _mm256_setr_epi8(SHUF23, SHUF23),
+	    half = _mm256_set1_epi32(1 << (PREC - 1));
+	uint32_t y, x, k, cnt, v;
+	__m256i acc, px;
+
+	for (y = 0; y < rows; y++) {
+		const uint8_t *row = src + (size_t)y * sw * 3;
+		uint8_t *o = dst + (size_t)y * dw * 3;
+
+		for (x = x0; x < x0 + dw; ) {
+			const int16_t *wa = tx->w + (size_t)x * tx->max,
+			    *wb = wa + tx->max;
+			const uint8_t *pa = row + (size_t)(tx->first[x] - sx0) *
+			    3, *pb;
+
+			cnt = tx->count[x];
+			if (x + 1 == x0 + dw || tx->count[x + 1] != cnt) {
+				pixel3_ssse3(pa, wa, cnt, o);
+				x++;
+				o += 3;
+				continue;
+			}
+			pb = row + (size_t)(tx->first[x + 1] - sx0) * 3;
+			acc = _mm256_setzero_si256();
+			for (k = 0; k + 4 <= cnt; k += 4, pa += 12, pb += 12) {
+				px = lanes(_mm_loadu_si128((const void *)pa),
+				    _mm_loadu_si128((const void *)pb));
+				acc = _mm256_add_epi32(acc, _mm256_madd_epi16(
+				    _mm256_shuffle_epi8(px, m01),
+				    lanes(pair(wa + k), pair(wb + k))));
+				acc = _mm256_add_epi32(acc, _mm256_madd_epi16(
+				    _mm256_shuffle_epi8(px, m23),
+				    lanes(pair(wa + k + 2), pair(wb + k + 2))));
 			}
 			if (k < cnt) {
-				memcpy(&pa, p, 4);
-				memcpy(&pb, p + 3, 4);
-				px = _mm_unpacklo_epi8(_mm_unpacklo_epi8(
-				    _mm_cvtsi32_si128((int)pa),
-				    _mm_cvtsi32_si128((int)pb)), z);
-				acc = _mm_add_epi32(acc, _mm_madd_epi16(px,
-				    pair(w + k)));
+				px = lanes(_mm_loadu_si128((const void *)pa),
+				    _mm_loadu_si128((const void *)pb));
+				acc = _mm256_add_epi32(acc, _mm256_madd_epi16(
+				    _mm256_shuffle_epi8(px, m01),
+				    lanes(pair(wa + k), pair(wb + k))));
 			}
-			acc = _mm_srai_epi32(_mm_add_epi32(acc, half), PREC);
-			acc = _mm_packs_epi32(acc, acc);
-			v = (uint32_t)_mm_cvtsi128_si32(_mm_packus_epi16(acc,
-			    acc));
+			acc = _mm256_srai_epi32(_mm256_add_epi32(acc, half),
+			    PREC);
+			acc = _mm256_packs_epi32(acc, acc);
+			acc = _mm256_packus_epi16(acc, acc);
+			v = (uint32_t)_mm_cvtsi128_si32(
+			    _mm256_castsi256_si128(acc));
 			memcpy(o, &v, 3);
+			v = (uint32_t)_mm_cvtsi128_si32(
+			    _mm256_extracti128_si256(acc, 1));
+			memcpy(o + 3, &v, 3);
+			x += 2;
+			o += 6;
 		}
 	}
 }
@@ -557,6 +629,11 @@ lanczos_win(const uint8_t *src, uint32_t sw, uint32_t sh, double ex,
 	memset(mid + (size_t)(sx1 - sx0) * wh * n, 0, PAD);
 	vpass(src + (size_t)sx0 * n, sh, (size_t)sw * n,
 	    (size_t)(sx1 - sx0) * n, mid, wy, wh, &ty);
+#ifdef HAVE_AVX2
+	if (n == 3 && __builtin_cpu_supports("avx2"))
+		hpass3_avx2(mid, sx1 - sx0, sx0, wh, dst, wx, ww, &tx);
+	else
+#endif
 #ifdef HAVE_SSSE3
 	if (n == 3 && __builtin_cpu_supports("ssse3"))
 		hpass3_ssse3(mid, sx1 - sx0, sx0, wh, dst, wx, ww, &tx);
