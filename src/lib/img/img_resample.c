@@ -594,6 +594,36 @@ box(const uint8_t *src, uint32_t sw, uint32_t sh, size_t n, uint32_t k,
 	return out;
 }
 
+/* The horizontal pass for rows of mid (mw samples from column sx0). */
+static void
+hpass_any(const uint8_t *mid, uint32_t mw, uint32_t sx0, uint32_t rows,
+    uint8_t *dst, uint32_t wx, uint32_t ww, size_t n, const struct taps *tx)
+{
+#ifdef HAVE_AVX2
+	if (n == 3 && __builtin_cpu_supports("avx2"))
+		hpass3_avx2(mid, mw, sx0, rows, dst, wx, ww, tx);
+	else
+#endif
+#ifdef HAVE_SSSE3
+	if (n == 3 && __builtin_cpu_supports("ssse3"))
+		hpass3_ssse3(mid, mw, sx0, rows, dst, wx, ww, tx);
+	else
+#endif
+#ifdef HAVE_SSE2
+	if (n == 3)
+		hpass3(mid, mw, sx0, rows, dst, wx, ww, tx);
+	else
+#endif
+		hpass(mid, mw, sx0, rows, dst, wx, ww, n, tx);
+}
+
+/*
+ * Output rows a strip at a time: the vertical pass's result stays in the
+ * cache for the horizontal one, and is never a buffer of the whole
+ * window's rows (fresh pages cost a fault and a zeroing each).
+ */
+#define STRIP	16
+
 /* Lanczos for the window; the source spans ex x ey of its samples. */
 static int
 lanczos_win(const uint8_t *src, uint32_t sw, uint32_t sh, double ex,
@@ -602,7 +632,8 @@ lanczos_win(const uint8_t *src, uint32_t sw, uint32_t sh, double ex,
 {
 	struct taps tx, ty;
 	uint8_t *mid;
-	uint32_t x, sx0, sx1;
+	uint32_t x, y, rows, sx0, sx1;
+	size_t len;
 
 	if (taps_make(&tx, sw, ex, dw) == -1)
 		return err_set(e, EX_OSERR, "out of memory");
@@ -621,30 +652,20 @@ lanczos_win(const uint8_t *src, uint32_t sw, uint32_t sh, double ex,
 	}
 	if (sx1 > sw)
 		sx1 = sw;
-	if ((mid = malloc((size_t)(sx1 - sx0) * wh * n + PAD)) == NULL) {
+	len = (size_t)(sx1 - sx0) * n;
+	if ((mid = malloc(len * STRIP + PAD)) == NULL) {
 		taps_free(&tx);
 		taps_free(&ty);
 		return err_set(e, EX_OSERR, "out of memory");
 	}
-	memset(mid + (size_t)(sx1 - sx0) * wh * n, 0, PAD);
-	vpass(src + (size_t)sx0 * n, sh, (size_t)sw * n,
-	    (size_t)(sx1 - sx0) * n, mid, wy, wh, &ty);
-#ifdef HAVE_AVX2
-	if (n == 3 && __builtin_cpu_supports("avx2"))
-		hpass3_avx2(mid, sx1 - sx0, sx0, wh, dst, wx, ww, &tx);
-	else
-#endif
-#ifdef HAVE_SSSE3
-	if (n == 3 && __builtin_cpu_supports("ssse3"))
-		hpass3_ssse3(mid, sx1 - sx0, sx0, wh, dst, wx, ww, &tx);
-	else
-#endif
-#ifdef HAVE_SSE2
-	if (n == 3)
-		hpass3(mid, sx1 - sx0, sx0, wh, dst, wx, ww, &tx);
-	else
-#endif
-		hpass(mid, sx1 - sx0, sx0, wh, dst, wx, ww, n, &tx);
+	memset(mid + len * STRIP, 0, PAD);
+	for (y = 0; y < wh; y += rows) {
+		rows = wh - y < STRIP ? wh - y : STRIP;
+		vpass(src + (size_t)sx0 * n, sh, (size_t)sw * n, len, mid,
+		    wy + y, rows, &ty);
+		hpass_any(mid, sx1 - sx0, sx0, rows, dst + (size_t)y * ww * n,
+		    wx, ww, n, &tx);
+	}
 	taps_free(&tx);
 	taps_free(&ty);
 	free(mid);
