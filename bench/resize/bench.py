@@ -211,6 +211,15 @@ def spread(vals):
                                   max(vals))
 
 
+def fresh(d, s, r):
+    """A new, empty output directory for one run: outputs never replace
+    files (as in the pipeline, which writes each job's outputs afresh;
+    ext4 starts writeback when rename(2) or truncation replaces one)."""
+    p = os.path.join(d, s, str(r))
+    os.makedirs(p)
+    return p
+
+
 def rounds(per_proc, in_proc, files, dirs, n):
     """n rounds; in each, every image in turn through every peer once.
     Returns {peer: [{file: (wall, cpu)} per round]}."""
@@ -220,13 +229,14 @@ def rounds(per_proc, in_proc, files, dirs, n):
         for f in files:
             for k, fn in per_proc.items():
                 w = c = 0.0
-                for cmd in fn(f, dirs[k]):
+                for cmd in fn(f, fresh(dirs[k], stem(f), r)):
                     dw, dc = run_proc(cmd)
                     w += dw
                     c += dc
                 cur[k][f] = (w, c)
             for k, (how, thumb) in in_proc.items():
-                cur[k][f] = pil_once(f, dirs[k], how, thumb)
+                cur[k][f] = pil_once(f, fresh(dirs[k], stem(f), r), how,
+                                     thumb)
         for k in out:
             out[k].append(cur[k])
         print('# round %d done, load average %.2f' % (r + 1,
@@ -290,14 +300,15 @@ def main():
     res = rounds(per_proc, in_proc, files, dirs, a.r)
     # vipsthumbnail, one process for the whole list, once a round
     for job in ('a', 'b'):
-        d = dirs[(job, 'vips-list')]
-        cmds = [['vipsthumbnail', '-s', '1024x1024>', '-o',
-                 os.path.join(d, '%s.jpg[Q=85,strip]')] + files]
-        if job == 'b':
-            cmds.append(['vipsthumbnail', '-s', '256x256>', '-o',
-                         os.path.join(d, '%s-t.webp[Q=80,strip]')] + files)
         res[(job, 'vips-list')] = []
-        for _ in range(a.r):
+        for r in range(a.r):
+            d = fresh(dirs[(job, 'vips-list')], 'all', r)
+            cmds = [['vipsthumbnail', '-s', '1024x1024>', '-o',
+                     os.path.join(d, '%s.jpg[Q=85,strip]')] + files]
+            if job == 'b':
+                cmds.append(['vipsthumbnail', '-s', '256x256>', '-o',
+                             os.path.join(d, '%s-t.webp[Q=80,strip]')] +
+                            files)
             w = c = 0.0
             for cmd in cmds:
                 dw, dc = run_proc(cmd)
@@ -307,7 +318,8 @@ def main():
                 {f: (w / len(files), c / len(files)) for f in files})
     # peak RSS: the three largest images, one more run each
     big = sorted(files, key=lambda f: mp[f])[-3:]
-    rss = {k: max(peak_rss(c) for f in big for c in fn(f, dirs[k]))
+    rss = {k: max(peak_rss(c) for f in big
+                  for c in fn(f, fresh(dirs[k], stem(f), 'rss')))
            for k, fn in per_proc.items()}
 
     def per_round(k, i):
@@ -348,8 +360,8 @@ def main():
     q = {p: {} for p in qpeers}
     for f in files:
         for p in qpeers:
-            q[p][f] = psnr_of(os.path.join(dirs[('a', p)], stem(f) + '.jpg'),
-                              f, ref)
+            q[p][f] = psnr_of(os.path.join(dirs[('a', p)], stem(f), '0',
+                                           stem(f) + '.jpg'), f, ref)
     print()
     print('# PSNR dB of the 1024-pixel JPEG against the float Lanczos '
           'reference')
@@ -378,14 +390,14 @@ def main():
         print('# 2 processes at a time (throughput: wall / images)')
         print('%-4s %-10s %9s %8s' % ('job', 'peer', 'ms/img', 'MP/s'))
         par = {}
-        os.makedirs(os.path.join(work, 'p'))
         for k, fn in per_proc.items():
-            par[k] = parallel(files, fn, os.path.join(work, 'p'))
+            par[k] = parallel(files, fn, os.path.join(work, 'p-' + k[0] +
+                                                      '-' + k[1]))
             print('%-4s %-10s %9.1f %8.1f' % (
                 k[0], k[1], par[k] / len(files) * 1000, total_mp / par[k]))
         for job in ('a', 'b'):
             for how, name in (('orig', 'pil-orig'),):
-                d = os.path.join(work, 'p')
+                d = fresh(work, 'p-' + job + '-' + name, 'p')
                 halves = [files[0::2], files[1::2]]
                 t = time.perf_counter()
                 with concurrent.futures.ProcessPoolExecutor(2) as ex:
@@ -429,7 +441,7 @@ def main():
 
 def parallel(files, fn, d, jobs=2):
     def one(f):
-        for cmd in fn(f, d):
+        for cmd in fn(f, fresh(d, stem(f), 'p')):
             run_proc(cmd)
     t = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(jobs) as ex:
