@@ -29,9 +29,10 @@ every per-process peer on it once, so that a change in the machine's load
 hits them all.  Reported per peer and job: CPU (user + system) and wall
 milliseconds per image, each the median over rounds of the round's median
 over images, and peak RSS.  Ratios are formed within each round and
-reported as the median over rounds with their range (min..max): the
-machine may be shared, and ratios measured side by side are what to
-compare.  Then PSNR, per image, of each peer's (a) output against a
+reported as the median over rounds with their range (min..max): each
+image's ratio of CPU between two peers run side by side, then the median
+over images.  The machine may be shared, and ratios measured side by side
+are what to compare.  Then PSNR, per image, of each peer's (a) output against a
 careful reference: the source decoded whole by Pillow, turned upright,
 scaled to the output's size by Lanczos in floating point, per channel.
 """
@@ -327,13 +328,19 @@ def main():
         return [statistics.median(r[f][i] for f in files) for r in res[k]]
 
     def ratio(k1, k2, i=1):
-        return [x / y for x, y in zip(per_round(k1, i), per_round(k2, i))]
+        """Per round, the median over images of each image's ratio (both
+        runs of an image were side by side): a list over rounds."""
+        return [statistics.median(r1[f][i] / r2[f][i] for f in files)
+                for r1, r2 in zip(res[k1], res[k2])]
 
     order = ['imgq', 'imgq-base', 'vips', 'vips-list', 'gm-hint', 'pil-orig',
              'pil-draft', 'pil', 'djpeg']
     print()
-    print('# per image: median over rounds of the median over images; '
-          'ratios on CPU, median (min..max) over rounds')
+    print('# ms: median over rounds of the median over images; ratios: '
+          'each image\'s CPU')
+    print('# against the other peer\'s on the same image in the same round, '
+          'median over images,')
+    print('# then median (min..max) over rounds')
     print('%-4s %-10s %8s %8s %8s %8s %-20s %-20s' %
           ('job', 'peer', 'CPU ms', 'wall ms', 'MP/s', 'RSS MiB',
            'x djpeg (CPU)', 'x imgq (CPU)'))
