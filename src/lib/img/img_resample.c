@@ -168,8 +168,8 @@ pair(const int16_t *w)
 /*
  * Vertical: output rows y0 to y0 + dh - 1 (written from dst's first row
  * on, len bytes apart), each a weighted sum of len bytes of source rows
- * (stride bytes apart), whatever the channels.  A padding tap may name
- * the row after the last: it has weight 0 and reads the last row.
+ * (row[y] + off), whatever the channels.  A padding tap may name the row
+ * after the last: it has weight 0 and reads the last row.
  */
 #ifdef HAVE_AVX2
 /*
@@ -178,7 +178,7 @@ pair(const int16_t *w)
  * work within 128-bit lanes and undo each other, so bytes stay in order.
  */
 __attribute__((target("avx2"))) static size_t
-vrow_avx2(const uint8_t *src, uint32_t sh, size_t stride, size_t len,
+vrow_avx2(const uint8_t *const *row, size_t off, uint32_t sh, size_t len,
     uint8_t *o, const int16_t *w, uint32_t cnt, uint32_t f)
 {
 	const __m256i z = _mm256_setzero_si256(),
@@ -192,8 +192,8 @@ vrow_avx2(const uint8_t *src, uint32_t sh, size_t stride, size_t len,
 	for (i = 0; i + 32 <= len; i += 32) {
 		a0 = a1 = a2 = a3 = z;
 		for (k = 0; k < cnt; k += 2) {
-			r0 = src + (size_t)(f + k) * stride;
-			r1 = f + k + 1 < sh ? r0 + stride : r0;
+			r0 = row[f + k] + off;
+			r1 = f + k + 1 < sh ? row[f + k + 1] + off : r0;
 			va = _mm256_loadu_si256((const void *)(r0 + i));
 			vb = _mm256_loadu_si256((const void *)(r1 + i));
 			memcpy(&pw, w + k, sizeof(pw));
@@ -221,7 +221,7 @@ vrow_avx2(const uint8_t *src, uint32_t sh, size_t stride, size_t len,
 #endif
 
 static void
-vpass(const uint8_t *src, uint32_t sh, size_t stride, size_t len,
+vpass(const uint8_t *const *row, size_t off, uint32_t sh, size_t len,
     uint8_t *dst, uint32_t y0, uint32_t dh, const struct taps *ty)
 {
 	uint32_t y, k;
@@ -239,7 +239,7 @@ vpass(const uint8_t *src, uint32_t sh, size_t stride, size_t len,
 		i = 0;
 #ifdef HAVE_AVX2
 		if (avx2)
-			i = vrow_avx2(src, sh, stride, len, o, w, cnt, f);
+			i = vrow_avx2(row, off, sh, len, o, w, cnt, f);
 #endif
 #ifdef HAVE_SSE2
 		for (; i + 16 <= len; i += 16) {
@@ -247,9 +247,9 @@ vpass(const uint8_t *src, uint32_t sh, size_t stride, size_t len,
 			    a3 = a0, z = a0, va, vb, lo, hi, wp;
 
 			for (k = 0; k < cnt; k += 2) {
-				rows[0] = src + (size_t)(f + k) * stride;
-				rows[1] = f + k + 1 < sh ? rows[0] + stride :
-				    rows[0];
+				rows[0] = row[f + k] + off;
+				rows[1] = f + k + 1 < sh ? row[f + k + 1] +
+				    off : rows[0];
 				va = _mm_loadu_si128((const void *)(rows[0] + i));
 				vb = _mm_loadu_si128((const void *)(rows[1] + i));
 				wp = pair(w + k);
@@ -279,7 +279,7 @@ vpass(const uint8_t *src, uint32_t sh, size_t stride, size_t len,
 			for (k = 0; k < cnt; k++) {
 				uint32_t r = f + k < sh ? f + k : sh - 1;
 
-				acc += w[k] * src[(size_t)r * stride + i];
+				acc += w[k] * row[r][off + i];
 			}
 			o[i] = clamp8(acc);
 		}
@@ -624,16 +624,90 @@ hpass_any(const uint8_t *mid, uint32_t mw, uint32_t sx0, uint32_t rows,
  */
 #define STRIP	16
 
+/*
+ * Where the vertical pass finds its source rows: row[y] for each of the
+ * sh rows, or, with next set, rows read in order by next() into a ring of
+ * nring rows as the strips come to need them.
+ */
+struct source {
+	const uint8_t	**row;
+	uint32_t	got;		/* rows in row[] so far */
+	int		(*next)(void *, uint8_t *, struct err *);
+	void		*ctx;
+	uint8_t		*ring;
+	uint32_t	nring;
+};
+
+/* Source rows the strip of rows y0 to y1 - 1 needs: lo to hi - 1. */
+static void
+strip_rows(const struct taps *ty, uint32_t sh, uint32_t y0, uint32_t y1,
+    uint32_t *lo, uint32_t *hi)
+{
+	uint32_t y;
+
+	*lo = sh;
+	*hi = 0;
+	for (y = y0; y < y1; y++) {
+		if (ty->first[y] < *lo)
+			*lo = ty->first[y];
+		if (ty->first[y] + ty->count[y] > *hi)
+			*hi = ty->first[y] + ty->count[y];
+	}
+	if (*hi > sh)
+		*hi = sh;
+}
+
+/* Reads rows until the strip's last is in; the ring holds them all. */
+static int
+source_fill(struct source *sp, const struct taps *ty, uint32_t sh,
+    size_t rowlen, uint32_t y0, uint32_t y1, struct err *e)
+{
+	uint32_t lo, hi;
+	uint8_t *slot;
+
+	if (sp->next == NULL)
+		return 0;
+	strip_rows(ty, sh, y0, y1, &lo, &hi);
+	for (; sp->got < hi; sp->got++) {
+		slot = sp->ring + (size_t)(sp->got % sp->nring) * rowlen;
+		if (sp->next(sp->ctx, slot, e) == -1)
+			return -1;
+		sp->row[sp->got] = slot;
+	}
+	return 0;
+}
+
+/*
+ * The ring's size: the most rows that must be in it at once, from the
+ * first a strip needs to the last read so far.
+ */
+static uint32_t
+source_span(const struct taps *ty, uint32_t sh, uint32_t y0, uint32_t wh)
+{
+	uint32_t y, lo, hi, top = 0, span = 1;
+
+	for (y = 0; y < wh; y += STRIP) {
+		strip_rows(ty, sh, y0 + y, y0 + (wh - y < STRIP ? wh :
+		    y + STRIP), &lo, &hi);
+		if (hi > top)
+			top = hi;
+		if (top > lo && top - lo > span)
+			span = top - lo;
+	}
+	return span;
+}
+
 /* Lanczos for the window; the source spans ex x ey of its samples. */
 static int
-lanczos_win(const uint8_t *src, uint32_t sw, uint32_t sh, double ex,
+lanczos_win(struct source *sp, uint32_t sw, uint32_t sh, double ex,
     double ey, uint8_t *dst, uint32_t dw, uint32_t dh, uint32_t wx,
     uint32_t wy, uint32_t ww, uint32_t wh, size_t n, struct err *e)
 {
 	struct taps tx, ty;
-	uint8_t *mid;
+	uint8_t *mid = NULL;
 	uint32_t x, y, rows, sx0, sx1;
-	size_t len;
+	size_t len, rowlen = (size_t)sw * n;
+	int rc = -1;
 
 	if (taps_make(&tx, sw, ex, dw) == -1)
 		return err_set(e, EX_OSERR, "out of memory");
@@ -653,23 +727,104 @@ lanczos_win(const uint8_t *src, uint32_t sw, uint32_t sh, double ex,
 	if (sx1 > sw)
 		sx1 = sw;
 	len = (size_t)(sx1 - sx0) * n;
-	if ((mid = malloc(len * STRIP + PAD)) == NULL) {
-		taps_free(&tx);
-		taps_free(&ty);
-		return err_set(e, EX_OSERR, "out of memory");
+	if (sp->next != NULL) {
+		sp->nring = source_span(&ty, sh, wy, wh);
+		sp->ring = malloc((size_t)sp->nring * rowlen);
+	}
+	if ((mid = malloc(len * STRIP + PAD)) == NULL ||
+	    (sp->next != NULL && sp->ring == NULL)) {
+		err_set(e, EX_OSERR, "out of memory");
+		goto done;
 	}
 	memset(mid + len * STRIP, 0, PAD);
 	for (y = 0; y < wh; y += rows) {
 		rows = wh - y < STRIP ? wh - y : STRIP;
-		vpass(src + (size_t)sx0 * n, sh, (size_t)sw * n, len, mid,
-		    wy + y, rows, &ty);
+		if (source_fill(sp, &ty, sh, rowlen, wy + y, wy + y + rows,
+		    e) == -1)
+			goto done;
+		vpass(sp->row, (size_t)sx0 * n, sh, len, mid, wy + y, rows,
+		    &ty);
 		hpass_any(mid, sx1 - sx0, sx0, rows, dst + (size_t)y * ww * n,
 		    wx, ww, n, &tx);
 	}
+	rc = 0;
+done:
 	taps_free(&tx);
 	taps_free(&ty);
 	free(mid);
-	return 0;
+	if (sp->next != NULL) {
+		free(sp->ring);
+		sp->ring = NULL;
+	}
+	return rc;
+}
+
+/* Lanczos for the window of an image in memory. */
+static int
+lanczos_mem(const uint8_t *src, uint32_t sw, uint32_t sh, double ex,
+    double ey, uint8_t *dst, uint32_t dw, uint32_t dh, uint32_t wx,
+    uint32_t wy, uint32_t ww, uint32_t wh, size_t n, struct err *e)
+{
+	struct source sp;
+	uint32_t y;
+	int rc;
+
+	memset(&sp, 0, sizeof(sp));
+	if ((sp.row = malloc((size_t)sh * sizeof(*sp.row))) == NULL)
+		return err_set(e, EX_OSERR, "out of memory");
+	for (y = 0; y < sh; y++)
+		sp.row[y] = src + (size_t)y * sw * n;
+	rc = lanczos_win(&sp, sw, sh, ex, ey, dst, dw, dh, wx, wy, ww, wh, n,
+	    e);
+	free(sp.row);
+	return rc;
+}
+
+/*
+ * The box factor for a reduction of sw x sh to dw x dh: 1 for none.  A
+ * reduction of 8:1 or more starts with a k x k box average that leaves
+ * Lanczos a factor of 2 to 3: with the vertical pass in SIMD the box
+ * pays only where Lanczos would need dozens of taps, and a remainder of
+ * 2:1 or more keeps the detail a smaller one (the box taken closer to
+ * the target) measurably lost against a float Lanczos of the whole.
+ */
+static uint32_t
+box_factor(uint32_t sw, uint32_t sh, uint32_t dw, uint32_t dh)
+{
+	double rx = (double)sw / dw, ry = (double)sh / dh;
+
+	rx = rx < ry ? rx : ry;
+	if (rx < 8.0)
+		return 1;
+	return rx / 2.0 > 256.0 ? 256 : (uint32_t)(rx / 2.0);
+}
+
+int
+img_resample8_streams(uint32_t sw, uint32_t sh, uint32_t dw, uint32_t dh)
+{
+	return sw > 0 && sh > 0 && dw > 0 && dh > 0 &&
+	    box_factor(sw, sh, dw, dh) == 1;
+}
+
+int
+img_resample8_rows(int (*next)(void *, uint8_t *, struct err *), void *ctx,
+    uint32_t sw, uint32_t sh, uint8_t *dst, uint32_t dw, uint32_t dh,
+    int ch, struct err *e)
+{
+	struct source sp;
+	int rc;
+
+	if (ch < 1 || ch > 4 || !img_resample8_streams(sw, sh, dw, dh))
+		return err_set(e, EX_SOFTWARE, "resample: bad arguments");
+	memset(&sp, 0, sizeof(sp));
+	sp.next = next;
+	sp.ctx = ctx;
+	if ((sp.row = calloc(sh, sizeof(*sp.row))) == NULL)
+		return err_set(e, EX_OSERR, "out of memory");
+	rc = lanczos_win(&sp, sw, sh, sw, sh, dst, dw, dh, 0, 0, dw, dh,
+	    (size_t)ch, e);
+	free(sp.row);
+	return rc;
 }
 
 int
@@ -679,7 +834,6 @@ img_resample8_win(const uint8_t *src, uint32_t sw, uint32_t sh,
 {
 	uint8_t *b;
 	size_t n = (size_t)ch;
-	double rx, ry;
 	uint32_t k, bw, bh;
 	int rc;
 
@@ -687,27 +841,13 @@ img_resample8_win(const uint8_t *src, uint32_t sw, uint32_t sh,
 	    ww == 0 || wh == 0 || wx > dw || ww > dw - wx || wy > dh ||
 	    wh > dh - wy)
 		return err_set(e, EX_SOFTWARE, "resample: bad arguments");
-	/*
-	 * A reduction of 8:1 or more starts with a k x k box average that
-	 * leaves Lanczos a factor of 2 to 3: with the vertical pass in SIMD
-	 * the box pays only where Lanczos would need dozens of taps, and a
-	 * remainder of 2:1 or more keeps the detail a smaller one (the box
-	 * taken closer to the target) measurably lost against a float
-	 * Lanczos of the whole.  Lanczos then sees the box image as
-	 * spanning sw / k samples, so a partial last box shifts nothing.
-	 */
-	rx = (double)sw / dw;
-	ry = (double)sh / dh;
-	rx = rx < ry ? rx : ry;
-	k = rx < 8.0 ? 1 : (uint32_t)(rx / 2.0);
-	if (k > 256)
-		k = 256;
+	k = box_factor(sw, sh, dw, dh);
 	if (k < 2)
-		return lanczos_win(src, sw, sh, sw, sh, dst, dw, dh, wx, wy, ww,
+		return lanczos_mem(src, sw, sh, sw, sh, dst, dw, dh, wx, wy, ww,
 		    wh, n, e);
 	if ((b = box(src, sw, sh, n, k, &bw, &bh)) == NULL)
 		return err_set(e, EX_OSERR, "out of memory");
-	rc = lanczos_win(b, bw, bh, (double)sw / k, (double)sh / k, dst, dw,
+	rc = lanczos_mem(b, bw, bh, (double)sw / k, (double)sh / k, dst, dw,
 	    dh, wx, wy, ww, wh, n, e);
 	free(b);
 	return rc;
