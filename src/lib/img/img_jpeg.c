@@ -307,9 +307,9 @@ scale_denom(const struct img_info *in, uint32_t hw, uint32_t hh)
 }
 
 /*
- * The decode, downscaled by 1/2, 1/4 or 1/8 when no variant needs more
- * (hw x hh); resampled to tw x th on the way when tw is not 0 and the
- * resampler can take the rows as they come.
+ * The decode, downscaled by 1/2, 1/4 or 1/8 while still hint[0] x
+ * hint[1] or more; resampled to hint[2] x hint[3] on the way when that
+ * is not 0 x 0 (see pixels()).
  */
 static int
 decode(const void *buf, size_t len, const struct img_info *in,
