@@ -9,8 +9,11 @@
  * point, and integer accumulation.  The vertical pass runs first, so the
  * horizontal one (the costlier per sample) sees only the output's rows;
  * both use SSE2 multiply-adds of 16-bit pairs (two taps at once) where
- * the compiler targets it, with a plain C path for the rest.  Pure: no
- * GraphicsMagick here.
+ * the compiler targets it, AVX2 where the processor has it, with a plain
+ * C path for the rest.  The passes go a strip of output rows at a time,
+ * and the source may come a row at a time (img_resample8_rows): a
+ * decoder's rows are resampled as they come.  Pure: no GraphicsMagick
+ * here.
  */
 #include <math.h>
 #include <stdint.h>
