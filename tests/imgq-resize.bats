@@ -245,6 +245,20 @@ thumb.webp" ]
 	[ "${output%.*}" -ge 35 ]
 }
 
+@test "a 1024-px JPEG keeps vipsthumbnail's quality: decoded at 2x the target or more" {
+	# PSNR against a float Lanczos of the whole photo, at least
+	# vipsthumbnail's (8.14, 1024x1024, Q=85) less 0.3 dB: photos where a
+	# decode to just above the target fell 0.5 to 1.1 dB short.
+	for want in plasma_Path:33.18 Bridge_by_Sander_Klootwijk:41.61 \
+	    Wine_by_Jakkub_Mede:38.60; do
+		f=$CORPUS/${want%%:*}.jpg
+		run -0 resize "$f" -v a:1024x1024:jpeg:q85
+		run -0 chk lanczos "$BATS_TEST_TMPDIR/out" "$f"
+		awk -v g="$output" -v w="${want#*:}" 'BEGIN { exit !(g >= w) }' ||
+		    { echo "$f: $output dB, want ${want#*:}"; false; }
+	done
+}
+
 @test "every corpus photo: exact fit size, upright" {
 	for f in "$CORPUS"/*.jpg "$CORPUS"/*.png; do
 		want=$($PY -c '
@@ -544,9 +558,29 @@ refused() {
 	done
 	[[ "$stages" == *"decoding png"* ]]
 	[[ "$stages" == *"resize"* ]]
-	# libjpeg on the JPEG path
-	run -71 prlimit --as=40000000 imgq-resize -v a:2000x2000:jpeg "$BATS_TEST_TMPDIR/big.jpg"
+	# the JPEG path, decoding at full size (a smaller variant is
+	# resampled as the rows come, and needs far less)
+	run -71 prlimit --as=40000000 imgq-resize -v a:3000x3000:jpeg "$BATS_TEST_TMPDIR/big.jpg"
 	[[ "$output" == "imgq-resize: fatal: "*"out of memory"* ]]
+	# 20 MB: not even the input is read
+	run -71 prlimit --as=20000000 imgq-resize -v a:2000x2000:jpeg "$BATS_TEST_TMPDIR/big.jpg"
+	[[ "$output" == "imgq-resize: fatal: out of memory reading "* ]]
+}
+
+@test "a JPEG is resampled as its rows are decoded: 3000x2000 to 2000x1333 in 40 MB of address space" {
+	[ -z "${IMGQ_SAN:-}" ] || skip "the sanitizers reserve address space of their own"
+	command -v prlimit >/dev/null || skip "prlimit (util-linux) is not installed"
+	gm convert -size 3000x2000 plasma:fractal -quality 90 "$BATS_TEST_TMPDIR/big.jpg"
+	# the whole decode (18 MB) and the variant (8 MB) did not fit
+	run -0 prlimit --as=40000000 imgq-resize -o "$BATS_TEST_TMPDIR" -v a:2000x2000:jpeg "$BATS_TEST_TMPDIR/big.jpg"
+	run -0 chk size "$BATS_TEST_TMPDIR/a.jpg"
+	[ "$output" = 2000x1333 ]
+	# the same bytes as from the whole decode in memory, which a second
+	# variant wider than the first (2500 > 2000) still needs
+	mkdir "$BATS_TEST_TMPDIR/whole"
+	run -0 imgq-resize -o "$BATS_TEST_TMPDIR/whole" -v a:2000x2000:jpeg -v b:2500x100:exact "$BATS_TEST_TMPDIR/big.jpg"
+	run -0 cmp "$BATS_TEST_TMPDIR/a.jpg" "$BATS_TEST_TMPDIR/whole/a.jpg"
+	run -71 prlimit --as=40000000 imgq-resize -o "$BATS_TEST_TMPDIR/whole" -v a:2000x2000:jpeg -v b:2500x100:exact "$BATS_TEST_TMPDIR/big.jpg"
 }
 
 @test "the pixels an input may declare are bounded by its size: a 66 KB GIF of 100 Mpx is refused from its header" {

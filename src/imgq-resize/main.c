@@ -502,7 +502,8 @@ main(int argc, char **argv)
 	if (rc == 1) {
 		if (img_init(argv[0], &o.lim, &e) == -1)
 			die(&e);
-		img_decode_hint(&in, o.v, o.nv, 1.0, &hw, &hh);
+		img_decode_hint(&in, o.v, o.nv, IMG_DECODE_MARGIN, &hw,
+		    &hh);
 		if ((im = img_decode(buf, len, &in, hw, hh, &e)) == NULL)
 			die(&e);
 		if (img_render(im, o.v, o.nv, &o.ro, out, &e) == -1)

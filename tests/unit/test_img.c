@@ -460,6 +460,74 @@ window_same(int ch)
 	return 1;
 }
 
+/* A source of rows for img_resample8_rows: rows of src, in order. */
+struct rowsrc {
+	const uint8_t	*src;
+	size_t		rowlen;
+	uint32_t	next, fail_at;
+};
+
+static int
+next_row(void *ctx, uint8_t *row, struct err *e)
+{
+	struct rowsrc *r = ctx;
+
+	if (r->next == r->fail_at)
+		return err_set(e, EX_DATAERR, "row %u: broken", r->next);
+	memcpy(row, r->src + (size_t)r->next++ * r->rowlen, r->rowlen);
+	return 0;
+}
+
+/*
+ * img_resample8_rows against img_resample8, byte for byte, sw x sh to
+ * dw x dh; *asked gets the rows it read.
+ */
+static int
+rows_same(uint32_t sw, uint32_t sh, uint32_t dw, uint32_t dh, int ch,
+    uint32_t *asked)
+{
+	static uint8_t src[300 * 200 * 3 + 16], a[300 * 200 * 3],
+	    b[300 * 200 * 3];
+	struct rowsrc r = { src, (size_t)sw * ch, 0, UINT32_MAX };
+	struct err e;
+	size_t i, n = (size_t)dw * dh * ch;
+
+	for (i = 0; i < (size_t)sw * sh * ch; i++)
+		src[i] = (uint8_t)((i * 2654435761u) >> 24 ^ (i / 7));
+	if (img_resample8(src, sw, sh, a, dw, dh, ch, &e) == -1 ||
+	    img_resample8_rows(next_row, &r, sw, sh, b, dw, dh, ch,
+	    &e) == -1)
+		return 0;
+	*asked = r.next;
+	return memcmp(a, b, n) == 0;
+}
+
+static void
+test_rows(void)
+{
+	static uint8_t src[64 * 48], dst[64 * 48];
+	struct rowsrc r = { src, 64, 0, 10 };
+	struct err e;
+	uint32_t asked;
+
+	ok(rows_same(300, 200, 120, 80, 3, &asked) && asked == 200,
+	    "rows as they come: the same bytes as in memory, 2.5:1 RGB");
+	ok(rows_same(297, 199, 41, 70, 1, &asked), "grey, 7.2:1 and 2.8:1");
+	ok(rows_same(50, 33, 170, 120, 3, &asked) && asked == 33,
+	    "RGB enlarged");
+	ok(rows_same(300, 200, 100, 20, 3, &asked) && asked == 200,
+	    "RGB, 10:1 rows and 3:1 columns");
+	ok(img_resample8_streams(300, 200, 120, 80) &&
+	    !img_resample8_streams(800, 800, 100, 100),
+	    "a reduction of 8:1 (a box first) does not stream");
+	ok(img_resample8_rows(next_row, &r, 800, 800, dst, 100, 100, 1,
+	    &e) == -1 && e.code == EX_SOFTWARE, "and is refused");
+	ok(img_resample8_rows(next_row, &r, 64, 48, dst, 20, 15, 1,
+	    &e) == -1 && e.code == EX_DATAERR && r.next == 10 &&
+	    strcmp(e.msg, "row 10: broken") == 0,
+	    "a source's failure is the result: %s", e.msg);
+}
+
 static void
 test_resample(void)
 {
@@ -498,11 +566,23 @@ test_resample(void)
 	ok(resample_vs_ref(97, 61, 41, 31, 1, 0.21) <= 2, "grey reduced");
 	ok(resample_vs_ref(17, 13, 200, 150, 3, 0.21) <= 2, "RGB enlarged");
 	ok(resample_vs_ref(5, 3, 3, 2, 3, 0.21) <= 2, "tiny");
-	/* 2.5:1 and beyond: a box average first, close to the reference */
+	/* below 8:1, Lanczos alone: the reference's result */
 	worst = resample_vs_ref(97, 61, 20, 12, 3, 0.21);
-	ok(worst <= 8, "RGB reduced 5:1 (box first): worst %d", worst);
+	ok(worst <= 2, "RGB reduced 5:1 (Lanczos alone): worst %d", worst);
+	/* 8:1 and beyond: a box average first, close to the reference */
 	worst = resample_vs_ref(97, 61, 9, 7, 1, 0.07);
 	ok(worst <= 8, "grey reduced 10:1 (box first): worst %d", worst);
+	worst = resample_vs_ref(97, 61, 11, 7, 3, 0.07);
+	ok(worst <= 8, "RGB reduced 8:1 (box first): worst %d", worst);
+	/* the box's means are exact, partial blocks at the edges too */
+	memset(src, 255, sizeof(src));
+	ok(img_resample8(src, 61, 45, dst, 3, 2, 3, &e) == 0, "20:1");
+	for (flat = 1, i = 0; i < 3 * 2 * 3; i++)
+		flat &= dst[i] == 255;
+	ok(flat, "white reduced 20:1 (box 10, partial blocks) stays white");
+	memset(src, 1, sizeof(src));
+	ok(img_resample8(src, 64, 48, dst, 4, 3, 3, &e) == 0 &&
+	    dst[0] == 1 && dst[4 * 3 * 3 - 1] == 1, "a dark flat image stays");
 	/* a window is exactly that part of the whole result */
 	ok(window_same(3) && window_same(1), "a window is a crop of the whole");
 	ok(img_resample8_win(src, 64, 48, dst, 20, 15, 10, 0, 11, 15, 3,
@@ -556,6 +636,7 @@ main(void)
 	test_hint();
 	test_formats();
 	test_resample();
+	test_rows();
 	test_cost();
 	return tap_done();
 }

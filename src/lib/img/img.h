@@ -243,6 +243,15 @@ void	img_decode_hint(const struct img_info *, const struct img_variant *,
 	    size_t, double, uint32_t *, uint32_t *);
 
 /*
+ * The margin both decoders are asked for: a JPEG is decoded at the
+ * smallest DCT scale that leaves the resampler a reduction of 2:1 or
+ * more (vipsthumbnail's rule too).  The DCT scaling works block by block:
+ * decoded to just above the target, the output lost detail against a
+ * float Lanczos of the full image on photos with fine texture.
+ */
+#define IMG_DECODE_MARGIN	2.0
+
+/*
  * The common job without GraphicsMagick (img_jpeg.c): a JPEG in (probed
  * and checked), JPEG and WebP variants out, through libjpeg and libwebp
  * on 8-bit pixels, the same outputs as img_decode() and img_render()

@@ -52,4 +52,18 @@ int	img_resample8_win(const uint8_t *, uint32_t, uint32_t, uint8_t *,
 	    uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, int,
 	    struct err *);
 
+/*
+ * img_resample8 from a source read a row at a time, never whole in
+ * memory: next(ctx, row, err) writes the next of the sh rows (sw * ch
+ * bytes) to row and returns 0, or -1 with err filled; it is called in
+ * order as the output comes to need the rows, and not for rows past the
+ * last that any output sample needs.  Only where
+ * img_resample8_streams() says so (no box average first); EX_SOFTWARE
+ * otherwise.
+ */
+int	img_resample8_streams(uint32_t, uint32_t, uint32_t, uint32_t);
+int	img_resample8_rows(int (*)(void *, uint8_t *, struct err *), void *,
+	    uint32_t, uint32_t, uint8_t *, uint32_t, uint32_t, int,
+	    struct err *);
+
 #endif

@@ -8,10 +8,12 @@
  * encode touched four times the memory of the pixels themselves, and
  * every fresh page of it is a fault and a zeroing.  Here the decoder
  * writes 8-bit RGB (or grey) rows, downscaled in the DCT domain by the
- * largest factor of 1/2, 1/4 or 1/8 that keeps every variant from being
- * enlarged; img_resample8() makes the largest variant, the EXIF
- * orientation is applied to that (the smallest image it can be applied
- * to), and the others are made from it.
+ * largest factor of 1/2, 1/4 or 1/8 that leaves every variant a
+ * reduction of IMG_DECODE_MARGIN; img_resample8_rows() makes the largest
+ * variant from the rows as they come (when it holds every other, the
+ * decode is never whole in memory), the EXIF orientation is applied to
+ * that (the smallest image it can be applied to), and the others are
+ * made from it.
  *
  * It declines (returns 1, nothing done) whatever it does not do exactly
  * as the GraphicsMagick path would: CMYK and YCCK, an embedded ICC
@@ -201,32 +203,132 @@ scale(const struct pix *s, uint32_t w, uint32_t h, struct pix *d,
 	return 0;
 }
 
-/* The decode, downscaled by 1/2, 1/4 or 1/8 when no variant needs more. */
+/* The error that stopped libjpeg, as err. */
+static int
+jfail(const struct jerr *j, struct err *e)
+{
+	if (j->code == EX_OSERR)
+		return err_set(e, EX_OSERR, "decoding jpeg: out of memory (%s)",
+		    j->msg);
+	return err_set(e, EX_DATAERR, "decoding jpeg: %s", j->msg);
+}
+
+/*
+ * Libjpeg once the decompression has started: every call through one of
+ * these, each its own setjmp() for the errors, so that the streaming
+ * resample, which calls jnext() from inside img_resample8_rows(), sees a
+ * failure as a return and frees what it holds.
+ */
+struct jsrc {
+	struct jpeg_decompress_struct *c;
+	struct jerr	*j;
+};
+
+/* The next scanline to row. */
+static int
+jnext(void *ctx, uint8_t *row, struct err *e)
+{
+	struct jsrc *s = ctx;
+	JSAMPROW r = row;
+
+	if (setjmp(s->j->jb))
+		return jfail(s->j, e);
+	if (jpeg_read_scanlines(s->c, &r, 1) != 1)
+		return err_set(e, EX_DATAERR, "decoding jpeg: no image");
+	return 0;
+}
+
+/* The scanlines not read yet, then the end; a warning of damage fails. */
+static int
+jfinish(struct jsrc *s, uint8_t *scratch, struct err *e)
+{
+	while (s->c->output_scanline < s->c->output_height)
+		if (jnext(s, scratch, e) == -1)
+			return -1;
+	if (setjmp(s->j->jb))
+		return jfail(s->j, e);
+	(void)jpeg_finish_decompress(s->c);
+	if (s->j->warning[0] != '\0')
+		return err_set(e, EX_DATAERR, "decoding jpeg: %s",
+		    s->j->warning);
+	return 0;
+}
+
+/*
+ * The pixels, decompression started: tw x th resampled as the scanlines
+ * come when tw is not 0, differs from the decode and the resampler can
+ * take rows as they come (the whole decode is then never in memory),
+ * else the decode itself.
+ */
+static int
+pixels(struct jsrc *s, uint32_t tw, uint32_t th, struct pix *px,
+    struct err *e)
+{
+	struct jpeg_decompress_struct *c = s->c;
+	uint32_t y;
+	uint8_t *row;
+	int rc;
+
+	if ((tw == c->output_width && th == c->output_height) ||
+	    !img_resample8_streams(c->output_width, c->output_height, tw, th))
+		tw = th = 0;
+	if (pix_alloc(px, tw ? tw : c->output_width, tw ? th :
+	    c->output_height, c->output_components, e) == -1)
+		return -1;
+	if (tw != 0) {
+		if ((row = malloc((size_t)c->output_width *
+		    (size_t)c->output_components)) == NULL)
+			return err_set(e, EX_OSERR, "out of memory");
+		rc = img_resample8_rows(jnext, s, c->output_width,
+		    c->output_height, px->p, tw, th, px->ch, e);
+		if (rc == 0)
+			rc = jfinish(s, row, e);
+		free(row);
+		return rc;
+	}
+	for (y = 0; y < px->h; y++)
+		if (jnext(s, px->p + (size_t)y * px->w * (size_t)px->ch,
+		    e) == -1)
+			return -1;
+	return jfinish(s, px->p, e);
+}
+
+/* The DCT scale: the smallest of 1/8, 1/4, 1/2 that is hw x hh or more. */
+static unsigned
+scale_denom(const struct img_info *in, uint32_t hw, uint32_t hh)
+{
+	unsigned d;
+
+	for (d = 8; d > 1 && hw > 0 && hh > 0; d /= 2)
+		if ((in->width + d - 1) / d >= hw &&
+		    (in->height + d - 1) / d >= hh)
+			return d;
+	return 1;
+}
+
+/*
+ * The decode, downscaled by 1/2, 1/4 or 1/8 while still hint[0] x
+ * hint[1] or more; resampled to hint[2] x hint[3] on the way when that
+ * is not 0 x 0 (see pixels()).
+ */
 static int
 decode(const void *buf, size_t len, const struct img_info *in,
-    uint32_t hw, uint32_t hh, uint64_t max_memory, struct pix *out,
+    const uint32_t hint[4], uint64_t max_memory, struct pix *out,
     struct err *e)
 {
 	struct jpeg_decompress_struct c;
 	struct jerr j;
+	struct jsrc s = { &c, &j };
 	JOCTET *icc = NULL;
 	unsigned int icc_len = 0;
-	struct pix *volatile px = out;
-	JSAMPROW row;
-	unsigned d;
 
-	px->p = NULL;
+	out->p = NULL;
 	memset(&c, 0, sizeof(c));
 	c.err = jerr_init(&j);
 	if (setjmp(j.jb)) {
 		jpeg_destroy_decompress(&c);
-		free(px->p);
-		px->p = NULL;
 		free(icc);
-		if (j.code == EX_OSERR)
-			return err_set(e, EX_OSERR, "decoding jpeg: out of "
-			    "memory (%s)", j.msg);
-		return err_set(e, EX_DATAERR, "decoding jpeg: %s", j.msg);
+		return jfail(&j, e);
 	}
 	jpeg_create_decompress(&c);
 	c.progress = &j.prog;
@@ -251,14 +353,15 @@ decode(const void *buf, size_t len, const struct img_info *in,
 	free(icc);
 	icc = NULL;
 	c.scale_num = 1;
-	c.scale_denom = 1;
-	for (d = 8; d > 1 && hw > 0 && hh > 0; d /= 2)
-		if ((in->width + d - 1) / d >= hw &&
-		    (in->height + d - 1) / d >= hh) {
-			c.scale_denom = d;
-			break;
-		}
+	c.scale_denom = scale_denom(in, hint[0], hint[1]);
 	c.dct_method = JDCT_ISLOW;
+	/*
+	 * Chroma upsampled by repetition, merged with the colour
+	 * conversion: cheaper than the smooth upsampler, and every output
+	 * is either reduced or subsampled again by its encoder, which
+	 * turns repeated chroma back into what was stored.
+	 */
+	c.do_fancy_upsampling = FALSE;
 	jpeg_calc_output_dimensions(&c);
 	if ((uint64_t)c.output_width * c.output_height *
 	    (uint64_t)c.output_components > max_memory) {
@@ -266,31 +369,14 @@ decode(const void *buf, size_t len, const struct img_info *in,
 		return err_set(e, EX_OSERR, "decoding jpeg: out of memory "
 		    "(limit %llu bytes)", (unsigned long long)max_memory);
 	}
-	if (pix_alloc(px, c.output_width, c.output_height,
-	    c.output_components, e) == -1) {
+	(void)jpeg_start_decompress(&c);
+	if (pixels(&s, hint[2], hint[3], out, e) == -1) {
 		jpeg_destroy_decompress(&c);
+		free(out->p);
+		out->p = NULL;
 		return -1;
 	}
-	(void)jpeg_start_decompress(&c);
-	while (c.output_scanline < c.output_height) {
-		row = px->p + (size_t)c.output_scanline * px->w *
-		    (size_t)px->ch;
-		if (jpeg_read_scanlines(&c, &row, 1) != 1)
-			break;
-	}
-	if (c.output_scanline < c.output_height) {
-		jpeg_destroy_decompress(&c);
-		free(px->p);
-		px->p = NULL;
-		return err_set(e, EX_DATAERR, "decoding jpeg: no image");
-	}
-	(void)jpeg_finish_decompress(&c);
 	jpeg_destroy_decompress(&c);
-	if (j.warning[0] != '\0') {
-		free(px->p);
-		px->p = NULL;
-		return err_set(e, EX_DATAERR, "decoding jpeg: %s", j.warning);
-	}
 	return 0;
 decline:
 	jpeg_destroy_decompress(&c);
@@ -462,6 +548,29 @@ scale_crop(const struct pix *s, const struct img_geom *g,
 	return rc;
 }
 
+/*
+ * The size (stored orientation) to resample the decode to as it comes,
+ * or 0 x 0: the largest variant's, when it is not cropped and holds every
+ * other, which is then made from it (the decode itself is not kept).
+ */
+static void
+streamed(const struct img_info *in, const struct img_geom *geo,
+    const size_t *order, size_t n, uint32_t *tw, uint32_t *th)
+{
+	const struct img_geom *g = &geo[order[0]];
+	size_t k;
+
+	*tw = *th = 0;
+	if (g->crop_w != g->scale_w || g->crop_h != g->scale_h)
+		return;
+	for (k = 1; k < n; k++)
+		if (geo[order[k]].scale_w > g->scale_w ||
+		    geo[order[k]].scale_h > g->scale_h)
+			return;
+	*tw = in->orientation >= 5 ? g->scale_h : g->scale_w;
+	*th = in->orientation >= 5 ? g->scale_w : g->scale_h;
+}
+
 int
 img_jpeg_render(const void *buf, size_t len, const struct img_info *in,
     const struct img_variant *v, size_t n, const struct img_render_opts *opt,
@@ -470,7 +579,7 @@ img_jpeg_render(const void *buf, size_t len, const struct img_info *in,
 	struct img_geom geo[IMG_FAST_MAX];
 	struct pix dec, it[IMG_FAST_MAX], tmp;
 	size_t order[IMG_FAST_MAX], i, j, k, nit = 0, best;
-	uint32_t uw, uh, hw, hh, sw, sh;
+	uint32_t uw, uh, sw, sh, hint[4];
 	int rc, cropped;
 
 	if (in->format != IMG_JPEG || opt->keep_meta || n == 0 ||
@@ -480,12 +589,13 @@ img_jpeg_render(const void *buf, size_t len, const struct img_info *in,
 		if (v[i].format != IMG_JPEG && v[i].format != IMG_WEBP)
 			return 1;
 	img_upright(in, &uw, &uh);
-	img_decode_hint(in, v, n, 1.0, &hw, &hh);
-	if ((rc = decode(buf, len, in, hw, hh, max_memory, &dec, e)) != 0)
-		return rc;
-	memset(out, 0, n * sizeof(*out));
+	img_decode_hint(in, v, n, IMG_DECODE_MARGIN, &hint[0], &hint[1]);
 	/* largest first: the later ones start from it */
 	img_variant_plan(v, n, uw, uh, geo, order);
+	streamed(in, geo, order, n, &hint[2], &hint[3]);
+	if ((rc = decode(buf, len, in, hint, max_memory, &dec, e)) != 0)
+		return rc;
+	memset(out, 0, n * sizeof(*out));
 	rc = 0;
 	for (k = 0; k < n && rc == 0; k++) {
 		const struct img_geom *g = &geo[order[k]];

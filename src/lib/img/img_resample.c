@@ -9,8 +9,11 @@
  * point, and integer accumulation.  The vertical pass runs first, so the
  * horizontal one (the costlier per sample) sees only the output's rows;
  * both use SSE2 multiply-adds of 16-bit pairs (two taps at once) where
- * the compiler targets it, with a plain C path for the rest.  Pure: no
- * GraphicsMagick here.
+ * the compiler targets it, AVX2 where the processor has it, with a plain
+ * C path for the rest.  The passes go a strip of output rows at a time,
+ * and the source may come a row at a time (img_resample8_rows): a
+ * decoder's rows are resampled as they come.  Pure: no GraphicsMagick
+ * here.
  */
 #include <math.h>
 #include <stdint.h>
@@ -168,8 +171,8 @@ pair(const int16_t *w)
 /*
  * Vertical: output rows y0 to y0 + dh - 1 (written from dst's first row
  * on, len bytes apart), each a weighted sum of len bytes of source rows
- * (stride bytes apart), whatever the channels.  A padding tap may name
- * the row after the last: it has weight 0 and reads the last row.
+ * (row[y] + off), whatever the channels.  A padding tap may name the row
+ * after the last: it has weight 0 and reads the last row.
  */
 #ifdef HAVE_AVX2
 /*
@@ -178,7 +181,7 @@ pair(const int16_t *w)
  * work within 128-bit lanes and undo each other, so bytes stay in order.
  */
 __attribute__((target("avx2"))) static size_t
-vrow_avx2(const uint8_t *src, uint32_t sh, size_t stride, size_t len,
+vrow_avx2(const uint8_t *const *row, size_t off, uint32_t sh, size_t len,
     uint8_t *o, const int16_t *w, uint32_t cnt, uint32_t f)
 {
 	const __m256i z = _mm256_setzero_si256(),
@@ -192,8 +195,8 @@ vrow_avx2(const uint8_t *src, uint32_t sh, size_t stride, size_t len,
 	for (i = 0; i + 32 <= len; i += 32) {
 		a0 = a1 = a2 = a3 = z;
 		for (k = 0; k < cnt; k += 2) {
-			r0 = src + (size_t)(f + k) * stride;
-			r1 = f + k + 1 < sh ? r0 + stride : r0;
+			r0 = row[f + k] + off;
+			r1 = f + k + 1 < sh ? row[f + k + 1] + off : r0;
 			va = _mm256_loadu_si256((const void *)(r0 + i));
 			vb = _mm256_loadu_si256((const void *)(r1 + i));
 			memcpy(&pw, w + k, sizeof(pw));
@@ -221,7 +224,7 @@ vrow_avx2(const uint8_t *src, uint32_t sh, size_t stride, size_t len,
 #endif
 
 static void
-vpass(const uint8_t *src, uint32_t sh, size_t stride, size_t len,
+vpass(const uint8_t *const *row, size_t off, uint32_t sh, size_t len,
     uint8_t *dst, uint32_t y0, uint32_t dh, const struct taps *ty)
 {
 	uint32_t y, k;
@@ -239,7 +242,7 @@ vpass(const uint8_t *src, uint32_t sh, size_t stride, size_t len,
 		i = 0;
 #ifdef HAVE_AVX2
 		if (avx2)
-			i = vrow_avx2(src, sh, stride, len, o, w, cnt, f);
+			i = vrow_avx2(row, off, sh, len, o, w, cnt, f);
 #endif
 #ifdef HAVE_SSE2
 		for (; i + 16 <= len; i += 16) {
@@ -247,9 +250,9 @@ vpass(const uint8_t *src, uint32_t sh, size_t stride, size_t len,
 			    a3 = a0, z = a0, va, vb, lo, hi, wp;
 
 			for (k = 0; k < cnt; k += 2) {
-				rows[0] = src + (size_t)(f + k) * stride;
-				rows[1] = f + k + 1 < sh ? rows[0] + stride :
-				    rows[0];
+				rows[0] = row[f + k] + off;
+				rows[1] = f + k + 1 < sh ? row[f + k + 1] +
+				    off : rows[0];
 				va = _mm_loadu_si128((const void *)(rows[0] + i));
 				vb = _mm_loadu_si128((const void *)(rows[1] + i));
 				wp = pair(w + k);
@@ -279,7 +282,7 @@ vpass(const uint8_t *src, uint32_t sh, size_t stride, size_t len,
 			for (k = 0; k < cnt; k++) {
 				uint32_t r = f + k < sh ? f + k : sh - 1;
 
-				acc += w[k] * src[(size_t)r * stride + i];
+				acc += w[k] * row[r][off + i];
 			}
 			o[i] = clamp8(acc);
 		}
@@ -335,54 +338,126 @@ hpass3(const uint8_t *src, uint32_t sw, uint32_t sx0, uint32_t rows,
  * The same with SSSE3, four taps a step: one 16-byte load covers five
  * pixels and two byte shuffles pair the samples of taps 0-1 and 2-3 for
  * the multiply-adds (the unpacks above need two loads for two taps).
- * The load reads up to 7 bytes past the row's last tap: PAD covers it.
+ * The load reads up to 10 bytes past the row's last tap: PAD covers it.
  */
+#define SHUF01	0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1
+#define SHUF23	6, -1, 9, -1, 7, -1, 10, -1, 8, -1, 11, -1, -1, -1, -1, -1
+
+/* One output pixel from cnt taps at p, weights w. */
+__attribute__((target("ssse3"))) static inline void
+pixel3_ssse3(const uint8_t *p, const int16_t *w, uint32_t cnt, uint8_t *o)
+{
+	const __m128i m01 = _mm_setr_epi8(SHUF01), m23 = _mm_setr_epi8(SHUF23);
+	__m128i acc = _mm_setzero_si128(), px;
+	uint32_t k, v;
+
+	for (k = 0; k + 4 <= cnt; k += 4, p += 12) {
+		px = _mm_loadu_si128((const void *)p);
+		acc = _mm_add_epi32(acc, _mm_madd_epi16(
+		    _mm_shuffle_epi8(px, m01), pair(w + k)));
+		acc = _mm_add_epi32(acc, _mm_madd_epi16(
+		    _mm_shuffle_epi8(px, m23), pair(w + k + 2)));
+	}
+	if (k < cnt) {
+		px = _mm_loadu_si128((const void *)p);
+		acc = _mm_add_epi32(acc, _mm_madd_epi16(
+		    _mm_shuffle_epi8(px, m01), pair(w + k)));
+	}
+	acc = _mm_srai_epi32(_mm_add_epi32(acc,
+	    _mm_set1_epi32(1 << (PREC - 1))), PREC);
+	acc = _mm_packs_epi32(acc, acc);
+	v = (uint32_t)_mm_cvtsi128_si32(_mm_packus_epi16(acc, acc));
+	memcpy(o, &v, 3);
+}
+
 __attribute__((target("ssse3"))) static void
 hpass3_ssse3(const uint8_t *src, uint32_t sw, uint32_t sx0, uint32_t rows,
     uint8_t *dst, uint32_t x0, uint32_t dw, const struct taps *tx)
 {
-	const __m128i z = _mm_setzero_si128(),
-	    half = _mm_set1_epi32(1 << (PREC - 1)),
-	    m01 = _mm_setr_epi8(0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1,
-	    -1, -1, -1, -1),
-	    m23 = _mm_setr_epi8(6, -1, 9, -1, 7, -1, 10, -1, 8, -1, 11, -1,
-	    -1, -1, -1, -1);
-	uint32_t y, x, k, pa, pb, v;
+	uint32_t y, x;
 
 	for (y = 0; y < rows; y++) {
 		const uint8_t *row = src + (size_t)y * sw * 3;
 		uint8_t *o = dst + (size_t)y * dw * 3;
 
-		for (x = 0; x < dw; x++, o += 3) {
-			const int16_t *w = tx->w + (size_t)(x0 + x) * tx->max;
-			const uint8_t *p = row + (size_t)(tx->first[x0 + x] -
-			    sx0) * 3;
-			uint32_t cnt = tx->count[x0 + x];
-			__m128i acc = _mm_setzero_si128(), px;
+		for (x = x0; x < x0 + dw; x++, o += 3)
+			pixel3_ssse3(row + (size_t)(tx->first[x] - sx0) * 3,
+			    tx->w + (size_t)x * tx->max, tx->count[x], o);
+	}
+}
+#endif
 
-			for (k = 0; k + 4 <= cnt; k += 4, p += 12) {
-				px = _mm_loadu_si128((const void *)p);
-				acc = _mm_add_epi32(acc, _mm_madd_epi16(
-				    _mm_shuffle_epi8(px, m01),
-				    pair(w + k)));
-				acc = _mm_add_epi32(acc, _mm_madd_epi16(
-				    _mm_shuffle_epi8(px, m23),
-				    pair(w + k + 2)));
+#ifdef HAVE_AVX2
+/* Two 128-bit halves in one register: lo in lane 0, hi in lane 1. */
+__attribute__((target("avx2"))) static inline __m256i
+lanes(__m128i lo, __m128i hi)
+{
+	return _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+}
+
+/*
+ * The SSSE3 step for two neighbouring output pixels at once, one in each
+ * 128-bit lane (AVX2's byte shuffles stay within a lane); a pixel whose
+ * tap count differs from its neighbour's (near an edge) goes alone.
+ */
+__attribute__((target("avx2"))) static void
+hpass3_avx2(const uint8_t *src, uint32_t sw, uint32_t sx0, uint32_t rows,
+    uint8_t *dst, uint32_t x0, uint32_t dw, const struct taps *tx)
+{
+	const __m256i m01 = _mm256_setr_epi8(SHUF01, SHUF01),
+	    m23 = _mm256_setr_epi8(SHUF23, SHUF23),
+	    half = _mm256_set1_epi32(1 << (PREC - 1));
+	uint32_t y, x, k, cnt, v;
+	__m256i acc, px;
+
+	for (y = 0; y < rows; y++) {
+		const uint8_t *row = src + (size_t)y * sw * 3;
+		uint8_t *o = dst + (size_t)y * dw * 3;
+
+		for (x = x0; x < x0 + dw; ) {
+			const int16_t *wa = tx->w + (size_t)x * tx->max,
+			    *wb = wa + tx->max;
+			const uint8_t *pa = row + (size_t)(tx->first[x] - sx0) *
+			    3, *pb;
+
+			cnt = tx->count[x];
+			if (x + 1 == x0 + dw || tx->count[x + 1] != cnt) {
+				pixel3_ssse3(pa, wa, cnt, o);
+				x++;
+				o += 3;
+				continue;
+			}
+			pb = row + (size_t)(tx->first[x + 1] - sx0) * 3;
+			acc = _mm256_setzero_si256();
+			for (k = 0; k + 4 <= cnt; k += 4, pa += 12, pb += 12) {
+				px = lanes(_mm_loadu_si128((const void *)pa),
+				    _mm_loadu_si128((const void *)pb));
+				acc = _mm256_add_epi32(acc, _mm256_madd_epi16(
+				    _mm256_shuffle_epi8(px, m01),
+				    lanes(pair(wa + k), pair(wb + k))));
+				acc = _mm256_add_epi32(acc, _mm256_madd_epi16(
+				    _mm256_shuffle_epi8(px, m23),
+				    lanes(pair(wa + k + 2), pair(wb + k + 2))));
 			}
 			if (k < cnt) {
-				memcpy(&pa, p, 4);
-				memcpy(&pb, p + 3, 4);
-				px = _mm_unpacklo_epi8(_mm_unpacklo_epi8(
-				    _mm_cvtsi32_si128((int)pa),
-				    _mm_cvtsi32_si128((int)pb)), z);
-				acc = _mm_add_epi32(acc, _mm_madd_epi16(px,
-				    pair(w + k)));
+				px = lanes(_mm_loadu_si128((const void *)pa),
+				    _mm_loadu_si128((const void *)pb));
+				acc = _mm256_add_epi32(acc, _mm256_madd_epi16(
+				    _mm256_shuffle_epi8(px, m01),
+				    lanes(pair(wa + k), pair(wb + k))));
 			}
-			acc = _mm_srai_epi32(_mm_add_epi32(acc, half), PREC);
-			acc = _mm_packs_epi32(acc, acc);
-			v = (uint32_t)_mm_cvtsi128_si32(_mm_packus_epi16(acc,
-			    acc));
+			acc = _mm256_srai_epi32(_mm256_add_epi32(acc, half),
+			    PREC);
+			acc = _mm256_packs_epi32(acc, acc);
+			acc = _mm256_packus_epi16(acc, acc);
+			v = (uint32_t)_mm_cvtsi128_si32(
+			    _mm256_castsi256_si128(acc));
 			memcpy(o, &v, 3);
+			v = (uint32_t)_mm_cvtsi128_si32(
+			    _mm256_extracti128_si256(acc, 1));
+			memcpy(o + 3, &v, 3);
+			x += 2;
+			o += 6;
 		}
 	}
 }
@@ -428,6 +503,47 @@ img_resample8(const uint8_t *src, uint32_t sw, uint32_t sh, uint8_t *dst,
 }
 
 /*
+ * The mean of div samples summed to sum, rounded: a multiply by a 24-bit
+ * reciprocal, exact for div < 256 (k up to 15); a division beyond.
+ */
+static uint8_t
+mean8(uint32_t sum, uint32_t div, uint64_t inv)
+{
+	if (div >= 256)
+		return (uint8_t)((sum + div / 2) / div);
+	return (uint8_t)(((uint64_t)(sum + div / 2) * inv) >> 24);
+}
+
+static uint64_t
+recip(uint32_t div)
+{
+	return ((1ULL << 24) + div - 1) / div;
+}
+
+/* acc[i] += p[i] for len samples. */
+static void
+rowsum(uint16_t *acc, const uint8_t *p, size_t len)
+{
+	size_t i = 0;
+#ifdef HAVE_SSE2
+	const __m128i z = _mm_setzero_si128();
+	__m128i v;
+
+	for (; i + 16 <= len; i += 16) {
+		v = _mm_loadu_si128((const void *)(p + i));
+		_mm_storeu_si128((void *)(acc + i), _mm_add_epi16(
+		    _mm_loadu_si128((const void *)(acc + i)),
+		    _mm_unpacklo_epi8(v, z)));
+		_mm_storeu_si128((void *)(acc + i + 8), _mm_add_epi16(
+		    _mm_loadu_si128((const void *)(acc + i + 8)),
+		    _mm_unpackhi_epi8(v, z)));
+	}
+#endif
+	for (; i < len; i++)
+		acc[i] = (uint16_t)(acc[i] + p[i]);
+}
+
+/*
  * k x k box average (a partial block at the right or bottom edge is the
  * mean of what it has): the cheap first step of a large reduction.
  */
@@ -436,9 +552,12 @@ box(const uint8_t *src, uint32_t sw, uint32_t sh, size_t n, uint32_t k,
     uint32_t *bw, uint32_t *bh)
 {
 	uint32_t w = (sw + k - 1) / k, h = (sh + k - 1) / k, x, y, i, j, c;
-	uint32_t *acc, rows, cols;
+	uint32_t rows, cols, div, sum;
+	uint64_t inv;
+	uint16_t *acc;	/* row sums: k <= 256, so 255 * k fits */
 	uint8_t *out, *o;
 	const uint8_t *p;
+	const uint16_t *a;
 	size_t rowlen = (size_t)sw * n;
 
 	out = malloc((size_t)w * h * n + PAD);
@@ -453,21 +572,24 @@ box(const uint8_t *src, uint32_t sw, uint32_t sh, size_t n, uint32_t k,
 	*bh = h;
 	for (y = 0; y < h; y++) {
 		rows = sh - y * k < k ? sh - y * k : k;
+		p = src + (size_t)y * k * rowlen;
 		memset(acc, 0, rowlen * sizeof(*acc));
-		for (j = 0; j < rows; j++) {
-			p = src + (size_t)(y * k + j) * rowlen;
-			for (i = 0; i < rowlen; i++)
-				acc[i] += p[i];
-		}
+		for (j = 0; j < rows; j++, p += rowlen)
+			rowsum(acc, p, rowlen);
 		o = out + (size_t)y * w * n;
+		div = rows * k;
+		inv = recip(div);
 		for (x = 0; x < w; x++) {
 			cols = sw - x * k < k ? sw - x * k : k;
+			if (cols < k) {
+				div = rows * cols;
+				inv = recip(div);
+			}
+			a = acc + (size_t)x * k * n;
 			for (c = 0; c < n; c++) {
-				uint32_t sum = 0, div = rows * cols;
-
-				for (i = 0; i < cols; i++)
-					sum += acc[(size_t)(x * k + i) * n + c];
-				*o++ = (uint8_t)((sum + div / 2) / div);
+				for (sum = 0, i = 0; i < cols; i++)
+					sum += a[(size_t)i * n + c];
+				*o++ = mean8(sum, div, inv);
 			}
 		}
 	}
@@ -475,15 +597,120 @@ box(const uint8_t *src, uint32_t sw, uint32_t sh, size_t n, uint32_t k,
 	return out;
 }
 
+/* The horizontal pass for rows of mid (mw samples from column sx0). */
+static void
+hpass_any(const uint8_t *mid, uint32_t mw, uint32_t sx0, uint32_t rows,
+    uint8_t *dst, uint32_t wx, uint32_t ww, size_t n, const struct taps *tx)
+{
+#ifdef HAVE_AVX2
+	if (n == 3 && __builtin_cpu_supports("avx2"))
+		hpass3_avx2(mid, mw, sx0, rows, dst, wx, ww, tx);
+	else
+#endif
+#ifdef HAVE_SSSE3
+	if (n == 3 && __builtin_cpu_supports("ssse3"))
+		hpass3_ssse3(mid, mw, sx0, rows, dst, wx, ww, tx);
+	else
+#endif
+#ifdef HAVE_SSE2
+	if (n == 3)
+		hpass3(mid, mw, sx0, rows, dst, wx, ww, tx);
+	else
+#endif
+		hpass(mid, mw, sx0, rows, dst, wx, ww, n, tx);
+}
+
+/*
+ * Output rows a strip at a time: the vertical pass's result stays in the
+ * cache for the horizontal one, and is never a buffer of the whole
+ * window's rows (fresh pages cost a fault and a zeroing each).
+ */
+#define STRIP	16
+
+/*
+ * Where the vertical pass finds its source rows: row[y] for each of the
+ * sh rows, or, with next set, rows read in order by next() into a ring of
+ * nring rows as the strips come to need them.
+ */
+struct source {
+	const uint8_t	**row;
+	uint32_t	got;		/* rows in row[] so far */
+	int		(*next)(void *, uint8_t *, struct err *);
+	void		*ctx;
+	uint8_t		*ring;
+	uint32_t	nring;
+};
+
+/* Source rows the strip of rows y0 to y1 - 1 needs: lo to hi - 1. */
+static void
+strip_rows(const struct taps *ty, uint32_t sh, uint32_t y0, uint32_t y1,
+    uint32_t *lo, uint32_t *hi)
+{
+	uint32_t y;
+
+	*lo = sh;
+	*hi = 0;
+	for (y = y0; y < y1; y++) {
+		if (ty->first[y] < *lo)
+			*lo = ty->first[y];
+		if (ty->first[y] + ty->count[y] > *hi)
+			*hi = ty->first[y] + ty->count[y];
+	}
+	if (*hi > sh)
+		*hi = sh;
+}
+
+/* Reads rows until the strip's last is in; the ring holds them all. */
+static int
+source_fill(struct source *sp, const struct taps *ty, uint32_t sh,
+    size_t rowlen, uint32_t y0, uint32_t y1, struct err *e)
+{
+	uint32_t lo, hi;
+	uint8_t *slot;
+
+	if (sp->next == NULL)
+		return 0;
+	strip_rows(ty, sh, y0, y1, &lo, &hi);
+	for (; sp->got < hi; sp->got++) {
+		slot = sp->ring + (size_t)(sp->got % sp->nring) * rowlen;
+		if (sp->next(sp->ctx, slot, e) == -1)
+			return -1;
+		sp->row[sp->got] = slot;
+	}
+	return 0;
+}
+
+/*
+ * The ring's size: the most rows that must be in it at once, from the
+ * first a strip needs to the last read so far.
+ */
+static uint32_t
+source_span(const struct taps *ty, uint32_t sh, uint32_t y0, uint32_t wh)
+{
+	uint32_t y, lo, hi, top = 0, span = 1;
+
+	for (y = 0; y < wh; y += STRIP) {
+		strip_rows(ty, sh, y0 + y, y0 + (wh - y < STRIP ? wh :
+		    y + STRIP), &lo, &hi);
+		if (hi > top)
+			top = hi;
+		if (top > lo && top - lo > span)
+			span = top - lo;
+	}
+	return span;
+}
+
 /* Lanczos for the window; the source spans ex x ey of its samples. */
 static int
-lanczos_win(const uint8_t *src, uint32_t sw, uint32_t sh, double ex,
+lanczos_win(struct source *sp, uint32_t sw, uint32_t sh, double ex,
     double ey, uint8_t *dst, uint32_t dw, uint32_t dh, uint32_t wx,
     uint32_t wy, uint32_t ww, uint32_t wh, size_t n, struct err *e)
 {
 	struct taps tx, ty;
-	uint8_t *mid;
-	uint32_t x, sx0, sx1;
+	uint8_t *mid = NULL;
+	uint32_t x, y, rows, sx0, sx1;
+	size_t len, rowlen = (size_t)sw * n;
+	int rc = -1;
 
 	if (taps_make(&tx, sw, ex, dw) == -1)
 		return err_set(e, EX_OSERR, "out of memory");
@@ -502,29 +729,105 @@ lanczos_win(const uint8_t *src, uint32_t sw, uint32_t sh, double ex,
 	}
 	if (sx1 > sw)
 		sx1 = sw;
-	if ((mid = malloc((size_t)(sx1 - sx0) * wh * n + PAD)) == NULL) {
-		taps_free(&tx);
-		taps_free(&ty);
-		return err_set(e, EX_OSERR, "out of memory");
+	len = (size_t)(sx1 - sx0) * n;
+	if (sp->next != NULL) {
+		sp->nring = source_span(&ty, sh, wy, wh);
+		sp->ring = malloc((size_t)sp->nring * rowlen);
 	}
-	memset(mid + (size_t)(sx1 - sx0) * wh * n, 0, PAD);
-	vpass(src + (size_t)sx0 * n, sh, (size_t)sw * n,
-	    (size_t)(sx1 - sx0) * n, mid, wy, wh, &ty);
-#ifdef HAVE_SSSE3
-	if (n == 3 && __builtin_cpu_supports("ssse3"))
-		hpass3_ssse3(mid, sx1 - sx0, sx0, wh, dst, wx, ww, &tx);
-	else
-#endif
-#ifdef HAVE_SSE2
-	if (n == 3)
-		hpass3(mid, sx1 - sx0, sx0, wh, dst, wx, ww, &tx);
-	else
-#endif
-		hpass(mid, sx1 - sx0, sx0, wh, dst, wx, ww, n, &tx);
+	if ((mid = malloc(len * STRIP + PAD)) == NULL ||
+	    (sp->next != NULL && sp->ring == NULL)) {
+		err_set(e, EX_OSERR, "out of memory");
+		goto done;
+	}
+	memset(mid + len * STRIP, 0, PAD);
+	for (y = 0; y < wh; y += rows) {
+		rows = wh - y < STRIP ? wh - y : STRIP;
+		if (source_fill(sp, &ty, sh, rowlen, wy + y, wy + y + rows,
+		    e) == -1)
+			goto done;
+		vpass(sp->row, (size_t)sx0 * n, sh, len, mid, wy + y, rows,
+		    &ty);
+		hpass_any(mid, sx1 - sx0, sx0, rows, dst + (size_t)y * ww * n,
+		    wx, ww, n, &tx);
+	}
+	rc = 0;
+done:
 	taps_free(&tx);
 	taps_free(&ty);
 	free(mid);
-	return 0;
+	if (sp->next != NULL) {
+		free(sp->ring);
+		sp->ring = NULL;
+	}
+	return rc;
+}
+
+/* Lanczos for the window of an image in memory. */
+static int
+lanczos_mem(const uint8_t *src, uint32_t sw, uint32_t sh, double ex,
+    double ey, uint8_t *dst, uint32_t dw, uint32_t dh, uint32_t wx,
+    uint32_t wy, uint32_t ww, uint32_t wh, size_t n, struct err *e)
+{
+	struct source sp;
+	uint32_t y;
+	int rc;
+
+	memset(&sp, 0, sizeof(sp));
+	if ((sp.row = malloc((size_t)sh * sizeof(*sp.row))) == NULL)
+		return err_set(e, EX_OSERR, "out of memory");
+	for (y = 0; y < sh; y++)
+		sp.row[y] = src + (size_t)y * sw * n;
+	rc = lanczos_win(&sp, sw, sh, ex, ey, dst, dw, dh, wx, wy, ww, wh, n,
+	    e);
+	free(sp.row);
+	return rc;
+}
+
+/*
+ * The box factor for a reduction of sw x sh to dw x dh: 1 for none.  A
+ * reduction of 8:1 or more starts with a k x k box average that leaves
+ * Lanczos a factor of 2 to 3: with the vertical pass in SIMD the box
+ * pays only where Lanczos would need dozens of taps, and a remainder of
+ * 2:1 or more keeps the detail a smaller one (the box taken closer to
+ * the target) measurably lost against a float Lanczos of the whole.
+ */
+static uint32_t
+box_factor(uint32_t sw, uint32_t sh, uint32_t dw, uint32_t dh)
+{
+	double rx = (double)sw / dw, ry = (double)sh / dh;
+
+	rx = rx < ry ? rx : ry;
+	if (rx < 8.0)
+		return 1;
+	return rx / 2.0 > 256.0 ? 256 : (uint32_t)(rx / 2.0);
+}
+
+int
+img_resample8_streams(uint32_t sw, uint32_t sh, uint32_t dw, uint32_t dh)
+{
+	return sw > 0 && sh > 0 && dw > 0 && dh > 0 &&
+	    box_factor(sw, sh, dw, dh) == 1;
+}
+
+int
+img_resample8_rows(int (*next)(void *, uint8_t *, struct err *), void *ctx,
+    uint32_t sw, uint32_t sh, uint8_t *dst, uint32_t dw, uint32_t dh,
+    int ch, struct err *e)
+{
+	struct source sp;
+	int rc;
+
+	if (ch < 1 || ch > 4 || !img_resample8_streams(sw, sh, dw, dh))
+		return err_set(e, EX_SOFTWARE, "resample: bad arguments");
+	memset(&sp, 0, sizeof(sp));
+	sp.next = next;
+	sp.ctx = ctx;
+	if ((sp.row = calloc(sh, sizeof(*sp.row))) == NULL)
+		return err_set(e, EX_OSERR, "out of memory");
+	rc = lanczos_win(&sp, sw, sh, sw, sh, dst, dw, dh, 0, 0, dw, dh,
+	    (size_t)ch, e);
+	free(sp.row);
+	return rc;
 }
 
 int
@@ -534,7 +837,6 @@ img_resample8_win(const uint8_t *src, uint32_t sw, uint32_t sh,
 {
 	uint8_t *b;
 	size_t n = (size_t)ch;
-	double rx, ry;
 	uint32_t k, bw, bh;
 	int rc;
 
@@ -542,22 +844,13 @@ img_resample8_win(const uint8_t *src, uint32_t sw, uint32_t sh,
 	    ww == 0 || wh == 0 || wx > dw || ww > dw - wx || wy > dh ||
 	    wh > dh - wy)
 		return err_set(e, EX_SOFTWARE, "resample: bad arguments");
-	/*
-	 * A reduction of 2.5:1 or more (a thumbnail from the largest
-	 * variant) starts with a k x k box average that leaves Lanczos a
-	 * factor of 1.25 to 2.5: a quarter of the taps or fewer, for a
-	 * slightly softer result.  Lanczos then sees the box image as
-	 * spanning sw / k samples, so a partial last box shifts nothing.
-	 */
-	rx = (double)sw / dw;
-	ry = (double)sh / dh;
-	k = (uint32_t)((rx < ry ? rx : ry) / 1.25);
+	k = box_factor(sw, sh, dw, dh);
 	if (k < 2)
-		return lanczos_win(src, sw, sh, sw, sh, dst, dw, dh, wx, wy, ww,
+		return lanczos_mem(src, sw, sh, sw, sh, dst, dw, dh, wx, wy, ww,
 		    wh, n, e);
 	if ((b = box(src, sw, sh, n, k, &bw, &bh)) == NULL)
 		return err_set(e, EX_OSERR, "out of memory");
-	rc = lanczos_win(b, bw, bh, (double)sw / k, (double)sh / k, dst, dw,
+	rc = lanczos_mem(b, bw, bh, (double)sw / k, (double)sh / k, dst, dw,
 	    dh, wx, wy, ww, wh, n, e);
 	free(b);
 	return rc;
