@@ -54,7 +54,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		img_output_free(out, 2);
 	if (rc != 1)
 		return 0;
-	img_decode_hint(&in, v, 2, 1.0, &hw, &hh);
+	img_decode_hint(&in, v, 2, IMG_DECODE_MARGIN, &hw, &hh);
 	if ((im = img_decode(data, len, &in, hw, hh, &e)) == NULL)
 		return 0;
 	if (img_render(im, v, 2, &ro, out, &e) == 0)
