@@ -326,3 +326,10 @@ processed/x/small.jpg" ]
 	# TERM first: gone at once, long before the kill-after time
 	wait_until 3 sh -c '! kill -0 "$1" 2>/dev/null' _ "$bg"
 }
+
+@test "the ingest's operator token never reaches a job, not even through a field" {
+	id=$(imgq-push -f admin_token=from-a-field a.png)
+	IMGQ_ADMIN_TOKEN=operator-secret-0123456789 run -0 --separate-stderr imgq-pop sh -c 'echo "[${IMGQ_ADMIN_TOKEN-unset}]" >&2'
+	[ "$stderr" = "[unset]" ]
+	[ "$(state "$id")" = done ]
+}

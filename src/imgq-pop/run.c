@@ -79,6 +79,12 @@ job_environment(const struct pop_conf *c, const struct q_job *job,
 		}
 		log_warn("job %s: %s", job->id, fe.msg);
 	}
+	/*
+	 * The ingest's operator credential is in the settings file the
+	 * whole deployment shares; no job has any use for it (nor may a
+	 * job's field named admin_token stand in for it).
+	 */
+	envset_unset(s, "IMGQ_ADMIN_TOKEN");
 	if (job_env_run(s, job->id, job->attempt, c->q.queue, tmp, e) == 0)
 		return 0;
 fail:
