@@ -7,6 +7,17 @@
 #include "cli.h"
 #include "exitcode.h"
 #include "log.h"
+#include "sys.h"
+
+void
+cli_start(const char *argv0, enum log_level level)
+{
+	if (sys_sane_fds() == -1)
+		exit(EX_OSERR);
+	log_init(argv0);
+	log_set_level(level);
+	sys_ignore_sigpipe();
+}
 
 void
 cli_usage(const char *usage, const char *why)

@@ -8,6 +8,14 @@
 #define IMGQ_CLI_H
 
 #include "err.h"
+#include "log.h"
+
+/*
+ * A program's start: descriptors 0 to 2 made sane (exit 71 when they
+ * cannot be), log lines named after argv0 at level (LOG_LVL_*), SIGPIPE
+ * ignored (a write to a closed pipe fails with EPIPE instead).
+ */
+void	cli_start(const char *argv0, enum log_level);
 
 /* why (if any) as a fatal line, then the usage line; exits 64. */
 void	cli_usage(const char *usage, const char *why)

@@ -231,11 +231,7 @@ main(int argc, char **argv)
 	long long done = 0, left;
 	int rc, ex = 0, have_next = 0, more;
 
-	if (sys_sane_fds() == -1)
-		return EX_OSERR;
-	log_init(argv[0]);
-	log_set_level(LOG_LVL_WARN);
-	sys_ignore_sigpipe();
+	cli_start(argv[0], LOG_LVL_WARN);
 	err_clear(&e);
 	c.wait_ms = -1;
 	c.lease_ms = Q_LEASE_DEFAULT_MS;

@@ -351,11 +351,7 @@ main(int argc, char **argv)
 	long long total = 0;
 	int ch, i;
 
-	if (sys_sane_fds() == -1)
-		return EX_OSERR;
-	log_init(argv[0]);
-	log_set_level(LOG_LVL_WARN);
-	sys_ignore_sigpipe();
+	cli_start(argv[0], LOG_LVL_WARN);
 	err_clear(&e);
 	memset(&c, 0, sizeof(c));
 	c.bucket = env_str("AWS_BUCKET_NAME");

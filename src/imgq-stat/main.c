@@ -444,10 +444,7 @@ main(int argc, char **argv)
 	const char *cmd;
 	int ch;
 
-	if (sys_sane_fds() == -1)
-		return EX_OSERR;
-	log_init(argv[0]);
-	sys_ignore_sigpipe();
+	cli_start(argv[0], LOG_LVL_INFO);
 	err_clear(&e);
 	fmt = isatty(1) ? F_TEXT : F_TSV;
 	if (q_conf_from_env(&qc, &e) == -1)

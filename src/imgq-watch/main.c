@@ -121,10 +121,7 @@ main(int argc, char **argv)
 	char *line;
 	size_t len, i;
 
-	if (sys_sane_fds() == -1)
-		return EX_OSERR;
-	log_init(argv[0]);
-	sys_ignore_sigpipe();
+	cli_start(argv[0], LOG_LVL_INFO);
 	err_clear(&e);
 	if (q_conf_from_env(&qc, &e) == -1)
 		die(&e);

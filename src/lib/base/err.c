@@ -22,6 +22,13 @@ oneline(char *s)
 			*s = ' ';
 }
 
+static void __attribute__((format(printf, 3, 0)))
+vset(struct err *e, int code, const char *fmt, va_list ap)
+{
+	e->code = code;
+	(void)vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+}
+
 int
 err_set(struct err *e, int code, const char *fmt, ...)
 {
@@ -29,9 +36,8 @@ err_set(struct err *e, int code, const char *fmt, ...)
 
 	if (e == NULL)
 		return -1;
-	e->code = code;
 	va_start(ap, fmt);
-	(void)vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	vset(e, code, fmt, ap);
 	va_end(ap);
 	oneline(e->msg);
 	return -1;
@@ -45,9 +51,8 @@ err_errno(struct err *e, int code, int errnum, const char *fmt, ...)
 
 	if (e == NULL)
 		return -1;
-	e->code = code;
 	va_start(ap, fmt);
-	(void)vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	vset(e, code, fmt, ap);
 	va_end(ap);
 	n = strlen(e->msg);
 	if (n < sizeof(e->msg))
