@@ -93,6 +93,7 @@ $$($(1)_OBJS): $$(O)/%.o: src/%.c
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$($(1)_CFLAGS) -c -o $$@ $$<
 $$(call layer_a,$(1)): $$($(1)_OBJS)
+	@mkdir -p $$(dir $$@)
 	@rm -f $$@
 	$$(AR) rcs $$@ $$^
 endef
