@@ -472,3 +472,17 @@ print(subprocess.run(sys.argv[1:], stderr=w, timeout=30).returncode)' imgq-prefo
 	[ "$(cat "$out.child")" = "0 1 2 3 4 " ]
 	[ "$(cat "$out.probe")" = "0 1 2 3 " ]
 }
+
+@test "kill -9 of imgq-prefork: its children end with it, so a restart never doubles the pool" {
+	imgq-prefork -n 2 -- sleep 987655 2>/dev/null &
+	local pid=$! kids
+	wait_until 10 sh -c '[ "$(pgrep -P "$1" -x sleep | wc -l)" = 2 ]' _ "$pid"
+	kids=$(pgrep -P "$pid" -x sleep | tr '\n' ' ')
+	kill -9 "$pid"
+	wait "$pid" || true
+	local k
+	for k in $kids; do
+		wait_until 10 sh -c '! kill -0 "$1" 2>/dev/null' _ "$k"
+	done
+	run -1 pgrep -f "sleep 987655"
+}

@@ -16,6 +16,7 @@
  */
 #define _GNU_SOURCE
 
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -71,6 +72,7 @@ static struct {
 	int		 stopping, killed_any, halt_code;
 	uint64_t	 stop_at;
 	struct pf_probe	 probe;
+	pid_t		 self;		/* the supervisor, for its children */
 } P;
 
 static int selfpipe[2] = { -1, -1 };
@@ -131,6 +133,15 @@ pf_child_common(void)
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	(void)signal(SIGPIPE, SIG_DFL);
 	(void)setpgid(0, 0);
+	/*
+	 * A supervisor killed with -9 takes its children with it (TERM, so
+	 * that an imgq-pop hands its job back): a restarted one starts a
+	 * pool of its own, never a second beside an orphaned first.  The
+	 * parent may have died before the request took effect.
+	 */
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != P.self)
+		_exit(EX_TEMPFAIL);
 }
 
 static void __attribute__((noreturn))
@@ -838,6 +849,7 @@ pf_run(struct pf_conf *c)
 	int to;
 
 	memset(&P, 0, sizeof(P));
+	P.self = getpid();
 	P.c = c;
 	P.want = c->count;
 	pf_probe_init(&P.probe, c);
