@@ -231,3 +231,19 @@ imgq-reprocess: 3 sources, 2 done, 1 would be queued" ]
 	AWS_BUCKET_NAME= run -78 imgq-reprocess
 	[ "$output" = "imgq-reprocess: fatal: AWS_BUCKET_NAME is not set" ]
 }
+
+@test "the decoder runs with no credential, no REDIS_URL and no operator token" {
+	upload "$CORPUS/opencv_baboon.jpg" wenv
+	id=$(imgq-push uploads/wenv.jpg)
+	# an imgq-resize first on PATH that records what it was given
+	mkdir "$BATS_TEST_TMPDIR/bin"
+	printf '#!/bin/sh\nenv >"%s"\nexec "%s" "$@"\n' "$BATS_TEST_TMPDIR/env" "$IMGQ_BIN/imgq-resize" >"$BATS_TEST_TMPDIR/bin/imgq-resize"
+	chmod 755 "$BATS_TEST_TMPDIR/bin/imgq-resize"
+	AWS_SESSION_TOKEN=session-secret IMGQ_ADMIN_TOKEN=operator-secret-0123456789 \
+		PATH="$BATS_TEST_TMPDIR/bin:$PATH" run -0 imgq-pop -w 10s -- imgq-work
+	[ "$(field "$id" state)" = done ]
+	[ -s "$BATS_TEST_TMPDIR/env" ]
+	run -1 grep -E '^(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|REDIS_URL|IMGQ_ADMIN_TOKEN)=' "$BATS_TEST_TMPDIR/env"
+	# what it needs is still there
+	grep -q '^IMGQ_JOB_ID=' "$BATS_TEST_TMPDIR/env"
+}
