@@ -63,25 +63,27 @@ yes" ]
 	# (The test's opening line is printed apart: bats would take it for
 	# one of this file's tests.)
 	printf '@%s "sample" {\n' test >"$f"
-	cat >>"$f" <<'SAMPLE'
-	! false
-	run ! false
-	[ 1 = 2 ] && [ 1 = 1 ]
-	[ 1 = 2 ] && [ 1 = 1 ] || true
-	cat <<END
-! a here-document line
-END
-	for i in 1; do
-		! false
-	done
-	[ 1 = 1 ] &&
-		[ 2 = 2 ]
-	! false || echo handled
-	! true
-}
-helper() {
-	[ 1 = 1 ] && [ 2 = 2 ]
-}
+	# Each line of the sample after its '|' (so that no line of this file
+	# starts with what the check looks for).
+	sed 's/^|//' >>"$f" <<'SAMPLE'
+|	! false
+|	run ! false
+|	[ 1 = 2 ] && [ 1 = 1 ]
+|	[ 1 = 2 ] && [ 1 = 1 ] || true
+|	cat <<END
+|! a here-document line
+|END
+|	for i in 1; do
+|		! false
+|	done
+|	[ 1 = 1 ] &&
+|		[ 2 = 2 ]
+|	! false || echo handled
+|	! true
+|}
+|helper() {
+|	[ 1 = 1 ] && [ 2 = 2 ]
+|}
 SAMPLE
 	run -1 "$PY" "$IMGQ_TOP/tests/helpers/noop-check.py" "$f"
 	[ "$output" = "$f:2: '! cmd' is ignored by set -e: use 'run ! cmd' or 'run -N cmd'

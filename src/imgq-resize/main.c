@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "env.h"
 #include "err.h"
 #include "exitcode.h"
@@ -59,12 +60,7 @@ usage(void)
 	exit(EX_USAGE);
 }
 
-static void
-die(const struct err *e)
-{
-	log_fatal("%s", e->msg);
-	exit(e->code ? e->code : EX_SOFTWARE);
-}
+#define die(e)	cli_die(e)
 
 static char xcpu_msg[128];
 static size_t xcpu_len;
