@@ -3,8 +3,8 @@
  * input arrives.
  *
  * GraphicsMagick's own HEIF coder would make every process load libheif
- * and its codecs (x265, libde265, aom, dav1d): about 14 ms of dynamic
- * linking and constructors per job, for a format most jobs never see.
+ * and its codecs (x265, libde265, aom, dav1d): dynamic linking and
+ * constructors at every start, for a format most jobs never see.
  * Here libheif is opened with dlopen(3) on first use and its decoded
  * RGB(A) pixels become a GraphicsMagick image (ConstituteImage), with the
  * embedded ICC profile attached so that img_decode() converts it.
