@@ -110,7 +110,7 @@ $f:12: the tests before '&&' are ignored by set -e: one test a line" ]
 	[ "$output" = "services: fatal: $BATS_TEST_TMPDIR/none: not started (scripts/services start)" ]
 }
 
-@test "redis-local: ready when redis-server says so; 75 when it cannot start" {
+@test "redis-local: ready when redis-server says so; 75 when its port is taken" {
 	d=$BATS_TEST_TMPDIR/r
 	run -0 "$IMGQ_TOP/scripts/redis-local" start "$d" 0
 	[ "$output" = "" ]
@@ -119,8 +119,12 @@ $f:12: the tests before '&&' are ignored by set -e: one test a line" ]
 	[ "$(cat "$d/env")" = "REDIS_URL=redis://127.0.0.1:$(cat "$d/port")/0" ]
 	run -0 "$IMGQ_TOP/scripts/redis-local" stop "$d"
 	[ ! -e "$d/redis.pid" ]
-	# This file's own Redis holds the port.
+	# This file's own Redis holds the port: named, neither adopted nor
+	# stopped.
 	run -75 "$IMGQ_TOP/scripts/redis-local" start "$BATS_TEST_TMPDIR/r2" "$REDIS_PORT"
-	[ "${lines[-1]}" = "redis-local: fatal: redis-server did not come up on 127.0.0.1:$REDIS_PORT" ]
+	[ "$output" = "redis-local: fatal: port $REDIS_PORT is in use by pid $(cat "$IMGQ_TEST_REDIS_DIR/redis.pid") (redis-server): choose another port, or 0 for a free one" ]
 	[ ! -e "$BATS_TEST_TMPDIR/r2/redis.pid" ]
+	run -0 "$IMGQ_TOP/scripts/redis-local" stop "$BATS_TEST_TMPDIR/r2"
+	run -0 rcli ping
+	[ "$output" = PONG ]
 }

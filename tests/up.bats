@@ -3,50 +3,21 @@
 # into variants, and a clean stop on Ctrl-C (SIGINT).
 
 load helpers/common
+load helpers/up
 
 setup_file() {
 	imgq_setup_file
 }
 
-# Whatever happened, nothing of this test keeps running.  up runs in a
-# session of its own (its pid is the session's id), which everything it
-# starts stays in but the S3 service (s3-local gives it sessions of its
-# own, and stops it).  The pid is kept in a file: teardown_file runs in
-# another process than the test.
 teardown_file() {
-	local up p
-	up=$(cat "$BATS_FILE_TMPDIR/up.pid" 2>/dev/null) || up=
-	if [ -n "$up" ] && kill -0 "$up" 2>/dev/null; then
-		# up stops its pools and services itself, if it has got that far.
-		kill -TERM "$up"
-		wait_until 60 not_running "$up" || kill -KILL "$up" 2>/dev/null
-	fi
-	if [ -d "$BATS_FILE_TMPDIR/state" ]; then
-		"$IMGQ_TOP/scripts/s3-local" stop "$BATS_FILE_TMPDIR/state/s3"
-		"$IMGQ_TOP/scripts/redis-local" stop "$BATS_FILE_TMPDIR/state/redis"
-	fi
-	# What is left of up's session (pools, their children, log readers).
-	if [ -n "$up" ]; then
-		for p in $(pgrep -s "$up"); do
-			kill -KILL "$p" 2>/dev/null
-		done
-	fi
-	true
+	up_teardown "$BATS_FILE_TMPDIR/state"
 }
-
-not_running() { ! kill -0 "$1" 2>/dev/null; }
 
 @test "scripts/up serves the page, makes the variants, and stops everything on Ctrl-C" {
 	state=$BATS_FILE_TMPDIR/state
 	port=$(free_port)
-	# As from a terminal: SIGINT not ignored (a shell ignores it in the
-	# commands it starts in the background), no descriptor of bats' own.
-	IMGQ_REDIS_PORT=$(free_port) IMGQ_S3_PORT=$(free_port) \
-		setsid env --default-signal=INT "$IMGQ_TOP/scripts/up" -s "$state" -p "$port" \
-		>"$BATS_FILE_TMPDIR/up.log" 2>&1 3>&- &
-	UP_PID=$!
-	echo "$UP_PID" >"$BATS_FILE_TMPDIR/up.pid"
-	wait_until 180 grep -q "imgq is up: http://localhost:$port/" "$BATS_FILE_TMPDIR/up.log"
+	IMGQ_REDIS_PORT=$(free_port) IMGQ_S3_PORT=$(free_port) up_start "$state" "$port"
+	up_wait_ready "$port"
 	run -0 curl -sS -f "http://localhost:$port/"
 	[[ "$output" == *"<title>"* ]]
 	run -0 curl -sS -f -F "file=@$CORPUS/opencv_baboon.jpg" "http://localhost:$port/upload"
