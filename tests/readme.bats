@@ -26,7 +26,7 @@ setup_file() {
 	mkdir -p "$BATS_FILE_TMPDIR/work"
 	gm convert -size 640x480 gradient:red-blue "$BATS_FILE_TMPDIR/work/cat.jpg"
 	up_start "$STATE" "$PORT" -e "$BATS_FILE_TMPDIR/env"
-	up_wait_ready "$PORT"
+	up_wait_ready "$STATE" "$PORT"
 }
 
 teardown_file() {
