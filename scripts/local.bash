@@ -43,6 +43,7 @@ start_time() { # pid
 	local s
 	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
 	s=${s##*) }
+	# shellcheck disable=SC2086 # the fields, split on blanks
 	set -- $s
 	echo "${20}"
 }

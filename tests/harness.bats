@@ -103,7 +103,7 @@ $f:12: the tests before '&&' are ignored by set -e: one test a line" ]
 	run -64 "$IMGQ_TOP/scripts/redis-local"
 	[ "$output" = "redis-local: fatal: usage: redis-local start|stop|env DIR [PORT]" ]
 	run -64 "$IMGQ_TOP/scripts/s3-local" frob "$BATS_TEST_TMPDIR"
-	[ "$output" = "s3-local: fatal: usage: s3-local start|stop|status|env DIR [PORT]" ]
+	[ "$output" = "s3-local: fatal: usage: s3-local start|stop|status|env|bucket DIR [PORT|NAME]" ]
 	run -64 "$IMGQ_TOP/scripts/services" frob
 	[ "$output" = "services: fatal: usage: services start|stop|env [STATE]" ]
 	run -78 "$IMGQ_TOP/scripts/services" env "$BATS_TEST_TMPDIR/none"
