@@ -137,3 +137,12 @@ apt-get install -y -q redis-tools" ]
 	run -64 "$IMGQ_TOP/scripts/deps" nosuchlist
 	[ "$output" = "deps: fatal: no list nosuchlist in $IMGQ_TOP/scripts/deps.d" ]
 }
+
+@test "scripts/up: a bad ENVFILE line stops it before anything starts; -E without a running stack is 75" {
+	printf 'A=1\nnot a line\n' >"$BATS_TEST_TMPDIR/bad.env"
+	run -78 "$IMGQ_TOP/scripts/up" -s "$BATS_TEST_TMPDIR/st" -e "$BATS_TEST_TMPDIR/bad.env"
+	[ "${lines[-1]}" = "imgq-env: fatal: $BATS_TEST_TMPDIR/bad.env: line 2: expected KEY=value" ]
+	[ "$(ls -A "$BATS_TEST_TMPDIR/st")" = "" ]
+	run -75 "$IMGQ_TOP/scripts/up" -E -s "$BATS_TEST_TMPDIR/st"
+	[ "$output" = "up: fatal: $BATS_TEST_TMPDIR/st: not running (start it: scripts/up)" ]
+}
