@@ -95,12 +95,15 @@ consumers	0" ]
 	fill
 	run -0 imgq-stat dead
 	[ "${#lines[@]}" = 2 ]
-	re=$'^[0-9a-z]{26}\t[0-9T:-]+Z\t1\texit 65 \\(EX_DATAERR\\)$'
+	re=$'^[0-9a-z]{26}\t[0-9T:-]+Z\t1\texit 65 \\(EX_DATAERR\\): bad image$'
 	[[ "${lines[0]}" =~ $re ]]
 	[[ "${lines[1]}" == *"	1	exit 66 (EX_NOINPUT)" ]]
 	run -0 imgq-stat dead -e EX_NOINPUT
 	[ "${#lines[@]}" = 1 ]
 	[[ "$output" == *"exit 66 (EX_NOINPUT)" ]]
+	run -0 imgq-stat dead -e 'bad image'
+	[ "${#lines[@]}" = 1 ]
+	[[ "$output" == *"exit 65 (EX_DATAERR): bad image" ]]
 	run -0 imgq-stat dead -s 1h
 	[ "${#lines[@]}" = 2 ]
 	# Make one old: it falls out of the last hour.

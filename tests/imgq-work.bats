@@ -67,6 +67,8 @@ processed/w1/thumb.webp" ]
 	[ "$(field "$id" exit)" = 65 ]
 	[ "$(field "$id" attempts)" = 1 ]
 	[[ "$(field "$id" stderr)" == "imgq-resize: fatal: "* ]]
+	run -0 field "$id" error
+	[ "$output" = "exit 65 (EX_DATAERR): imgq-resize: fatal: decoding jpeg: Premature end of JPEG file" ]
 	run -0 s3ls processed/w3/
 	[ "$output" = "" ]
 }
@@ -78,6 +80,8 @@ processed/w1/thumb.webp" ]
 	run -0 imgq-pop -w 10s -- imgq-work
 	[ "$(field "$id" state)" = dead ]
 	[ "$(field "$id" exit)" = 65 ]
+	run -0 imgq-stat dead
+	[[ "$output" == *"	1	exit 65 (EX_DATAERR): imgq-resize: fatal: not an image: text" ]]
 }
 
 @test "a missing original is a reject (66)" {
