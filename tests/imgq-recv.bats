@@ -215,7 +215,7 @@ mpuploads() { aws_cli s3api list-multipart-uploads --bucket "$AWS_BUCKET_NAME" -
 
 @test "a plain HTML form asking for HTML is redirected with 303" {
 	run -0 curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' -H 'Accept: text/html' -F "file=@$JPG" "$URL/upload"
-	[[ "$output" =~ ^303\ http://127.0.0.1:[0-9]+/\?jobs=[0-9a-z]{26}$ ]]
+	[[ "$output" =~ ^303\ http://127.0.0.1:[0-9]+/status\?jobs=[0-9a-z]{26}$ ]]
 }
 
 @test "Idempotency-Key: a retried request gets the same job and stores nothing twice" {

@@ -237,12 +237,13 @@ imgq-reprocess: 3 sources, 2 done, 1 rejected, 0 would be queued" ]
 	sed -i '/^small:/d' "$IMGQ_PRESETS"
 }
 
-@test "imgq-reprocess queues a source whose job died of retries or of a missing original, or in another bucket" {
+@test "imgq-reprocess queues a source whose job died of retries, of a no (1) or of a missing original, or in another bucket" {
 	reprocess_setup
 	# Dead jobs for r1, r2 and r3 that are not rejects of this bucket.
-	printf '%s\n' uploads/r1.jpg uploads/r2.png >"$BATS_TEST_TMPDIR/keys"
-	imgq-push <"$BATS_TEST_TMPDIR/keys" >/dev/null
-	run -0 imgq-pop -n 2 -a 1 sh -c 'echo "try later" >&2; exit 75'
+	imgq-push uploads/r1.jpg >/dev/null
+	run -0 imgq-pop -a 1 sh -c 'echo "try later" >&2; exit 75'
+	imgq-push uploads/r2.png >/dev/null
+	run -0 imgq-pop sh -c 'echo no >&2; exit 1'
 	imgq-push -b elsewhere uploads/r3.jpg >/dev/null
 	run -0 imgq-pop sh -c 'exit 65'
 	[ "$(imgq-stat dead | wc -l)" = 3 ]
