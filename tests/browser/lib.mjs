@@ -39,8 +39,9 @@ export const tap = {
 // 1 when one failed or the session broke, 2 when the browser would not
 // start.  body throws an Error whose message starts with "Bail out!" to
 // stop the run with that TAP line; jsErrors collects the page's own
-// script errors.
-export async function run(prog, body) {
+// script errors.  opts go to the browser context (javaScriptEnabled:
+// false for a browser without JavaScript).
+export async function run(prog, body, opts = {}) {
 	const profile = mkdtempSync(join(tmpdir(), 'imgq-chromium-'));
 	let ctx;
 	try {
@@ -53,6 +54,7 @@ export async function run(prog, body) {
 			    '--disable-background-networking',
 			    '--disable-component-update', '--disable-sync'],
 			viewport: { width: 1000, height: 900 },
+			...opts,
 		});
 	} catch (e) {
 		rmSync(profile, { recursive: true, force: true });
