@@ -11,24 +11,11 @@
 // failed, 2 on bad usage or when the browser could not be started.
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { die, run, tap } from './lib.mjs';
+import { die, options, run, tap } from './lib.mjs';
 
 const usage = 'usage: nojs.mjs [-o SHOT.png] [-w SECONDS] URL FILE';
-const args = process.argv.slice(2);
-let shot = null;
-let waitS = 120;
-const rest = [];
-for (let i = 0; i < args.length; i++) {
-	if (args[i] === '-o' && i + 1 < args.length)
-		shot = args[++i];
-	else if (args[i] === '-w' && i + 1 < args.length)
-		waitS = Number(args[++i]);
-	else if (args[i].startsWith('-'))
-		die(usage);
-	else
-		rest.push(args[i]);
-}
-if (rest.length !== 2 || !(waitS > 0))
+const { shot, waitS, rest } = options(process.argv.slice(2), usage, 120);
+if (rest.length !== 2)
 	die(usage);
 const [url, file] = rest;
 if (!existsSync(file))
