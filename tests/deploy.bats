@@ -127,7 +127,7 @@ upload_ok() { # base
 		-w '%{http_code}' "$base/"
 	[ "$output" = 200 ]
 	grep -q '<title>imgq: upload images</title>' "$BATS_TEST_TMPDIR/page"
-	run -0 curl -sS --max-time 60 -w '\n%{http_code}' \
+	run curl -sS --max-time 60 -w '\n%{http_code}' \
 		-H 'Accept: application/json' \
 		-F "file=@$IMG;filename=deploy.jpg" "$base/upload"
 	[ "${lines[-1]}" = 202 ]
@@ -158,7 +158,28 @@ upload_ok() { # base
 	[ "$output" = 200 ]
 }
 
-@test "lighttpd (mod_cgi): etc/lighttpd-imgq.conf serves an upload" {
+# A raw upload sent chunked (curl -T - reads standard input, so it sends
+# Transfer-Encoding: chunked, as a phone app or a pipe would): the web
+# server must hand the whole body to imgq-recv, which answers 202 and
+# stores it byte for byte.
+chunked_ok() { # base
+	local base=$1 id
+	run -0 curl -sS --max-time 60 -w '\n%{http_code}' \
+		-H 'X-File-Name: chunked.jpg' -T - "$base/upload" <"$IMG"
+	[ "${lines[-1]}" = 202 ]
+	id=$(printf '%s\n' "${lines[0]}" | jq -r '.files[0].id')
+	[[ $id =~ ^[0-9a-z]{26}$ ]]
+	run -0 field "$id" name
+	[ "$output" = chunked.jpg ]
+	run -0 field "$id" size
+	[ "$output" = "$(stat -c %s "$IMG")" ]
+	run -0 field "$id" src
+	run -0 aws_cli s3 cp --quiet "s3://$AWS_BUCKET_NAME/$output" \
+		"$BATS_TEST_TMPDIR/stored-chunked"
+	cmp "$IMG" "$BATS_TEST_TMPDIR/stored-chunked"
+}
+
+@test "lighttpd (mod_cgi): etc/lighttpd-imgq.conf serves an upload, chunked too" {
 	need lighttpd lighttpd
 	gen etc/lighttpd-imgq.conf \
 		-e "s#\":8080\"#\"127.0.0.1:$PORT\"#" \
@@ -176,9 +197,10 @@ EOF
 	start "$DD/lighttpd.log" lighttpd -D -f "$DD/lighttpd.conf"
 	wait_until 20 listening "$PORT"
 	upload_ok "http://127.0.0.1:$PORT"
+	chunked_ok "http://127.0.0.1:$PORT"
 }
 
-@test "nginx + fcgiwrap: etc/nginx-imgq.conf serves an upload" {
+@test "nginx + fcgiwrap: etc/nginx-imgq.conf serves an upload, chunked too" {
 	need nginx nginx-light
 	need fcgiwrap fcgiwrap
 	local sock=$DD/fcgiwrap.sock
@@ -212,9 +234,10 @@ EOF
 	start "$DD/nginx.log" nginx -c "$DD/nginx.conf" -p "$DD/nginx/"
 	wait_until 20 listening "$PORT"
 	upload_ok "http://127.0.0.1:$PORT"
+	chunked_ok "http://127.0.0.1:$PORT"
 }
 
-@test "Apache (mod_cgid): etc/apache-imgq.conf serves an upload" {
+@test "Apache (mod_cgid): etc/apache-imgq.conf serves an upload, chunked too" {
 	need apache2 apache2
 	local m=/usr/lib/apache2/modules user group
 	[ -f "$m/mod_cgid.so" ] || skip "no mod_cgid"
@@ -249,6 +272,7 @@ EOF
 	start "$DD/apache.log" apache2 -X -f "$DD/apache.conf"
 	wait_until 20 listening "$PORT"
 	upload_ok "http://127.0.0.1:$PORT"
+	chunked_ok "http://127.0.0.1:$PORT"
 }
 
 @test "xinetd: inetd/xinetd-imgq serves an upload (one imgq-recv per connection)" {

@@ -181,7 +181,8 @@ info() { # file var: "format W H"
 	run -0 field "$id" exit
 	[ "$output" = 65 ]
 	run -0 field "$id" error
-	[ -n "$output" ]
+	# How it ended, then the decoder's own first line.
+	[[ $output == "exit 65 (EX_DATAERR): imgq-resize: fatal: "?* ]]
 	# The page (anonymous) showed the exit status, not the worker's
 	# stderr or the queue's reason, which are the operator's.
 	run -0 field "$id" stderr
@@ -202,6 +203,24 @@ info() { # file var: "format W H"
 	[ "$status" = 0 ]
 	[ "${lines[0]}" = "1..8" ]
 	[ "$(printf '%s\n' "$output" | grep -c '^ok ')" = 8 ]
+	# The dead letter's reason on the dashboard names the decoder's words.
+	printf '%s\n' "$output" |
+		grep -q "^# reason $id: .*exit 65 (EX_DATAERR): imgq-resize: fatal: "
 	# The server requeued it: a new attempt ran (and failed the same way).
 	grep -q "job $id requeued" "$BATS_FILE_TMPDIR/web.log"
+}
+
+@test "chromium without JavaScript: the form lands on a page that follows the job until its variants show" {
+	gm convert -size 320x240 gradient:red-blue "$BATS_FILE_TMPDIR/nojs.jpg"
+	run node "$BROWSER/nojs.mjs" -w 120 -o "$BATS_FILE_TMPDIR/nojs.png" \
+		"$E2E_URL" "$BATS_FILE_TMPDIR/nojs.jpg"
+	printf '%s\n' "$output"
+	[ "$status" = 0 ]
+	[ "${lines[0]}" = "1..6" ]
+	[ "$(printf '%s\n' "$output" | grep -c '^ok ')" = 6 ]
+	id=$(printf '%s\n' "$output" | sed -n 's/^# job nojs.jpg //p')
+	[[ $id =~ ^[0-9a-z]{26}$ ]]
+	run -0 field "$id" state
+	[ "$output" = done ]
+	[ -s "$BATS_FILE_TMPDIR/nojs.png" ]
 }

@@ -28,13 +28,26 @@ processed/x/small.jpg" ]
 		[ "$(state "$id")" = dead ]
 		[ "$(field "$id" exit)" = "$code" ]
 		[ "$(field "$id" attempts)" = 1 ]
-		[[ "$(field "$id" error)" == "exit $code (EX_"* ]]
+		# The reason ends with the first line of stderr.
+		[[ "$(field "$id" error)" == "exit $code (EX_"*"): 1" ]]
 		# The last 10 lines of stderr, not all of it.
 		[ "$(field "$id" stderr)" = "$(seq 22 30; echo last words)" ]
 	done
 	run -0 imgq-stat dead
 	[ "${#lines[@]}" = 4 ]
-	[[ "${lines[0]}" == *"	1	exit 65 (EX_DATAERR)" ]]
+	[[ "${lines[0]}" == *"	1	exit 65 (EX_DATAERR): 1" ]]
+}
+
+@test "the reason takes stderr's first line: control characters as ?, cut at 160 bytes" {
+	id=$(imgq-push a.png)
+	run -0 imgq-pop sh -c 'printf "\n\nimgq-resize: not\tan\033[1m image\r\nmore\n" >&2; exit 65'
+	[ "$(field "$id" error)" = "exit 65 (EX_DATAERR): imgq-resize: not?an?[1m image" ]
+	[ "$(field "$id" stderr)" = $'\n\nimgq-resize: not\tan\033[1m image\r\nmore' ]
+	run -0 imgq-stat dead
+	[[ "$output" == *"	1	exit 65 (EX_DATAERR): imgq-resize: not?an?[1m image" ]]
+	id=$(imgq-push b.png)
+	run -0 imgq-pop sh -c 'printf "%0200d\n" 0 >&2; exit 66'
+	[ "$(field "$id" error)" = "exit 66 (EX_NOINPUT): $(printf '%0160d' 0)..." ]
 }
 
 @test "exit 75: retry later with backoff, dead after the attempt limit with the stderr tail" {
@@ -54,7 +67,7 @@ processed/x/small.jpg" ]
 	run -0 imgq-pop -a 3 -b 1ms -n 2 -w 5s sh -c 'echo "try $IMGQ_ATTEMPT" >&2; exit 75'
 	[ "$(state "$id")" = dead ]
 	[ "$(field "$id" attempts)" = 3 ]
-	[ "$(field "$id" error)" = "exit 75 (EX_TEMPFAIL) (attempt limit 3 reached)" ]
+	[ "$(field "$id" error)" = "exit 75 (EX_TEMPFAIL): try 3 (attempt limit 3 reached)" ]
 	[ "$(field "$id" stderr)" = "try 3" ]
 }
 

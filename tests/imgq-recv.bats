@@ -147,6 +147,22 @@ mpuploads() { aws_cli s3api list-multipart-uploads --bucket "$AWS_BUCKET_NAME" -
 	[ "$(field "$id" size)" = "$(stat -c %s "$JPG")" ]
 }
 
+@test "CGI: a chunked request (no CONTENT_LENGTH, the body to the end of input) is stored whole; over the limit 413" {
+	gm convert -size 64x48 gradient:red-blue "$BATS_TEST_TMPDIR/g.jpg"
+	run -0 cgi PUT /upload HTTP_TRANSFER_ENCODING=chunked \
+		HTTP_X_FILE_NAME=chunked.jpg <"$BATS_TEST_TMPDIR/g.jpg"
+	[ "${lines[0]}" = "Status: 202 Accepted" ]
+	id=$(echo "${lines[-1]}" | json 'd["id"]')
+	[ "$(field "$id" name)" = chunked.jpg ]
+	[ "$(field "$id" size)" = "$(stat -c %s "$BATS_TEST_TMPDIR/g.jpg")" ]
+	run -0 aws_cli s3 cp --quiet "s3://$AWS_BUCKET_NAME/uploads/$id.jpg" \
+		"$BATS_TEST_TMPDIR/back.jpg"
+	cmp "$BATS_TEST_TMPDIR/g.jpg" "$BATS_TEST_TMPDIR/back.jpg"
+	IMGQ_RECV_MAX_BODY=200 run -65 cgi PUT /upload \
+		HTTP_TRANSFER_ENCODING=chunked <"$BATS_TEST_TMPDIR/g.jpg"
+	[ "${lines[0]}" = "Status: 413 Content Too Large" ]
+}
+
 @test "CGI: HTTP_PROXY from a Proxy: header reaches nothing" {
 	# were it used as the proxy, storing would fail: nothing listens there
 	run -0 cgi PUT /upload HTTP_PROXY=http://127.0.0.1:9 http_proxy= \
@@ -215,7 +231,7 @@ mpuploads() { aws_cli s3api list-multipart-uploads --bucket "$AWS_BUCKET_NAME" -
 
 @test "a plain HTML form asking for HTML is redirected with 303" {
 	run -0 curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' -H 'Accept: text/html' -F "file=@$JPG" "$URL/upload"
-	[[ "$output" =~ ^303\ http://127.0.0.1:[0-9]+/\?jobs=[0-9a-z]{26}$ ]]
+	[[ "$output" =~ ^303\ http://127.0.0.1:[0-9]+/status\?jobs=[0-9a-z]{26}$ ]]
 }
 
 @test "Idempotency-Key: a retried request gets the same job and stores nothing twice" {

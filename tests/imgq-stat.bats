@@ -95,12 +95,25 @@ consumers	0" ]
 	fill
 	run -0 imgq-stat dead
 	[ "${#lines[@]}" = 2 ]
-	re=$'^[0-9a-z]{26}\t[0-9T:-]+Z\t1\texit 65 \\(EX_DATAERR\\)$'
+	re=$'^[0-9a-z]{26}\t[0-9T:-]+Z\t1\texit 65 \\(EX_DATAERR\\): bad image$'
 	[[ "${lines[0]}" =~ $re ]]
 	[[ "${lines[1]}" == *"	1	exit 66 (EX_NOINPUT)" ]]
 	run -0 imgq-stat dead -e EX_NOINPUT
 	[ "${#lines[@]}" = 1 ]
 	[[ "$output" == *"exit 66 (EX_NOINPUT)" ]]
+	run -0 imgq-stat dead -e 'bad image'
+	[ "${#lines[@]}" = 1 ]
+	[[ "$output" == *"exit 65 (EX_DATAERR): bad image" ]]
+	# Fields in place of the reason, for scripts; an absent one is empty.
+	run -0 imgq-stat dead -f src -f nope -f exit
+	re=$'^[0-9a-z]{26}\t[0-9T:-]+Z\t1\tc.png\t\t65$'
+	[[ "${lines[0]}" =~ $re ]]
+	re=$'^[0-9a-z]{26}\t[0-9T:-]+Z\t1\td.png\t\t66$'
+	[[ "${lines[1]}" =~ $re ]]
+	run -0 imgq-stat -o text dead -f src -e EX_NOINPUT
+	[[ "$output" =~ ^[0-9a-z]{26}\ \ [0-9T:-]+Z\ \ attempts\ 1\ \ d\.png$ ]]
+	run -64 imgq-stat dead -f 1 -f 2 -f 3 -f 4 -f 5 -f 6 -f 7 -f 8 -f 9
+	[ "${lines[0]}" = "imgq-stat: fatal: dead takes at most 8 -f" ]
 	run -0 imgq-stat dead -s 1h
 	[ "${#lines[@]}" = 2 ]
 	# Make one old: it falls out of the last hour.

@@ -30,11 +30,11 @@ $b done" ]
 	imgq-watch "$a" >"$T/out" &
 	w=$!
 	wait_until 5 subscribers 1
-	imgq-pop sh -c 'exit 65'
+	imgq-pop sh -c 'echo "imgq-resize: fatal: not an image" >&2; exit 65'
 	rc=0
 	wait $w || rc=$?
 	[ "$rc" = 1 ]
-	[ "$(tail -n 1 "$T/out")" = "$a dead exit 65 (EX_DATAERR)" ]
+	[ "$(tail -n 1 "$T/out")" = "$a dead exit 65 (EX_DATAERR): imgq-resize: fatal: not an image" ]
 }
 
 @test "a job already finished prints its state at once" {

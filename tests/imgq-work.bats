@@ -67,6 +67,8 @@ processed/w1/thumb.webp" ]
 	[ "$(field "$id" exit)" = 65 ]
 	[ "$(field "$id" attempts)" = 1 ]
 	[[ "$(field "$id" stderr)" == "imgq-resize: fatal: "* ]]
+	run -0 field "$id" error
+	[ "$output" = "exit 65 (EX_DATAERR): imgq-resize: fatal: decoding jpeg: Premature end of JPEG file" ]
 	run -0 s3ls processed/w3/
 	[ "$output" = "" ]
 }
@@ -78,6 +80,8 @@ processed/w1/thumb.webp" ]
 	run -0 imgq-pop -w 10s -- imgq-work
 	[ "$(field "$id" state)" = dead ]
 	[ "$(field "$id" exit)" = 65 ]
+	run -0 imgq-stat dead
+	[[ "$output" == *"	1	exit 65 (EX_DATAERR): imgq-resize: fatal: not an image: text" ]]
 }
 
 @test "a missing original is a reject (66)" {
@@ -193,30 +197,74 @@ reprocess_setup() {
 	reprocess_setup
 	run -0 imgq-reprocess -v uploads/
 	[ "${#lines[@]}" = 4 ]
-	[ "${lines[3]}" = "imgq-reprocess: 3 sources, 0 done, 3 queued" ]
+	[ "${lines[3]}" = "imgq-reprocess: 3 sources, 0 done, 0 rejected, 3 queued" ]
+	r3=$(sed -n 3p <<<"$output")
 	run -0 imgq-pop -n 3 -w 10s -- imgq-work
 	[ "$(imgq-stat depth)" = 0 ]
-	# r3 is corrupt: dead, so still missing; r1 and r2 are complete.
+	# r3 is corrupt: dead, so still missing, but rejected: not queued
+	# again (it would only die again); r1 and r2 are complete.
+	why="exit 65 (EX_DATAERR): imgq-resize: fatal: decoding jpeg: Premature end of JPEG file"
 	run -0 imgq-reprocess -n uploads/
-	[ "$output" = "uploads/r3.jpg
-imgq-reprocess: 3 sources, 2 done, 1 would be queued" ]
+	[ "$output" = "imgq-reprocess: skipped uploads/r3.jpg: job $r3 is dead: $why
+imgq-reprocess: 3 sources, 2 done, 1 rejected, 0 would be queued" ]
+	run -0 --separate-stderr imgq-reprocess uploads/
+	[ "$output" = "" ]
+	[ "$stderr" = "" ]
 	[ "$(imgq-stat depth)" = 0 ]
+	[ "$(imgq-stat dead | wc -l)" = 1 ]
 	# A preset change: a variant no image has yet.
 	echo "small:64x64:fill:png" >>"$IMGQ_PRESETS"
 	run -0 imgq-reprocess -v uploads/
-	[ "${lines[3]}" = "imgq-reprocess: 3 sources, 0 done, 3 queued" ]
-	run -0 imgq-pop -n 3 -w 10s -- imgq-work
+	[ "${#lines[@]}" = 4 ]
+	[ "${lines[0]}" = "imgq-reprocess: skipped uploads/r3.jpg: job $r3 is dead: $why" ]
+	[ "${lines[3]}" = "imgq-reprocess: 3 sources, 0 done, 1 rejected, 2 queued" ]
+	run -0 imgq-pop -n 2 -w 10s -- imgq-work
 	run -0 info processed/r1/small.png
 	[ "$output" = "format=png width=64 height=64" ]
 	run -0 info processed/r2/small.png
 	[ "$output" = "format=png width=64 height=64" ]
 	run -0 info processed/r2/large.jpg
 	[ "$output" = "format=jpeg width=512 height=512" ]
-	# Nothing left to do but the corrupt one.
+	# Nothing left to do but the corrupt one, which -r queues.
 	run -0 imgq-reprocess -v uploads/
 	[ "${#lines[@]}" = 2 ]
-	[ "${lines[1]}" = "imgq-reprocess: 3 sources, 2 done, 1 queued" ]
+	[ "${lines[1]}" = "imgq-reprocess: 3 sources, 2 done, 1 rejected, 0 queued" ]
+	run -0 imgq-reprocess -r -v uploads/
+	[ "${#lines[@]}" = 2 ]
+	[[ ${lines[0]} =~ ^[0-9a-z]{26}$ ]]
+	[ "$(field "${lines[0]}" src)" = uploads/r3.jpg ]
+	[ "${lines[1]}" = "imgq-reprocess: 3 sources, 2 done, 0 rejected, 1 queued" ]
 	sed -i '/^small:/d' "$IMGQ_PRESETS"
+}
+
+@test "imgq-reprocess queues a source whose job died of retries, of a no (1) or of a missing original, or in another bucket" {
+	reprocess_setup
+	# Dead jobs for r1, r2 and r3 that are not rejects of this bucket.
+	imgq-push uploads/r1.jpg >/dev/null
+	run -0 imgq-pop -a 1 sh -c 'echo "try later" >&2; exit 75'
+	imgq-push uploads/r2.png >/dev/null
+	run -0 imgq-pop sh -c 'echo no >&2; exit 1'
+	imgq-push -b elsewhere uploads/r3.jpg >/dev/null
+	run -0 imgq-pop sh -c 'exit 65'
+	[ "$(imgq-stat dead | wc -l)" = 3 ]
+	run -0 imgq-reprocess -n uploads/
+	[ "$output" = "uploads/r1.jpg
+uploads/r2.png
+uploads/r3.jpg
+imgq-reprocess: 3 sources, 0 done, 0 rejected, 3 would be queued" ]
+	# 66: the original was missing then; s3ls lists it now.
+	imgq-stat purge >/dev/null
+	imgq-push uploads/r3.jpg >/dev/null
+	run -0 imgq-pop sh -c 'exit 66'
+	run -0 imgq-reprocess -n uploads/
+	[ "${lines[-1]}" = "imgq-reprocess: 3 sources, 0 done, 0 rejected, 3 would be queued" ]
+	# 65 in this bucket: a reject; a -q of another queue does not see it.
+	imgq-push uploads/r3.jpg >/dev/null
+	run -0 imgq-pop sh -c 'exit 65'
+	run -0 imgq-reprocess -n uploads/
+	[ "${lines[-1]}" = "imgq-reprocess: 3 sources, 0 done, 1 rejected, 2 would be queued" ]
+	run -0 imgq-reprocess -n -q other uploads/
+	[ "${lines[-1]}" = "imgq-reprocess: 3 sources, 0 done, 0 rejected, 3 would be queued" ]
 }
 
 @test "imgq-reprocess -f queues every source; bad arguments are 64, no bucket 78" {
@@ -227,7 +275,7 @@ imgq-reprocess: 3 sources, 2 done, 1 would be queued" ]
 	run -64 imgq-reprocess processed/
 	[ "$output" = "imgq-reprocess: fatal: refusing to reprocess the outputs under processed/" ]
 	run -64 imgq-reprocess a b
-	[ "$output" = "usage: imgq-reprocess [-fnv] [-p presets] [-q queue] [prefix]" ]
+	[ "$output" = "usage: imgq-reprocess [-fnrv] [-p presets] [-q queue] [prefix]" ]
 	AWS_BUCKET_NAME= run -78 imgq-reprocess
 	[ "$output" = "imgq-reprocess: fatal: AWS_BUCKET_NAME is not set" ]
 }

@@ -461,12 +461,15 @@
 		});
 	}
 
-	// Why a job failed: the last line its command wrote on standard
-	// error (the tool's own words), with the queue's summary, when the
-	// server shows them (to the operator); else its exit status.
+	// Why a job failed: the queue's reason (how it ended and the first
+	// line of its stderr) with the last line its command wrote on
+	// standard error when that says more, when the server shows them
+	// (to the operator); else its exit status.
 	function reasonOf(rec) {
 		var tail = lastLine(rec.stderr);
 		var err = rec.error ? String(rec.error) : '';
+		if (tail && err && err.indexOf(tail) >= 0)
+			return err;
 		if (tail && err)
 			return tail + ' \u2014 ' + err;
 		if (!tail && !err && typeof rec.exit === 'number')

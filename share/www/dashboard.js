@@ -219,14 +219,16 @@
 			a.href = jobUrl(d.id);
 			nameBox.appendChild(a);
 			cell(tr, 'File', '', nameBox);
-			// The tool's last words (stderr) when the server
-			// gives them, else the queue's summary.
-			var reason = pick(d, ['error', 'reason']);
+			// The queue's reason: how the command ended and the
+			// first line of its stderr (imgq(7)); below it, the
+			// tool's last words when they say something more.
+			var reason = String(pick(d, ['error', 'reason']) || '');
 			var tail = pick(d, ['stderr']);
 			tail = tail ? String(tail).trim().split('\n').pop() : '';
-			var rc = cell(tr, 'Reason', 'reason', tail ? tail +
-			    (reason ? ' \u2014 ' + reason : '') : String(reason ||
-			    'no reason recorded'));
+			var rc = cell(tr, 'Reason', 'reason', reason || tail ||
+			    'no reason recorded');
+			if (reason && tail && reason.indexOf(tail) < 0)
+				rc.appendChild(el('div', 'muted', tail));
 			var code = pick(d, ['exit', 'exit_code']);
 			var sig = pick(d, ['signal']);
 			if ((code !== undefined && code !== '' && code !== '-1') ||

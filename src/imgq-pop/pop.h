@@ -21,6 +21,7 @@
 #define OUTPUTS_MAX	(64 * 1024)	/* bytes of stdout kept as outputs */
 #define STDERR_KEEP	4096		/* bytes of stderr tail kept */
 #define STDERR_LINES	10		/* lines of it in a dead letter */
+#define ERRLINE_MAX	160		/* bytes of stderr's first line in a reason */
 
 struct pop_conf {
 	int		 loop;
@@ -48,6 +49,9 @@ struct pop_run {
 	char		 errtail[STDERR_KEEP];	/* ring */
 	size_t		 errpos;
 	int		 errwrapped;
+	char		 errline[ERRLINE_MAX + 1];	/* the first line */
+	size_t		 errlinelen;
+	int		 errlinestate;	/* 0 before it, 1 in it, 2 after */
 };
 
 /* main.c: set by SIGTERM, SIGINT, SIGHUP; the self-pipe that wakes us. */
@@ -81,10 +85,22 @@ struct pop_verdict {
 	int		 exit_code;	/* the command's, -1: none */
 	int		 signo;		/* 0: none */
 	char		 desc[128];	/* how it ended: "exit 75", "signal 9 ..." */
-	char		 why[256];	/* the reason, for the record and log */
+	char		 why[512];	/* the reason, for the record and log */
 };
 
-/* What becomes of a job after a run (imgq(7): the exit table's classes). */
+/*
+ * Keeps the first non-empty line of stderr as it arrives (the tail ring
+ * may have lost it by the end): up to ERRLINE_MAX bytes and one more to
+ * tell that it went on.
+ */
+void	pop_keep_errline(struct pop_run *, const char *, size_t);
+
+/*
+ * What becomes of a job after a run (imgq(7): the exit table's classes).
+ * The reason is how it ended, then ": " and the first line of its stderr
+ * when there is one, with control characters as '?' and cut at
+ * ERRLINE_MAX bytes (on a character boundary) with "...".
+ */
 void	pop_decide(const struct pop_run *, uint64_t time_limit_ms,
 	    struct pop_verdict *);
 

@@ -191,6 +191,7 @@ keep_err(struct pop_run *r, const char *buf, size_t n)
 {
 	size_t i;
 
+	pop_keep_errline(r, buf, n);
 	for (i = 0; i < n; i++) {
 		r->errtail[r->errpos++] = buf[i];
 		if (r->errpos == sizeof(r->errtail)) {

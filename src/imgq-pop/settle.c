@@ -41,6 +41,56 @@ verdict_of(const struct pop_run *r, struct pop_verdict *v)
 }
 
 void
+pop_keep_errline(struct pop_run *r, const char *buf, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && r->errlinestate < 2; i++) {
+		if (buf[i] == '\n' || buf[i] == '\r') {
+			if (r->errlinestate == 1)
+				r->errlinestate = 2;
+			continue;
+		}
+		r->errlinestate = 1;
+		if (r->errlinelen < sizeof(r->errline))
+			r->errline[r->errlinelen++] = buf[i];
+	}
+}
+
+/*
+ * Appends ": " and the first stderr line to why: a reason is one line of
+ * a dead-letter listing (imgq-stat dead is tab-separated), so control
+ * characters become '?'; a line too long is cut before a UTF-8
+ * continuation byte, so that the record stays valid text.
+ */
+static void
+add_errline(const struct pop_run *r, char *why, size_t size)
+{
+	size_t len = strlen(why), n = r->errlinelen, i;
+	int cut = n > ERRLINE_MAX;
+	unsigned char ch;
+
+	if (n == 0 || len + 2 + ERRLINE_MAX + 3 >= size)
+		return;
+	if (cut) {
+		n = ERRLINE_MAX;
+		while (n > 0 && ((unsigned char)r->errline[n] & 0xc0) == 0x80)
+			n--;
+	}
+	why[len++] = ':';
+	why[len++] = ' ';
+	for (i = 0; i < n; i++) {
+		ch = (unsigned char)r->errline[i];
+		why[len++] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+	}
+	if (cut) {
+		memcpy(why + len, "...", 3);
+		len += 3;
+	}
+	why[len] = '\0';
+}
+
+void
 pop_decide(const struct pop_run *r, uint64_t time_limit_ms,
     struct pop_verdict *v)
 {
@@ -59,6 +109,7 @@ pop_decide(const struct pop_run *r, uint64_t time_limit_ms,
 		    name);
 	else
 		(void)snprintf(v->why, sizeof(v->why), "%s", v->desc);
+	add_errline(r, v->why, sizeof(v->why));
 }
 
 long long

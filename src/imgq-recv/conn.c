@@ -209,6 +209,12 @@ body_read(struct conn *c, const void **d, size_t *n, int *done,
 				c->body_done = 1;
 			break;
 		}
+		if (avail > 0 && c->body == HTTP_BODY_EOF) {
+			*d = c->buf + c->off;
+			*n = avail;
+			c->off += avail;
+			break;
+		}
 		if (avail > 0 && c->body == HTTP_BODY_CHUNKED) {
 			r = http_chunked_feed(&c->ch, c->buf + c->off, avail,
 			    &u, &dp, &dl, e);
@@ -230,6 +236,11 @@ body_read(struct conn *c, const void **d, size_t *n, int *done,
 			continue;
 		}
 		r = conn_fill(c, s->c.read_timeout_ms);
+		if (r == 0 && c->body == HTTP_BODY_EOF) {
+			c->body_done = 1;
+			*done = 1;
+			return 0;
+		}
 		if (r == 0)
 			return body_fail(c, 0, EX_PROTOCOL,
 			    "client closed the connection mid-body", e);

@@ -177,6 +177,9 @@ void	route(struct conn *, struct rq *);
 /* upload.c */
 void	handle_upload(struct conn *, struct rq *);
 
+/* ---- status.c: the no-JavaScript status page of uploaded jobs ---- */
+void	handle_status(struct conn *, struct rq *);
+
 /* auth.c */
 void	auth_init(struct srv *, const char *);
 int	auth_operator(const struct srv *, const struct rq *);

@@ -142,6 +142,7 @@ static const struct {
 	{ "/", "GET, HEAD", ANYONE, index_page },
 	{ "/index.html", "GET, HEAD", ANYONE, index_page },
 	{ "/upload", "POST, PUT", ANYONE, handle_upload },
+	{ "/status", "GET, HEAD", ANYONE, handle_status },
 	{ "/healthz", "GET, HEAD", ANYONE, handle_healthz },
 	{ "/signin", "POST", ANYONE, handle_signin },
 	{ "/signout", "POST", CHANGES, handle_signout },

@@ -847,7 +847,7 @@ answer(struct up *u)
 		buf_adds(&b, "{\"files\":[");
 	buf_adds(&loc, "Location: ");
 	buf_adds(&loc, pre);
-	buf_adds(&loc, "/?jobs=");
+	buf_adds(&loc, "/status?jobs=");
 	for (i = 0; i < u->nfiles; i++) {
 		struct file *f = &u->files[i];
 

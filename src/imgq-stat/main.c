@@ -22,7 +22,8 @@
 #include "sys.h"
 
 #define USAGE "usage: imgq-stat [-j] [-o format] [-q queue] " \
-	"[summary | job [-f field] id | dead [-e text] [-s since] | " \
+	"[summary | job [-f field] id | " \
+	"dead [-e text] [-f field] [-s since] | " \
 	"requeue id ... | requeue -a | purge | depth | reap]"
 
 enum fmt { F_TEXT, F_TSV, F_JSON, F_PROM };
@@ -285,26 +286,57 @@ contains(const char *h, size_t hn, const char *n)
 	return 0;
 }
 
+#define DEAD_FIELDS_MAX	8
+
+/* One dead letter as a line: the reason, or the fields named by -f. */
+static void
+dead_line(const struct q_dead *d, const struct q_field *f, size_t nf,
+    const char **names, size_t nnames)
+{
+	static const char *reason[] = { "error" };
+	const struct q_field *v, *att = q_fields_find(f, nf, "attempts");
+	char when[32];
+	size_t i;
+
+	stamp(d->when_ms, when, sizeof(when));
+	printf(fmt == F_TEXT ? "%s  %s  attempts %s" : "%s\t%s\t%s", d->id,
+	    when, att ? (const char *)att->val : "0");
+	if (nnames == 0) {
+		names = reason;
+		nnames = 1;
+	}
+	for (i = 0; i < nnames; i++) {
+		fputs(fmt == F_TEXT ? "  " : "\t", stdout);
+		if ((v = q_fields_find(f, nf, names[i])) != NULL)
+			esc_str(v->val, v->len);
+	}
+	putchar('\n');
+}
+
 static int
 cmd_dead(int argc, char **argv)
 {
-	const char *grep = NULL;
-	const struct q_field *err_f, *att;
+	const char *grep = NULL, *names[DEAD_FIELDS_MAX];
+	const struct q_field *err_f;
 	struct q_dead *d;
 	struct q_field *f;
 	struct err e;
 	uint64_t since = 0;
 	long long from = 0;
-	size_t n, nf, i, shown = 0;
-	char when[32];
+	size_t n, nf, i, shown = 0, nnames = 0;
 	int ch;
 
 	err_clear(&e);
 	optind = 1;
-	while ((ch = getopt(argc, argv, "e:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "e:f:s:")) != -1) {
 		switch (ch) {
 		case 'e':
 			grep = optarg;
+			break;
+		case 'f':
+			if (nnames == DEAD_FIELDS_MAX)
+				usage("dead takes at most 8 -f");
+			names[nnames++] = optarg;
 			break;
 		case 's':
 			if (parse_duration_ms(optarg, 0, 31536000000ULL * 10,
@@ -330,7 +362,6 @@ cmd_dead(int argc, char **argv)
 			die(&e);
 		}
 		err_f = q_fields_find(f, nf, "error");
-		att = q_fields_find(f, nf, "attempts");
 		if (grep != NULL && (err_f == NULL ||
 		    !contains(err_f->val, err_f->len, grep))) {
 			q_fields_free(f, nf);
@@ -345,13 +376,7 @@ cmd_dead(int argc, char **argv)
 			printf("%s%s", shown ? "," : "", json);
 			free(json);
 		} else {
-			stamp(d[i].when_ms, when, sizeof(when));
-			printf(fmt == F_TEXT ? "%s  %s  attempts %s  " :
-			    "%s\t%s\t%s\t", d[i].id, when,
-			    att ? (const char *)att->val : "0");
-			if (err_f != NULL)
-				esc_str(err_f->val, err_f->len);
-			putchar('\n');
+			dead_line(&d[i], f, nf, names, nnames);
 			q_fields_free(f, nf);
 		}
 		shown++;

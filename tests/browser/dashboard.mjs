@@ -11,25 +11,12 @@
 // letter; its Requeue button is pressed and the server must accept it.
 // Exit status: 0 when every check passed, 1 when one failed, 2 on bad
 // usage or when the browser could not be started.
-import { die, run, tap } from './lib.mjs';
+import { die, options, run, tap } from './lib.mjs';
 
 const usage = 'usage: dashboard.mjs [-o SHOT.png] [-w SECONDS] URL DONE ' +
     'DEAD_ID';
-const args = process.argv.slice(2);
-let shot = null;
-let waitS = 60;
-const rest = [];
-for (let i = 0; i < args.length; i++) {
-	if (args[i] === '-o' && i + 1 < args.length)
-		shot = args[++i];
-	else if (args[i] === '-w' && i + 1 < args.length)
-		waitS = Number(args[++i]);
-	else if (args[i].startsWith('-'))
-		die(usage);
-	else
-		rest.push(args[i]);
-}
-if (rest.length !== 3 || !(waitS > 0) || !/^\d+$/.test(rest[1]) ||
+const { shot, waitS, rest } = options(process.argv.slice(2), usage, 60);
+if (rest.length !== 3 || !/^\d+$/.test(rest[1]) ||
     !/^[0-9a-z]+$/.test(rest[2]))
 	die(usage);
 const [url, doneArg, deadId] = rest;

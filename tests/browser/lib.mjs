@@ -12,6 +12,27 @@ export function die(msg) {
 	process.exit(2);
 }
 
+// options: the arguments of a driver that takes -o SHOT.png and -w SECONDS
+// and then operands: { shot, waitS, rest }; dies with usage on anything
+// else or a -w that is not a positive number.
+export function options(argv, usage, waitS) {
+	let shot = null;
+	const rest = [];
+	for (let i = 0; i < argv.length; i++) {
+		if (argv[i] === '-o' && i + 1 < argv.length)
+			shot = argv[++i];
+		else if (argv[i] === '-w' && i + 1 < argv.length)
+			waitS = Number(argv[++i]);
+		else if (argv[i].startsWith('-'))
+			die(usage);
+		else
+			rest.push(argv[i]);
+	}
+	if (!(waitS > 0))
+		die(usage);
+	return { shot, waitS, rest };
+}
+
 // Test Anything Protocol: plan(n) first, then one ok() per check; a failed
 // check prints its diagnostics as comment lines.
 export const tap = {
@@ -39,8 +60,9 @@ export const tap = {
 // 1 when one failed or the session broke, 2 when the browser would not
 // start.  body throws an Error whose message starts with "Bail out!" to
 // stop the run with that TAP line; jsErrors collects the page's own
-// script errors.
-export async function run(prog, body) {
+// script errors.  opts go to the browser context (javaScriptEnabled:
+// false for a browser without JavaScript).
+export async function run(prog, body, opts = {}) {
 	const profile = mkdtempSync(join(tmpdir(), 'imgq-chromium-'));
 	let ctx;
 	try {
@@ -53,6 +75,7 @@ export async function run(prog, body) {
 			    '--disable-background-networking',
 			    '--disable-component-update', '--disable-sync'],
 			viewport: { width: 1000, height: 900 },
+			...opts,
 		});
 	} catch (e) {
 		rmSync(profile, { recursive: true, force: true });

@@ -37,6 +37,12 @@ main(void)
 	    "SERVER_PROTOCOL=HTTP/1.1", "REMOTE_ADDR=10.0.0.1", NULL };
 	char *env2[] = { "GATEWAY_INTERFACE=CGI/1.1", "REQUEST_METHOD=GET",
 	    NULL };
+	char *env3[] = { "GATEWAY_INTERFACE=CGI/1.1", "REQUEST_METHOD=PUT",
+	    "HTTP_TRANSFER_ENCODING=Chunked", NULL };
+	char *env4[] = { "GATEWAY_INTERFACE=CGI/1.1", "REQUEST_METHOD=PUT",
+	    "HTTP_TRANSFER_ENCODING=gzip, chunked", NULL };
+	char *env5[] = { "GATEWAY_INTERFACE=CGI/1.1", "REQUEST_METHOD=PUT",
+	    "HTTP_TRANSFER_ENCODING=chunked", "CONTENT_LENGTH=5", NULL };
 	char *bad1[] = { "REQUEST_METHOD=GET", NULL };
 	char *bad2[] = { "GATEWAY_INTERFACE=CGI/1.1", "REQUEST_METHOD=G T",
 	    NULL };
@@ -65,6 +71,13 @@ main(void)
 	is_int(cgi_parse(c, env2, &r, &e), 0, "a minimal request");
 	is_str(r.path, "/", "empty PATH_INFO is /");
 	is_int(r.req.body, HTTP_BODY_NONE, "no body without CONTENT_LENGTH");
+	is_int(cgi_parse(c, env3, &r, &e), 0, "a chunked request");
+	is_int(r.req.body, HTTP_BODY_EOF, "its body runs to the end of input");
+	is_int(cgi_parse(c, env4, &r, &e), 0, "another coding than chunked");
+	is_int(r.req.body, HTTP_BODY_NONE, "no body taken");
+	is_int(cgi_parse(c, env5, &r, &e), 0, "chunked with CONTENT_LENGTH");
+	is_int(r.req.body, HTTP_BODY_LENGTH, "the server's length wins");
+	is_int(r.req.length, 5, "its length");
 	cgi_free(c);
 	is_int(parse(bad1, &lim, &r, &e), -1, "no GATEWAY_INTERFACE");
 	is_int(r.req.status, 400, "400");

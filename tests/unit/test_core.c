@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "env.h"
 #include "err.h"
 #include "exitcode.h"
@@ -102,10 +103,24 @@ test_err_log(void)
 	    "0123456789ab...", "escape truncates");
 }
 
+static void
+test_markup(void)
+{
+	struct buf b = { 0 };
+
+	ok(buf_add_markup(&b, "a<b>&\"c'\0d", 10) == 0, "markup escaped");
+	ok(b.len == 30 && memcmp(b.p, "a&lt;b&gt;&amp;&quot;c&apos;\0d",
+	    30) == 0, "every special character, bytes as they are");
+	b.max = b.len + 3;
+	ok(buf_add_markup(&b, "<", 1) == -1 && b.over, "over the limit");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
 	test_classes();
+	test_markup();
 	test_env();
 	test_err_log();
 	return tap_done();

@@ -138,11 +138,52 @@ test_stderr(void)
 	free(r);
 }
 
+/* The reason of an exit 65 whose stderr came in the pieces given. */
+static const char *
+reason_of(struct pop_verdict *v, const char *a, const char *b)
+{
+	struct pop_run r;
+
+	memset(&r, 0, sizeof(r));
+	r.status = status_of(65);
+	pop_keep_errline(&r, a, strlen(a));
+	pop_keep_errline(&r, b, strlen(b));
+	pop_decide(&r, 5000, v);
+	return v->why;
+}
+
+static void
+test_errline(void)
+{
+	struct pop_verdict v;
+	char line[ERRLINE_MAX + 8], want[ERRLINE_MAX + 64];
+
+	is_str(reason_of(&v, "\n\nimgq-resize: not an", " image\r\nnext\n"),
+	    "exit 65 (EX_DATAERR): imgq-resize: not an image",
+	    "the first non-empty line, in pieces");
+	is_str(reason_of(&v, "", ""), "exit 65 (EX_DATAERR)",
+	    "no stderr, no colon");
+	is_str(reason_of(&v, "a\tb\033[31mc\177d", ""),
+	    "exit 65 (EX_DATAERR): a?b?[31mc?d", "control characters as ?");
+	memset(line, 'x', ERRLINE_MAX);
+	line[ERRLINE_MAX] = '\0';
+	(void)snprintf(want, sizeof(want), "exit 65 (EX_DATAERR): %s", line);
+	is_str(reason_of(&v, line, "\n"), want, "%d bytes kept whole",
+	    ERRLINE_MAX);
+	/* A two-byte character across the limit goes whole. */
+	line[ERRLINE_MAX - 1] = '\0';
+	(void)snprintf(want, sizeof(want), "exit 65 (EX_DATAERR): %s...",
+	    line);
+	is_str(reason_of(&v, line, "\303\251 and more"), want,
+	    "a longer line cut on a character boundary");
+}
+
 int
 main(void)
 {
 	test_decide();
 	test_backoff();
 	test_stderr();
+	test_errline();
 	return tap_done();
 }

@@ -55,6 +55,28 @@ buf_adds(struct buf *b, const char *s)
 }
 
 int
+buf_add_markup(struct buf *b, const char *s, size_t n)
+{
+	const char *r;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '&': r = "&amp;"; break;
+		case '<': r = "&lt;"; break;
+		case '>': r = "&gt;"; break;
+		case '"': r = "&quot;"; break;
+		case '\'': r = "&apos;"; break;
+		default: r = NULL; break;
+		}
+		if (r != NULL ? buf_adds(b, r) == -1 :
+		    buf_add(b, s + i, 1) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
 buf_addc(struct buf *b, int c)
 {
 	char ch = (char)c;

@@ -32,6 +32,11 @@ int	buf_adds(struct buf *, const char *);
 int	buf_addc(struct buf *, int);
 int	buf_addf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/*
+ * Appends n bytes as XML or HTML text or attribute value: & < > " and '
+ * as entities, the rest as is.
+ */
+int	buf_add_markup(struct buf *, const char *, size_t);
 /* "" for an empty buffer, never NULL. */
 const char *buf_str(const struct buf *);
 /* Empties the buffer, keeping its memory and its limit. */

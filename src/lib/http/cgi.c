@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cgi.h"
 #include "exitcode.h"
@@ -177,7 +178,13 @@ cgi_parse(struct cgi *c, char *const *envp, struct cgi_req *r,
 		}
 		r->req.body = HTTP_BODY_LENGTH;
 		r->req.length = len;
-	}
+	} else if ((v = var(envp, "HTTP_TRANSFER_ENCODING")) != NULL &&
+	    strcasecmp(v, "chunked") == 0)
+		/*
+		 * Apache and nginx pass a chunked request's body decoded,
+		 * without CONTENT_LENGTH, and close it at its end.
+		 */
+		r->req.body = HTTP_BODY_EOF;
 	r->req.keepalive = 0;
 	return 0;
 }

@@ -44,7 +44,9 @@ void	cgi_free(struct cgi *);
  * REQUEST_METHOD, CONTENT_LENGTH or GATEWAY_INTERFACE, 431 over a
  * limit) and the err filled (EX_DATAERR).  The strings stay valid until
  * the next call or cgi_free.  A request without CONTENT_LENGTH has no
- * body (req.body HTTP_BODY_NONE).
+ * body (req.body HTTP_BODY_NONE), unless HTTP_TRANSFER_ENCODING is
+ * "chunked": then the server passes the decoded body until the end of
+ * input (HTTP_BODY_EOF).
  */
 int	cgi_parse(struct cgi *, char *const *envp, struct cgi_req *,
 	    struct err *);

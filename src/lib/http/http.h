@@ -40,6 +40,7 @@ struct http_field {
 #define HTTP_BODY_NONE		0
 #define HTTP_BODY_LENGTH	1
 #define HTTP_BODY_CHUNKED	2
+#define HTTP_BODY_EOF		3	/* until the input ends (CGI only) */
 
 struct http_req {
 	int		 status;	/* on error: the status to answer */

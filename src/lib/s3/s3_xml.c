@@ -628,20 +628,5 @@ s3_xml_delete_result(const char *buf, size_t len,
 int
 s3_xml_escape(struct buf *b, const char *s)
 {
-	for (; *s != '\0'; s++) {
-		const char *r = NULL;
-
-		switch (*s) {
-		case '&': r = "&amp;"; break;
-		case '<': r = "&lt;"; break;
-		case '>': r = "&gt;"; break;
-		case '"': r = "&quot;"; break;
-		case '\'': r = "&apos;"; break;
-		default: break;
-		}
-		if (r != NULL ? buf_adds(b, r) == -1 :
-		    buf_addc(b, *s) == -1)
-			return -1;
-	}
-	return 0;
+	return buf_add_markup(b, s, strlen(s));
 }
