@@ -668,6 +668,23 @@ no_preload_under_san() {
 	[ "$output" = $'a.png\nb.webp' ]
 }
 
+@test "-o with a refused input leaves no file, with the sandbox or without" {
+	local d=$BATS_TEST_TMPDIR/o
+	mkdir "$d"
+	run -65 imgq-resize -o "$d" -v a:10x10 -v b:10x10:webp "$FX/trunc.png"
+	[ "$output" = "imgq-resize: fatal: truncated PNG: IDAT chunk runs past the end" ]
+	run -0 ls -A "$d"
+	[ "$output" = "" ]
+	run -65 imgq-resize -S -o "$d" -v a:10x10 -v b:10x10:webp "$FX/trunc.png"
+	[ "$output" = "imgq-resize: fatal: truncated PNG: IDAT chunk runs past the end" ]
+	run -0 ls -A "$d"
+	[ "$output" = "" ]
+	run -0 imgq-resize -S -o "$d" -v a:10x10 -v b:10x10:webp "$FX/pattern.png"
+	[ "$output" = "$d/a.jpg"$'\n'"$d/b.webp" ]
+	run -0 ls -A "$d"
+	[ "$output" = $'a.jpg\nb.webp' ]
+}
+
 @test "sandbox: HEIC and AVIF decode under it (libheif loaded before, its threads allowed)" {
 	command -v heif-enc >/dev/null || skip "heif-enc (libheif-examples) is not installed"
 	$PY -c 'import sys; from PIL import Image; Image.open(sys.argv[1]).save(sys.argv[2], quality=95)' "$FX/pattern.png" "$BATS_TEST_TMPDIR/p.jpg"

@@ -324,6 +324,16 @@ discard_outputs(const struct out_file *f, size_t n)
 		(void)unlink(f[i].tmp);
 }
 
+/* Without the sandbox's parent, whoever exits removes what is unfinished. */
+static struct out_file *pending;
+static size_t npending;
+
+static void
+discard_pending(void)
+{
+	discard_outputs(pending, npending);
+}
+
 /*
  * DIR/.NAME.EXT.XXXXXX for each variant, made before any decoder runs:
  * the sandbox lets the decoding process write to them, not create files.
@@ -397,6 +407,7 @@ finish_outputs(struct out_file *f, size_t n)
 		}
 		(void)printf("%s\n", f[i].path);
 	}
+	npending = 0;
 	if (fflush(stdout) != 0) {
 		log_fatal("unable to write standard output: %s",
 		    strerror(errno));
@@ -658,6 +669,11 @@ main(int argc, char **argv)
 		open_outputs(&o, files);
 		if (o.sandbox)
 			child = split(files, o.nv);
+		else {
+			pending = files;
+			npending = o.nv;
+			(void)atexit(discard_pending);
+		}
 	}
 	/* -i too: reading a 1 MB input into 4 KiB pages was 250 faults */
 	tune_malloc();
