@@ -685,6 +685,18 @@ no_preload_under_san() {
 	[ "$output" = $'a.jpg\nb.webp' ]
 }
 
+@test "sandbox: GraphicsMagick's threads (-T) run under it" {
+	[ -z "${IMGQ_SAN:-}" ] || skip "strace and the sanitizer runtime do not mix"
+	# a CMYK JPEG large enough that the colour conversion is shared out
+	$PY -c 'import sys; from PIL import Image; Image.new("CMYK", (600, 400), (10, 200, 30, 5)).save(sys.argv[1])' "$BATS_TEST_TMPDIR/c.jpg"
+	run -0 strace -f -qq -e trace=clone -o "$BATS_TEST_TMPDIR/trace" imgq-resize -T 4 -o "$BATS_TEST_TMPDIR" -v a:60x40:png "$BATS_TEST_TMPDIR/c.jpg"
+	[ "$output" = "$BATS_TEST_TMPDIR/a.png" ]
+	# the decoder child, then its threads
+	[ "$(grep -c 'CLONE_THREAD' "$BATS_TEST_TMPDIR/trace")" -ge 1 ]
+	run -0 chk size "$BATS_TEST_TMPDIR/a.png"
+	[ "$output" = 60x40 ]
+}
+
 @test "sandbox: HEIC and AVIF decode under it (libheif loaded before, its threads allowed)" {
 	command -v heif-enc >/dev/null || skip "heif-enc (libheif-examples) is not installed"
 	$PY -c 'import sys; from PIL import Image; Image.open(sys.argv[1]).save(sys.argv[2], quality=95)' "$FX/pattern.png" "$BATS_TEST_TMPDIR/p.jpg"
