@@ -10,6 +10,9 @@ setup_file() {
 	imgq_setup_file
 	export FX=$BATS_FILE_TMPDIR/fx
 	$PY "$FIXTURES/img/make.py" "$FX"
+	# what an exploited decoder would try (tests/helpers/escape.c)
+	export ESCAPE=$BATS_FILE_TMPDIR/escape.so
+	cc -O2 -shared -fPIC -o "$ESCAPE" "$IMGQ_TOP/tests/helpers/escape.c"
 }
 
 teardown_file() {
@@ -425,7 +428,7 @@ refused() {
 	run -64 imgq-resize -p "$BATS_TEST_TMPDIR/presets" -o "$BATS_TEST_TMPDIR" "$FX/pattern.png"
 	[ "$output" = "imgq-resize: fatal: presets $BATS_TEST_TMPDIR/presets:2: unknown variant field: gif" ]
 	run -64 imgq-resize -Z
-	[ "${lines[1]}" = "usage: imgq-resize [-k] [-a formats] [-b colour] [-l pixels] [-m bytes] [-o dir] [-p presets] [-t seconds] [-T threads] [-v variant]... [file]" ]
+	[ "${lines[1]}" = "usage: imgq-resize [-kS] [-a formats] [-b colour] [-l pixels] [-m bytes] [-o dir] [-p presets] [-t seconds] [-T threads] [-v variant]... [file]" ]
 }
 
 @test "a bad environment variable is a configuration error: exit 78" {
@@ -589,4 +592,120 @@ refused() {
 	n=$(stat -c %s "$BATS_TEST_TMPDIR/bomb.gif")
 	run -65 imgq-resize -v a:256x256 "$BATS_TEST_TMPDIR/bomb.gif"
 	[ "$output" = "imgq-resize: fatal: image too large for its size: 10000x10000 from $n bytes (limit $((16000000 + 16 * n)) pixels)" ]
+}
+
+# escape WHAT ARGS...: imgq-resize ARGS with the escape attempt WHAT
+# (tests/helpers/escape.c) made once the outputs are open; standard
+# output to $BATS_TEST_TMPDIR/out.
+escape() {
+	local what=$1
+	shift
+	IMGQ_TEST_ESCAPE=$what LD_PRELOAD=$ESCAPE imgq-resize "$@" >"$BATS_TEST_TMPDIR/out"
+}
+
+no_preload_under_san() {
+	[ -z "${IMGQ_SAN:-}" ] || skip "LD_PRELOAD and the sanitizer runtime do not mix"
+}
+
+@test "sandbox: code in the decoder cannot run a program, make a socket or a process: exit 70" {
+	no_preload_under_san
+	run -70 escape execve -v a:10x10:png "$FX/pattern.png"
+	[ "$output" = "imgq-resize: fatal: sandbox: system call execve refused" ]
+	[ ! -s "$BATS_TEST_TMPDIR/out" ]
+	run -70 escape socket -v a:10x10:png "$FX/pattern.png"
+	[ "$output" = "imgq-resize: fatal: sandbox: system call socket refused" ]
+	run -70 escape fork -v a:10x10:png "$FX/pattern.png"
+	[ "$output" = "imgq-resize: fatal: sandbox: system call clone refused" ]
+	# the JPEG path (no GraphicsMagick) and -i are confined too
+	run -70 escape execve -v a:10x10:jpeg "$FX/orient1.jpg"
+	[ "$output" = "imgq-resize: fatal: sandbox: system call execve refused" ]
+	IMGQ_TEST_ESCAPE_ON=flush run -70 escape socket -i "$FX/orient1.jpg"
+	[ "$output" = "imgq-resize: fatal: sandbox: system call socket refused" ]
+}
+
+@test "sandbox: off with -S or IMGQ_RESIZE_SANDBOX=0, the same code gets out" {
+	no_preload_under_san
+	run -0 escape execve -S -v a:10x10:png "$FX/pattern.png"
+	[ "$output" = escaped ]
+	run -0 escape socket -S -v a:10x10:png "$FX/pattern.png"
+	[ "$output" = "escape: socket: ok" ]
+	IMGQ_RESIZE_SANDBOX=0 run -0 escape fork -v a:10x10:png "$FX/pattern.png"
+	[ "$output" = "escape: fork: ok" ]
+	run -0 chk size "$BATS_TEST_TMPDIR/out"
+	[ "$output" = 10x6 ]
+	IMGQ_RESIZE_SANDBOX=2 run -78 imgq-resize -v a:10x10 "$FX/pattern.png"
+	[ "$output" = "imgq-resize: fatal: IMGQ_RESIZE_SANDBOX: 2 is out of range 0..1" ]
+}
+
+@test "sandbox: opening a file fails with EPERM, and the image is still made" {
+	no_preload_under_san
+	run -0 escape open -v a:10x10:png "$FX/pattern.png"
+	[ "$output" = "escape: open: Operation not permitted" ]
+	run -0 chk size "$BATS_TEST_TMPDIR/out"
+	[ "$output" = 10x6 ]
+	run -0 escape open -S -v a:10x10:png "$FX/pattern.png"
+	[ "$output" = "escape: open: ok" ]
+}
+
+@test "sandbox with -o: a decoder stopped by the sandbox or killed by a signal leaves no file" {
+	no_preload_under_san
+	local d=$BATS_TEST_TMPDIR/o
+	mkdir "$d"
+	run -70 escape execve -o "$d" -v a:10x10:png -v b:10x10:webp "$FX/pattern.png"
+	[ "$output" = "imgq-resize: fatal: sandbox: system call execve refused" ]
+	[ ! -s "$BATS_TEST_TMPDIR/out" ]
+	run -0 ls -A "$d"
+	[ "$output" = "" ]
+	# the parent ends by the decoder's signal (imgq(7): a signal is retried)
+	run -134 escape abort -o "$d" -v a:10x10:png -v b:10x10:webp "$FX/pattern.png"
+	[ "$output" = "imgq-resize: fatal: decoder killed by signal 6" ]
+	run -0 ls -A "$d"
+	[ "$output" = "" ]
+	run -0 escape open -o "$d" -v a:10x10:png -v b:10x10:webp "$FX/pattern.png"
+	[ "$output" = "escape: open: Operation not permitted" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = "$d/a.png"$'\n'"$d/b.webp" ]
+	run -0 ls -A "$d"
+	[ "$output" = $'a.png\nb.webp' ]
+}
+
+@test "-o with a refused input leaves no file, with the sandbox or without" {
+	local d=$BATS_TEST_TMPDIR/o
+	mkdir "$d"
+	run -65 imgq-resize -o "$d" -v a:10x10 -v b:10x10:webp "$FX/trunc.png"
+	[ "$output" = "imgq-resize: fatal: truncated PNG: IDAT chunk runs past the end" ]
+	run -0 ls -A "$d"
+	[ "$output" = "" ]
+	run -65 imgq-resize -S -o "$d" -v a:10x10 -v b:10x10:webp "$FX/trunc.png"
+	[ "$output" = "imgq-resize: fatal: truncated PNG: IDAT chunk runs past the end" ]
+	run -0 ls -A "$d"
+	[ "$output" = "" ]
+	run -0 imgq-resize -S -o "$d" -v a:10x10 -v b:10x10:webp "$FX/pattern.png"
+	[ "$output" = "$d/a.jpg"$'\n'"$d/b.webp" ]
+	run -0 ls -A "$d"
+	[ "$output" = $'a.jpg\nb.webp' ]
+}
+
+@test "sandbox: GraphicsMagick's threads (-T) run under it" {
+	[ -z "${IMGQ_SAN:-}" ] || skip "strace and the sanitizer runtime do not mix"
+	# a CMYK JPEG large enough that the colour conversion is shared out
+	$PY -c 'import sys; from PIL import Image; Image.new("CMYK", (600, 400), (10, 200, 30, 5)).save(sys.argv[1])' "$BATS_TEST_TMPDIR/c.jpg"
+	run -0 strace -f -qq -e trace=clone -o "$BATS_TEST_TMPDIR/trace" imgq-resize -T 4 -o "$BATS_TEST_TMPDIR" -v a:60x40:png "$BATS_TEST_TMPDIR/c.jpg"
+	[ "$output" = "$BATS_TEST_TMPDIR/a.png" ]
+	# the decoder child, then its threads
+	[ "$(grep -c 'CLONE_THREAD' "$BATS_TEST_TMPDIR/trace")" -ge 1 ]
+	run -0 chk size "$BATS_TEST_TMPDIR/a.png"
+	[ "$output" = 60x40 ]
+}
+
+@test "sandbox: HEIC and AVIF decode under it (libheif loaded before, its threads allowed)" {
+	command -v heif-enc >/dev/null || skip "heif-enc (libheif-examples) is not installed"
+	$PY -c 'import sys; from PIL import Image; Image.open(sys.argv[1]).save(sys.argv[2], quality=95)' "$FX/pattern.png" "$BATS_TEST_TMPDIR/p.jpg"
+	run -0 heif-enc -q 90 -o "$BATS_TEST_TMPDIR/p.heic" "$BATS_TEST_TMPDIR/p.jpg"
+	run -0 heif-enc -A -q 90 -o "$BATS_TEST_TMPDIR/p.avif" "$BATS_TEST_TMPDIR/p.jpg"
+	for f in p.heic p.avif; do
+		run -0 imgq-resize -T 4 -o "$BATS_TEST_TMPDIR" -v "${f#p.}:80x80:png" "$BATS_TEST_TMPDIR/$f"
+		[ "$output" = "$BATS_TEST_TMPDIR/${f#p.}.png" ]
+		run -0 chk size "$BATS_TEST_TMPDIR/${f#p.}.png"
+		[ "$output" = 80x50 ]
+	done
 }

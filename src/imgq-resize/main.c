@@ -11,8 +11,10 @@
 #define _DEFAULT_SOURCE
 
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -31,15 +34,16 @@
 #include "exitcode.h"
 #include "img.h"
 #include "log.h"
+#include "sandbox.h"
 #include "sys.h"
 
 #define MAX_VARIANTS	32
 
 static const char usage_line[] =
-    "usage: imgq-resize [-k] [-a formats] [-b colour] [-l pixels] "
+    "usage: imgq-resize [-kS] [-a formats] [-b colour] [-l pixels] "
     "[-m bytes] [-o dir] [-p presets] [-t seconds] [-T threads] "
     "[-v variant]... [file]\n"
-    "       imgq-resize -i [-a formats] [file]\n";
+    "       imgq-resize -i [-S] [-a formats] [file]\n";
 
 struct opts {
 	struct img_limits lim;
@@ -51,6 +55,14 @@ struct opts {
 	uint64_t	max_input;
 	long long	cpu;
 	int		info;
+	int		sandbox;
+};
+
+/* An output file: written under tmp, renamed to path when all is done. */
+struct out_file {
+	char	path[PATH_MAX];
+	char	tmp[PATH_MAX];
+	int	fd;
 };
 
 static void
@@ -225,30 +237,35 @@ parse_colour(const char *s, uint8_t rgb[3])
 	return 0;
 }
 
+/* The input's descriptor, and its name for messages. */
+static int
+open_input(const char *path, char *esc, size_t esclen)
+{
+	int fd, saved;
+
+	if (path == NULL || strcmp(path, "-") == 0) {
+		(void)snprintf(esc, esclen, "standard input");
+		return 0;
+	}
+	log_escape(path, strlen(path), esc, esclen);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		saved = errno;
+		log_fatal("unable to open %s: %s", esc, strerror(saved));
+		exit(saved == ENOENT || saved == ENOTDIR ? EX_NOINPUT :
+		    EX_OSERR);
+	}
+	return fd;
+}
+
 /* The whole input, at most max bytes. */
 static uint8_t *
-read_input(const char *path, uint64_t max, size_t *lenp)
+read_input(int fd, const char *esc, uint64_t max, size_t *lenp)
 {
 	struct stat st;
 	uint8_t *buf = NULL, *nb;
 	size_t len = 0, cap = 0;
 	ssize_t r;
-	int fd, saved;
-	char esc[200];
 
-	if (path == NULL || strcmp(path, "-") == 0) {
-		fd = 0;
-		(void)snprintf(esc, sizeof(esc), "standard input");
-	} else {
-		log_escape(path, strlen(path), esc, sizeof(esc));
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-			saved = errno;
-			log_fatal("unable to open %s: %s", esc,
-			    strerror(saved));
-			exit(saved == ENOENT || saved == ENOTDIR ?
-			    EX_NOINPUT : EX_OSERR);
-		}
-	}
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
 		if ((uint64_t)st.st_size > max) {
 			log_fatal("input too large: %s is %lld bytes "
@@ -298,43 +315,161 @@ read_input(const char *path, uint64_t max, size_t *lenp)
 	return buf;
 }
 
-/* DIR/NAME.EXT through a temporary file and rename(2). */
 static void
-write_file(const char *dir, const struct img_variant *v,
-    const struct img_output *o)
+discard_outputs(const struct out_file *f, size_t n)
 {
-	char path[PATH_MAX], tmp[PATH_MAX], esc[300];
-	const char *sep = "/";
-	struct err e;
-	int fd, n, saved;
+	size_t i;
 
-	err_clear(&e);
+	for (i = 0; i < n; i++)
+		(void)unlink(f[i].tmp);
+}
+
+/* Without the sandbox's parent, whoever exits removes what is unfinished. */
+static struct out_file *pending;
+static size_t npending;
+
+static void
+discard_pending(void)
+{
+	discard_outputs(pending, npending);
+}
+
+/*
+ * DIR/.NAME.EXT.XXXXXX for each variant, made before any decoder runs:
+ * the sandbox lets the decoding process write to them, not create files.
+ */
+static void
+open_outputs(const struct opts *o, struct out_file *f)
+{
+	const char *sep = "/", *dir = o->dir;
+	char esc[300];
+	size_t i;
+	int n, saved;
+
 	if (dir[0] != '\0' && dir[strlen(dir) - 1] == '/')
 		sep = "";
-	n = snprintf(path, sizeof(path), "%s%s%s.%s", dir, sep, v->name,
-	    img_variant_ext(v));
-	if (n < 0 || (size_t)n >= sizeof(path) ||
-	    (n = snprintf(tmp, sizeof(tmp), "%s%s.%s.%s.XXXXXX", dir, sep,
-	    v->name, img_variant_ext(v))) < 0 || (size_t)n >= sizeof(tmp)) {
-		log_fatal("output path too long");
-		exit(EX_USAGE);
+	for (i = 0; i < o->nv; i++) {
+		n = snprintf(f[i].path, sizeof(f[i].path), "%s%s%s.%s", dir,
+		    sep, o->v[i].name, img_variant_ext(&o->v[i]));
+		if (n < 0 || (size_t)n >= sizeof(f[i].path) ||
+		    (n = snprintf(f[i].tmp, sizeof(f[i].tmp),
+		    "%s%s.%s.%s.XXXXXX", dir, sep, o->v[i].name,
+		    img_variant_ext(&o->v[i]))) < 0 ||
+		    (size_t)n >= sizeof(f[i].tmp)) {
+			discard_outputs(f, i);
+			log_fatal("output path too long");
+			exit(EX_USAGE);
+		}
+		if ((f[i].fd = mkstemp(f[i].tmp)) == -1) {
+			saved = errno;
+			discard_outputs(f, i);
+			log_escape(f[i].path, strlen(f[i].path), esc,
+			    sizeof(esc));
+			log_fatal("unable to create %s: %s", esc,
+			    strerror(saved));
+			exit(EX_OSERR);	/* a full disk too: imgq(7) */
+		}
 	}
-	log_escape(path, strlen(path), esc, sizeof(esc));
-	if ((fd = mkstemp(tmp)) == -1) {
-		saved = errno;
-		log_fatal("unable to create %s: %s", esc, strerror(saved));
-		exit(EX_OSERR);	/* a full disk too: imgq(7) */
-	}
-	if (sys_write_all(fd, o->data, o->len, &e) == -1 ||
-	    fchmod(fd, 0644) == -1 || close(fd) == -1 ||
-	    rename(tmp, path) == -1) {
-		saved = errno;
-		(void)unlink(tmp);
-		log_fatal("unable to write %s: %s", esc,
-		    e.code ? e.msg : strerror(saved));
+}
+
+static void
+write_output(const struct out_file *f, const struct img_output *o)
+{
+	char esc[300];
+	struct err e;
+
+	err_clear(&e);
+	if (sys_write_all(f->fd, o->data, o->len, &e) == -1) {
+		log_escape(f->path, strlen(f->path), esc, sizeof(esc));
+		log_fatal("unable to write %s: %s", esc, e.msg);
 		exit(EX_OSERR);
 	}
-	(void)printf("%s\n", path);
+}
+
+/* Every output in place under its name, each path printed. */
+static void
+finish_outputs(struct out_file *f, size_t n)
+{
+	char esc[300];
+	size_t i;
+	int saved;
+
+	for (i = 0; i < n; i++) {
+		if (fchmod(f[i].fd, 0644) == -1 || close(f[i].fd) == -1 ||
+		    rename(f[i].tmp, f[i].path) == -1) {
+			saved = errno;
+			discard_outputs(f + i, n - i);
+			log_escape(f[i].path, strlen(f[i].path), esc,
+			    sizeof(esc));
+			log_fatal("unable to write %s: %s", esc,
+			    strerror(saved));
+			exit(EX_OSERR);
+		}
+		(void)printf("%s\n", f[i].path);
+	}
+	npending = 0;
+	if (fflush(stdout) != 0) {
+		log_fatal("unable to write standard output: %s",
+		    strerror(errno));
+		exit(EX_OSERR);
+	}
+}
+
+/* Ends this process the way the decoder ended, without a core of its own. */
+static void
+die_like(int sig)
+{
+	struct rlimit rl = { 0, 0 };
+	sigset_t set;
+
+	(void)setrlimit(RLIMIT_CORE, &rl);
+	(void)signal(sig, SIG_DFL);
+	(void)sigemptyset(&set);
+	(void)sigaddset(&set, sig);
+	(void)sigprocmask(SIG_UNBLOCK, &set, NULL);
+	(void)raise(sig);
+	exit(EX_SOFTWARE);
+}
+
+/*
+ * With outputs to rename, the sandboxed decoder is a child: renaming
+ * needs paths, which the sandbox refuses.  The parent only waits, then
+ * renames the outputs or removes them and ends as the child did.
+ */
+static pid_t
+split(struct out_file *f, size_t n)
+{
+	pid_t pid, parent = getpid();
+	int st;
+
+	if ((pid = fork()) == -1) {
+		discard_outputs(f, n);
+		log_fatal("unable to fork: %s", strerror(errno));
+		exit(EX_OSERR);
+	}
+	if (pid == 0) {
+		/* the decoder never outlives whoever renames its work */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
+		    getppid() != parent)
+			_exit(EX_OSERR);
+		return 0;
+	}
+	while (waitpid(pid, &st, 0) == -1)
+		if (errno != EINTR) {
+			log_fatal("unable to wait for the decoder: %s",
+			    strerror(errno));
+			exit(EX_OSERR);
+		}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+		finish_outputs(f, n);
+		exit(EX_OK);
+	}
+	discard_outputs(f, n);
+	if (WIFEXITED(st))
+		exit(WEXITSTATUS(st));
+	log_fatal("decoder killed by signal %d", WTERMSIG(st));
+	die_like(WTERMSIG(st));
+	return -1;
 }
 
 static void
@@ -372,6 +507,10 @@ env_defaults(struct opts *o)
 	if (env_long("IMGQ_RESIZE_THREADS", 1, 64, &v, &e) == -1)
 		die(&e);
 	o->lim.threads = (int)v;
+	v = 1;
+	if (env_long("IMGQ_RESIZE_SANDBOX", 0, 1, &v, &e) == -1)
+		die(&e);
+	o->sandbox = (int)v;
 	o->lim.max_side = 32768;
 	if (img_formats_env(&o->lim.allow, &e) == -1)
 		die(&e);
@@ -385,7 +524,7 @@ parse_args(struct opts *o, int argc, char **argv)
 	int c;
 
 	err_clear(&e);
-	while ((c = getopt(argc, argv, "a:b:ikl:m:o:p:t:T:v:")) != -1) {
+	while ((c = getopt(argc, argv, "a:b:ikl:m:o:p:St:T:v:")) != -1) {
 		switch (c) {
 		case 'a':
 			if (img_format_list(optarg, &o->lim.allow, &e) == -1)
@@ -418,6 +557,9 @@ parse_args(struct opts *o, int argc, char **argv)
 			break;
 		case 'p':
 			read_presets(o, optarg);
+			break;
+		case 'S':
+			o->sandbox = 0;
 			break;
 		case 't':
 			if (parse_long(optarg, 0, 86400, &o->cpu, &e) == -1)
@@ -452,18 +594,67 @@ parse_args(struct opts *o, int argc, char **argv)
 	}
 }
 
+/*
+ * Everything the decoders would load or open on first use, loaded now,
+ * then the sandbox (sandbox.h).
+ */
+static void
+confine(const struct opts *o, const uint8_t *buf, size_t len)
+{
+	struct err e;
+	enum img_format f = img_sniff(buf, len);
+
+	err_clear(&e);
+	tzset();	/* /etc/localtime: GraphicsMagick formats dates */
+	if (!o->info && (o->lim.allow & IMG_FMT_BIT(f)))
+		(void)img_prepare(f, &e);
+	if (sandbox_enter(&e) == -1)
+		die(&e);
+}
+
+/* Decodes once, renders every variant into out. */
+static void
+render(struct opts *o, const char *argv0, const uint8_t *buf, size_t len,
+    const struct img_info *in, struct img_output *out)
+{
+	struct img *im;
+	struct err e;
+	uint32_t hw, hh;
+	int rc;
+
+	err_clear(&e);
+	img_limits_fit(&o->lim);
+	if (img_check(in, &o->lim, &e) == -1)
+		die(&e);
+	/* JPEG to JPEG and WebP without GraphicsMagick, when it can */
+	if ((rc = img_jpeg_render(buf, len, in, o->v, o->nv, &o->ro,
+	    o->lim.max_memory, out, &e)) == -1)
+		die(&e);
+	if (rc == 0)
+		return;
+	if (img_init(argv0, &o->lim, &e) == -1)
+		die(&e);
+	img_decode_hint(in, o->v, o->nv, IMG_DECODE_MARGIN, &hw, &hh);
+	if ((im = img_decode(buf, len, in, hw, hh, &e)) == NULL)
+		die(&e);
+	if (img_render(im, o->v, o->nv, &o->ro, out, &e) == -1)
+		die(&e);
+	img_free(im);
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct opts o;
+	static struct out_file files[MAX_VARIANTS];
 	struct img_info in;
 	struct img_output out[MAX_VARIANTS];
-	struct img *im;
 	struct err e;
+	char name[200];
 	uint8_t *buf;
 	size_t len, i;
-	uint32_t hw, hh;
-	int rc;
+	pid_t child = -1;
+	int fd;
 
 	if (sys_sane_fds() == -1)
 		return EX_OSERR;
@@ -473,10 +664,23 @@ main(int argc, char **argv)
 	env_defaults(&o);
 	parse_args(&o, argc, argv);
 	limit_cpu(o.cpu);
+	fd = open_input(o.input, name, sizeof(name));
+	if (!o.info && o.dir != NULL) {
+		open_outputs(&o, files);
+		if (o.sandbox)
+			child = split(files, o.nv);
+		else {
+			pending = files;
+			npending = o.nv;
+			(void)atexit(discard_pending);
+		}
+	}
 	/* -i too: reading a 1 MB input into 4 KiB pages was 250 faults */
 	tune_malloc();
+	buf = read_input(fd, name, o.max_input, &len);
+	if (o.sandbox)
+		confine(&o, buf, len);
 
-	buf = read_input(o.input, o.max_input, &len);
 	if (img_probe(buf, len, &in, &e) == -1)
 		die(&e);
 	if (o.info) {
@@ -488,24 +692,7 @@ main(int argc, char **argv)
 		print_info(&in);
 		return fflush(stdout) == 0 ? EX_OK : EX_OSERR;
 	}
-	img_limits_fit(&o.lim);
-	if (img_check(&in, &o.lim, &e) == -1)
-		die(&e);
-	/* JPEG to JPEG and WebP without GraphicsMagick, when it can */
-	if ((rc = img_jpeg_render(buf, len, &in, o.v, o.nv, &o.ro,
-	    o.lim.max_memory, out, &e)) == -1)
-		die(&e);
-	if (rc == 1) {
-		if (img_init(argv[0], &o.lim, &e) == -1)
-			die(&e);
-		img_decode_hint(&in, o.v, o.nv, IMG_DECODE_MARGIN, &hw,
-		    &hh);
-		if ((im = img_decode(buf, len, &in, hw, hh, &e)) == NULL)
-			die(&e);
-		if (img_render(im, o.v, o.nv, &o.ro, out, &e) == -1)
-			die(&e);
-		img_free(im);
-	}
+	render(&o, argv[0], buf, len, &in, out);
 	free(buf);
 	if (o.dir == NULL) {
 		if (sys_write_all(1, out[0].data, out[0].len, &e) == -1) {
@@ -515,12 +702,9 @@ main(int argc, char **argv)
 		}
 	} else {
 		for (i = 0; i < o.nv; i++)
-			write_file(o.dir, &o.v[i], &out[i]);
-		if (fflush(stdout) != 0) {
-			log_fatal("unable to write standard output: %s",
-			    strerror(errno));
-			return EX_OSERR;
-		}
+			write_output(&files[i], &out[i]);
+		if (child == -1)
+			finish_outputs(files, o.nv);
 	}
 	img_output_free(out, o.nv);
 	return EX_OK;

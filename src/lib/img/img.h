@@ -194,6 +194,14 @@ void	img_variant_plan(const struct img_variant *, size_t, uint32_t,
  */
 int	img_init(const char *, const struct img_limits *, struct err *);
 
+/*
+ * Loads from the file system what decoding the format will need and
+ * would otherwise load on first use (libheif for HEIC and AVIF), so that
+ * decoding can then run where no file can be opened.  Fails, harmlessly,
+ * where it cannot be loaded: img_decode() then reports why.
+ */
+int	img_prepare(enum img_format, struct err *);
+
 struct img;
 
 /*

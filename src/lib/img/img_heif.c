@@ -95,6 +95,14 @@ heif_load(struct err *e)
 	return 0;
 }
 
+int
+img_prepare(enum img_format f, struct err *e)
+{
+	if (f != IMG_HEIC && f != IMG_AVIF)
+		return 0;
+	return heif_load(e);
+}
+
 static int
 heif_fail(struct err *e, struct heif_error he, const char *fmt)
 {
