@@ -26,11 +26,11 @@ CC	?= cc
 PKG_CONFIG ?= pkg-config
 O	?= build
 B	?= bin
-# STATIC=1: programs link libcurl, OpenSSL, hiredis and libmagic from their
-# static archives, and those that set <prog>_NOPIE (the S3 tools, started
-# for every job) as non-PIE executables (src/lib/static/libs says why and what
-# it costs); STATIC=0: all shared and position-independent.
-STATIC	?= 1
+# Every program is a position-independent executable linked with the shared
+# libraries pkg-config names, as a distribution builds it: a security
+# update of libcurl, OpenSSL or an image codec reaches imgq with the
+# library's package.  HEIC and AVIF decoding opens libheif with dlopen(3)
+# (src/lib/img/img_heif.c); scripts/deps.d/resize.txt names the package.
 
 WARN	= -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wformat=2 -Wvla
@@ -58,7 +58,7 @@ imgtype_DIR := src/lib/imgtype
 imgtype_DEPS := base
 img_DIR	:= src/lib/img
 img_DEPS := imgtype base
-img_PKGS := GraphicsMagick libjpeg libwebp libwebpdemux
+img_PKGS := GraphicsMagick lcms2 libjpeg libwebp libwebpdemux
 cli_DIR	:= src/cli
 cli_DEPS := base
 s3tool_DIR := src/s3tool
@@ -69,6 +69,7 @@ ALL_PKGS := $(sort $(foreach l,$(LAYERS),$($(l)_PKGS)) libmagic)
 layer_a	= $(O)/lib/lib$(1).a
 layer_inc = $(foreach d,$(1) $($(1)_DEPS),-I$($(d)_DIR))
 pkg_cflags = $(if $(1),$(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null))
+pkg_libs = $(if $(1),$(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null))
 
 BASE_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(HARDEN) \
 	     $(CFLAGS) $(XCFLAGS) -MMD -MP
@@ -76,13 +77,6 @@ ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS) $(XLDFLAGS)
 # Unit tests and fuzz targets may reach into any layer.
 ALL_INC	:= $(foreach l,$(LAYERS),-I$($(l)_DIR))
 ALL_CFLAGS = $(BASE_CFLAGS) $(ALL_INC) $(call pkg_cflags,$(ALL_PKGS))
-
-STANDINS := $(O)/lib/static/curl_standins.o
-ifeq ($(STATIC),1)
-LINK_PKG_CONFIG = STANDINS=$(STANDINS) CC='$(CC)' src/lib/static/libs
-else
-LINK_PKG_CONFIG = $(PKG_CONFIG)
-endif
 
 define layer_rule
 $(1)_SRCS := $$(wildcard $$($(1)_DIR)/*.c)
@@ -100,10 +94,6 @@ endef
 $(foreach l,$(LAYERS),$(eval $(call layer_rule,$(l))))
 # Users before what they use, for the unit tests and fuzz targets.
 LIBAS	:= $(foreach l,s3tool cli q job http s3 img imgtype base,$(call layer_a,$(l)))
-
-$(STANDINS): src/lib/static/curl_standins.c
-	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -c -o $@ $<
 
 PROGS	:= $(sort $(notdir $(patsubst %/main.c,%,$(wildcard src/*/main.c))))
 SCRIPTS	:= $(notdir $(wildcard scripts/imgq-*))
@@ -131,13 +121,14 @@ $(1)_CFLAGS := $$(BASE_CFLAGS) -Isrc/$(1) \
 $$($(1)_OBJS): $$(O)/%.o: src/%.c
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$($(1)_CFLAGS) -c -o $$@ $$<
+# The link line comes from this file and the program's prog.mk: a change
+# to either links it again.
 $$(B)/$(1): $$($(1)_OBJS) $$(foreach l,$$($(1)_LIBS),$$(call layer_a,$$(l))) \
-    $$(STANDINS) src/lib/static/libs
+    Makefile src/$(1)/prog.mk
 	@mkdir -p $$(B)
 	$$(CC) $$($(1)_CFLAGS) $$(ALL_LDFLAGS) -o $$@ $$($(1)_OBJS) \
 	    $$(foreach l,$$($(1)_LIBS),$$(call layer_a,$$(l))) \
-	    $$(if $$($(1)_ALLPKGS),$$(shell NOPIE=$$(if $$($(1)_NOPIE),1,0) \
-	    $$(LINK_PKG_CONFIG) --libs $$($(1)_ALLPKGS))) -lm
+	    $$(call pkg_libs,$$($(1)_ALLPKGS)) -lm
 endef
 $(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
 
@@ -148,7 +139,7 @@ $(B)/imgq-%: scripts/imgq-%
 
 # Unit tests link the whole archive and every library (--as-needed drops
 # what a test does not use).
-ALL_LIBS = $(shell $(PKG_CONFIG) --libs $(ALL_PKGS) 2>/dev/null) -lm
+ALL_LIBS = $(call pkg_libs,$(ALL_PKGS)) -lm
 
 # A test of a program's pure part also links the objects that the
 # program's prog.mk names in test_<name>_OBJS, and finds their headers.
