@@ -34,7 +34,8 @@ B	?= bin
 
 WARN	= -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wformat=2 -Wvla
-HARDEN	= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+HARDEN	= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection \
+	  -fcf-protection -fPIE
 CFLAGS	?= -O2 -g
 LDFLAGS	?=
 ifeq ($(WERROR),1)
@@ -78,12 +79,15 @@ ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS) $(XLDFLAGS)
 ALL_INC	:= $(foreach l,$(LAYERS),-I$($(l)_DIR))
 ALL_CFLAGS = $(BASE_CFLAGS) $(ALL_INC) $(call pkg_cflags,$(ALL_PKGS))
 
+# Compiler flags and link lines are in this file and a program's prog.mk:
+# an object or a program depends on them too, so that a change to either
+# never leaves one built the old way.
 define layer_rule
 $(1)_SRCS := $$(wildcard $$($(1)_DIR)/*.c)
 $(1)_OBJS := $$($(1)_SRCS:src/%.c=$$(O)/%.o)
 $(1)_CFLAGS := $$(BASE_CFLAGS) $$(call layer_inc,$(1)) \
 	$$(call pkg_cflags,$$($(1)_PKGS))
-$$($(1)_OBJS): $$(O)/%.o: src/%.c
+$$($(1)_OBJS): $$(O)/%.o: src/%.c Makefile
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$($(1)_CFLAGS) -c -o $$@ $$<
 $$(call layer_a,$(1)): $$($(1)_OBJS)
@@ -118,11 +122,9 @@ $(1)_ALLPKGS := $$(sort $$(foreach l,$$($(1)_LIBS),$$($$(l)_PKGS)) $$($(1)_PKGS)
 $(1)_CFLAGS := $$(BASE_CFLAGS) -Isrc/$(1) \
 	$$(foreach l,$$($(1)_LIBS),-I$$($$(l)_DIR)) \
 	$$(call pkg_cflags,$$($(1)_ALLPKGS))
-$$($(1)_OBJS): $$(O)/%.o: src/%.c
+$$($(1)_OBJS): $$(O)/%.o: src/%.c Makefile src/$(1)/prog.mk
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$($(1)_CFLAGS) -c -o $$@ $$<
-# The link line comes from this file and the program's prog.mk: a change
-# to either links it again.
 $$(B)/$(1): $$($(1)_OBJS) $$(foreach l,$$($(1)_LIBS),$$(call layer_a,$$(l))) \
     Makefile src/$(1)/prog.mk
 	@mkdir -p $$(B)

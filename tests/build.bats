@@ -68,7 +68,7 @@ elf_programs() {
 	return 0
 }
 
-@test "every compiled program is a position-independent executable, RELRO and bound at start" {
+@test "every compiled program is a position-independent executable, RELRO, bound at start, with stack protector and fortified calls" {
 	n=0
 	for p in $(elf_programs); do
 		run -0 readelf -h "$p"
@@ -79,6 +79,11 @@ elf_programs() {
 			{ echo "$p: FLAGS_1 lacks NOW PIE"; false; }
 		run -0 readelf -l "$p"
 		[[ "$output" == *GNU_RELRO* ]] || { echo "$p: no GNU_RELRO"; false; }
+		# what hardening-check (devscripts) also looks for: the stack
+		# protector's and _FORTIFY_SOURCE's functions
+		run -0 readelf --dyn-syms -W "$p"
+		[[ "$output" == *" __stack_chk_fail@"* ]] || { echo "$p: no stack protector"; false; }
+		[[ "$output" =~ \ __[a-z]+_chk@ ]] || { echo "$p: no fortified call"; false; }
 		n=$((n + 1))
 	done
 	[ "$n" -ge 13 ]
