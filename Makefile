@@ -31,6 +31,9 @@ B	?= bin
 # update of libcurl, OpenSSL or an image codec reaches imgq with the
 # library's package.  HEIC and AVIF decoding opens libheif with dlopen(3)
 # (src/lib/img/img_heif.c); scripts/deps.d/resize.txt names the package.
+ifeq ($(STATIC),1)
+$(error STATIC=1: there is no static build any more; every program links its libraries shared)
+endif
 
 WARN	= -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wformat=2 -Wvla
