@@ -26,15 +26,19 @@ CC	?= cc
 PKG_CONFIG ?= pkg-config
 O	?= build
 B	?= bin
-# STATIC=1: programs link libcurl, OpenSSL, hiredis and libmagic from their
-# static archives, and those that set <prog>_NOPIE (the S3 tools, started
-# for every job) as non-PIE executables (src/lib/static/libs says why and what
-# it costs); STATIC=0: all shared and position-independent.
-STATIC	?= 1
+# Every program is a position-independent executable linked with the shared
+# libraries pkg-config names, as a distribution builds it: a security
+# update of libcurl, OpenSSL or an image codec reaches imgq with the
+# library's package.  HEIC and AVIF decoding opens libheif with dlopen(3)
+# (src/lib/img/img_heif.c); scripts/deps.d/resize.txt names the package.
+ifeq ($(STATIC),1)
+$(error STATIC=1: there is no static build any more; every program links its libraries shared)
+endif
 
 WARN	= -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wformat=2 -Wvla
-HARDEN	= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+HARDEN	= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection \
+	  -fcf-protection -fPIE
 CFLAGS	?= -O2 -g
 LDFLAGS	?=
 ifeq ($(WERROR),1)
@@ -58,7 +62,7 @@ imgtype_DIR := src/lib/imgtype
 imgtype_DEPS := base
 img_DIR	:= src/lib/img
 img_DEPS := imgtype base
-img_PKGS := GraphicsMagick libjpeg libwebp libwebpdemux
+img_PKGS := GraphicsMagick lcms2 libjpeg libwebp libwebpdemux
 cli_DIR	:= src/cli
 cli_DEPS := base
 s3tool_DIR := src/s3tool
@@ -69,6 +73,7 @@ ALL_PKGS := $(sort $(foreach l,$(LAYERS),$($(l)_PKGS)) libmagic)
 layer_a	= $(O)/lib/lib$(1).a
 layer_inc = $(foreach d,$(1) $($(1)_DEPS),-I$($(d)_DIR))
 pkg_cflags = $(if $(1),$(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null))
+pkg_libs = $(if $(1),$(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null))
 
 BASE_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(HARDEN) \
 	     $(CFLAGS) $(XCFLAGS) -MMD -MP
@@ -77,19 +82,15 @@ ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS) $(XLDFLAGS)
 ALL_INC	:= $(foreach l,$(LAYERS),-I$($(l)_DIR))
 ALL_CFLAGS = $(BASE_CFLAGS) $(ALL_INC) $(call pkg_cflags,$(ALL_PKGS))
 
-STANDINS := $(O)/lib/static/curl_standins.o
-ifeq ($(STATIC),1)
-LINK_PKG_CONFIG = STANDINS=$(STANDINS) CC='$(CC)' src/lib/static/libs
-else
-LINK_PKG_CONFIG = $(PKG_CONFIG)
-endif
-
+# Compiler flags and link lines are in this file and a program's prog.mk:
+# an object or a program depends on them too, so that a change to either
+# never leaves one built the old way.
 define layer_rule
 $(1)_SRCS := $$(wildcard $$($(1)_DIR)/*.c)
 $(1)_OBJS := $$($(1)_SRCS:src/%.c=$$(O)/%.o)
 $(1)_CFLAGS := $$(BASE_CFLAGS) $$(call layer_inc,$(1)) \
 	$$(call pkg_cflags,$$($(1)_PKGS))
-$$($(1)_OBJS): $$(O)/%.o: src/%.c
+$$($(1)_OBJS): $$(O)/%.o: src/%.c Makefile
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$($(1)_CFLAGS) -c -o $$@ $$<
 $$(call layer_a,$(1)): $$($(1)_OBJS)
@@ -100,10 +101,6 @@ endef
 $(foreach l,$(LAYERS),$(eval $(call layer_rule,$(l))))
 # Users before what they use, for the unit tests and fuzz targets.
 LIBAS	:= $(foreach l,s3tool cli q job http s3 img imgtype base,$(call layer_a,$(l)))
-
-$(STANDINS): src/lib/static/curl_standins.c
-	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -c -o $@ $<
 
 PROGS	:= $(sort $(notdir $(patsubst %/main.c,%,$(wildcard src/*/main.c))))
 SCRIPTS	:= $(notdir $(wildcard scripts/imgq-*))
@@ -128,16 +125,15 @@ $(1)_ALLPKGS := $$(sort $$(foreach l,$$($(1)_LIBS),$$($$(l)_PKGS)) $$($(1)_PKGS)
 $(1)_CFLAGS := $$(BASE_CFLAGS) -Isrc/$(1) \
 	$$(foreach l,$$($(1)_LIBS),-I$$($$(l)_DIR)) \
 	$$(call pkg_cflags,$$($(1)_ALLPKGS))
-$$($(1)_OBJS): $$(O)/%.o: src/%.c
+$$($(1)_OBJS): $$(O)/%.o: src/%.c Makefile src/$(1)/prog.mk
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$($(1)_CFLAGS) -c -o $$@ $$<
 $$(B)/$(1): $$($(1)_OBJS) $$(foreach l,$$($(1)_LIBS),$$(call layer_a,$$(l))) \
-    $$(STANDINS) src/lib/static/libs
+    Makefile src/$(1)/prog.mk
 	@mkdir -p $$(B)
 	$$(CC) $$($(1)_CFLAGS) $$(ALL_LDFLAGS) -o $$@ $$($(1)_OBJS) \
 	    $$(foreach l,$$($(1)_LIBS),$$(call layer_a,$$(l))) \
-	    $$(if $$($(1)_ALLPKGS),$$(shell NOPIE=$$(if $$($(1)_NOPIE),1,0) \
-	    $$(LINK_PKG_CONFIG) --libs $$($(1)_ALLPKGS))) -lm
+	    $$(call pkg_libs,$$($(1)_ALLPKGS)) -lm
 endef
 $(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
 
@@ -148,7 +144,7 @@ $(B)/imgq-%: scripts/imgq-%
 
 # Unit tests link the whole archive and every library (--as-needed drops
 # what a test does not use).
-ALL_LIBS = $(shell $(PKG_CONFIG) --libs $(ALL_PKGS) 2>/dev/null) -lm
+ALL_LIBS = $(call pkg_libs,$(ALL_PKGS)) -lm
 
 # A test of a program's pure part also links the objects that the
 # program's prog.mk names in test_<name>_OBJS, and finds their headers.

@@ -58,3 +58,71 @@ mk() {
 		grep -q "^\.Nm $b\$" "$m"
 	done
 }
+
+# The compiled programs in IMGQ_BIN (the scripts are not ELF files).
+elf_programs() {
+	local p
+	for p in "$IMGQ_BIN"/*; do
+		[ "$(head -c 4 "$p")" = $'\x7fELF' ] && echo "$p"
+	done
+	return 0
+}
+
+@test "every compiled program is a position-independent executable, RELRO, bound at start, with stack protector and fortified calls" {
+	n=0
+	for p in $(elf_programs); do
+		run -0 readelf -h "$p"
+		[[ "$output" == *"Type:"*"DYN (Position-Independent Executable file)"* ]] ||
+			{ echo "$p: not PIE: $(grep Type: <<<"$output")"; false; }
+		run -0 readelf -d "$p"
+		[[ "$output" == *"(FLAGS_1)"*"Flags: NOW PIE"* ]] ||
+			{ echo "$p: FLAGS_1 lacks NOW PIE"; false; }
+		run -0 readelf -l "$p"
+		[[ "$output" == *GNU_RELRO* ]] || { echo "$p: no GNU_RELRO"; false; }
+		# what hardening-check (devscripts) also looks for: the stack
+		# protector's and _FORTIFY_SOURCE's functions
+		run -0 readelf --dyn-syms -W "$p"
+		[[ "$output" == *" __stack_chk_fail@"* ]] || { echo "$p: no stack protector"; false; }
+		[[ "$output" =~ \ __[a-z]+_chk@ ]] || { echo "$p: no fortified call"; false; }
+		n=$((n + 1))
+	done
+	[ "$n" -ge 13 ]
+}
+
+@test "no object of imgq defines a symbol of a library the programs load" {
+	build=${IMGQ_BUILD:-$IMGQ_TOP/build}
+	libs=$(for p in $(elf_programs); do ldd "$p"; done |
+		awk '$2 == "=>" && $3 ~ /^\// {print $3}' | sort -u)
+	# a shared build loads libcurl's and GraphicsMagick's own libraries too
+	[[ "$libs" == *libcurl* && "$libs" == *libGraphicsMagick* && "$libs" == *libssl* ]]
+	for l in $libs; do
+		nm -D --defined-only "$l" | awk 'NF == 3 {sub(/@.*/, "", $3); print $3}'
+	done | sort -u >"$BATS_TEST_TMPDIR/theirs"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/theirs")" -gt 10000 ]
+	# the object of every C source in src/ (none left over from an
+	# older tree)
+	objs=()
+	for c in "$IMGQ_TOP"/src/*/*.c "$IMGQ_TOP"/src/lib/*/*.c; do
+		o=${c#"$IMGQ_TOP/src/"}
+		[ -f "$build/${o%.c}.o" ] && objs+=("$build/${o%.c}.o")
+	done
+	[ "${#objs[@]}" -ge 50 ]
+	nm -g --defined-only "${objs[@]}" | awk 'NF == 3 {print $3}' |
+		sort -u >"$BATS_TEST_TMPDIR/ours"
+	run -0 comm -12 "$BATS_TEST_TMPDIR/theirs" "$BATS_TEST_TMPDIR/ours"
+	[ "$output" = "" ] || { echo "defined by imgq and by a library: $output"; false; }
+}
+
+@test "the libraries are linked shared: the S3 tools need libcurl, imgq-resize GraphicsMagick" {
+	for p in s3get s3ls s3put s3rm s3url imgq-recv; do
+		run -0 ldd "$IMGQ_BIN/$p"
+		[[ "$output" == *"libcurl.so.4 => /"* ]] || { echo "$p: $output"; false; }
+		[[ "$output" == *"libssl.so."*" => /"* ]]
+	done
+	run -0 ldd "$IMGQ_BIN/imgq-resize"
+	[[ "$output" == *"libGraphicsMagick-Q16.so."*" => /"* ]]
+	[[ "$output" == *"libjpeg.so."*" => /"* ]]
+	[[ "$output" == *"liblcms2.so.2 => /"* ]]
+	run -0 ldd "$IMGQ_BIN/imgq-pop"
+	[[ "$output" == *"libhiredis.so."*" => /"* ]]
+}

@@ -1,9 +1,8 @@
 #!/usr/bin/env bats
 # The S3 tools over https (the fault proxy serving TLS in front of the local
-# S3 service), and what the static build (STATIC=1, src/lib/static/libs) leaves
-# out: HTTP/2 is never negotiated even when the server offers it, and a
-# host name outside ASCII is refused with an error instead of reaching a
-# stand-in.
+# S3 service), and what imgq asks of libcurl whatever libcurl was built
+# with: HTTP/2 is never negotiated even when the server offers it, and a
+# host name outside ASCII is refused with a one-line error.
 
 load helpers/common
 load helpers/s3tools

@@ -1,2 +1,1 @@
 s3ls_LIBS := s3tool s3 base
-s3ls_NOPIE := 1

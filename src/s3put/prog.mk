@@ -1,3 +1,2 @@
 s3put_LIBS := s3tool s3 imgtype base
 s3put_PKGS := libmagic
-s3put_NOPIE := 1

@@ -1,2 +1,1 @@
 s3rm_LIBS := s3tool s3 base
-s3rm_NOPIE := 1

@@ -8,13 +8,12 @@
  * access through the confirm-access hook, and sets resource limits, so
  * that neither a delegate nor a disk-backed pixel cache can happen.
  */
-#include <dlfcn.h>
-#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <lcms2.h>
 #include <magick/api.h>
 
 #include "exitcode.h"
@@ -268,31 +267,19 @@ be32(const unsigned char *p)
 }
 
 /*
- * Whether Little CMS (loaded already: GraphicsMagick links it) can open
- * the profile at all; found with dlsym so that no build needs -llcms2.
- * When the lookup is impossible the answer is yes and GraphicsMagick
- * reports a bad profile itself.
+ * Whether Little CMS (which GraphicsMagick uses for the conversion) can
+ * open the profile at all.
  */
 static int
 lcms_opens(const unsigned char *p, size_t n)
 {
-	static void *(*open_mem)(const void *, unsigned int);
-	static int (*close_p)(void *);
-	static int looked;
-	void *dl, *prof;
+	cmsHPROFILE prof;
 
-	if (!looked) {
-		looked = 1;
-		if ((dl = dlopen("liblcms2.so.2", RTLD_LAZY)) != NULL) {
-			*(void **)&open_mem = dlsym(dl, "cmsOpenProfileFromMem");
-			*(void **)&close_p = dlsym(dl, "cmsCloseProfile");
-		}
-	}
-	if (open_mem == NULL || close_p == NULL || n > UINT_MAX)
-		return 1;
-	if ((prof = open_mem(p, (unsigned int)n)) == NULL)
+	if (n > UINT32_MAX)
 		return 0;
-	(void)close_p(prof);
+	if ((prof = cmsOpenProfileFromMem(p, (cmsUInt32Number)n)) == NULL)
+		return 0;
+	(void)cmsCloseProfile(prof);
 	return 1;
 }
 

@@ -2,10 +2,11 @@
  * img_heif.c: HEIC and AVIF through libheif, loaded only when such an
  * input arrives.
  *
- * GraphicsMagick's own HEIF coder would make every process load libheif
- * and its codecs (x265, libde265, aom, dav1d): dynamic linking and
- * constructors at every start, for a format most jobs never see.
- * Here libheif is opened with dlopen(3) on first use and its decoded
+ * GraphicsMagick's own HEIF coder is unregistered with the others
+ * (img_init), and a GraphicsMagick built without libheif has none: here
+ * libheif is opened with dlopen(3) on first use, whether or not
+ * GraphicsMagick loaded it already, so no build of imgq needs -lheif and
+ * a format most jobs never see costs them nothing to link.  Its decoded
  * RGB(A) pixels become a GraphicsMagick image (ConstituteImage), with the
  * embedded ICC profile attached so that img_decode() converts it.
  */
