@@ -77,17 +77,18 @@ setup() {
 	[ -z "${E2E_SKIP:-}" ] || skip "$E2E_SKIP"
 }
 
-IMAGES=(opencv_baboon.jpg mate_GreenMeadow.jpg skimage_astronaut.png)
+IMAGES=(opencv_baboon.jpg mate_GreenMeadow.jpg skimage_astronaut_256.png)
 
 BAD=$MALFORMED/libjpeg-turbo/monkey12.jpg
-BIG=$CORPUS/derived_mosaic_6000x4000.jpg
 
 @test "chromium: three images end as thumbnails on the page, a text file (415) and a large file (413) are refused, a corrupt JPEG fails" {
-	local f args=()
+	local f args=() BIG=$BATS_FILE_TMPDIR/large.jpg
 	for f in "${IMAGES[@]}"; do
 		args+=("$CORPUS/$f")
 	done
 	printf 'These are notes, not an image.\n' >"$BATS_FILE_TMPDIR/notes.txt"
+	# over IMGQ_RECV_MAX_BODY: a JPEG that goes on for 3 MB
+	{ cat "$CORPUS/opencv_baboon.jpg"; head -c 3M /dev/urandom; } >"$BIG"
 	run node "$BROWSER/upload.mjs" -w 180 \
 		-o "$BATS_FILE_TMPDIR/page.png" \
 		-r "$BATS_FILE_TMPDIR/notes.txt" -r "$BIG" -f "$BAD" "$E2E_URL" "${args[@]}"

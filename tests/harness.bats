@@ -97,6 +97,45 @@ $f:12: the tests before '&&' are ignored by set -e: one test a line" ]
 @test "tests/run refuses a bats file it cannot find" {
 	run -66 "$IMGQ_TOP/tests/run" "$BATS_TEST_TMPDIR/nonexistent.bats"
 	[ "$output" = "tests/run: fatal: $BATS_TEST_TMPDIR/nonexistent.bats: no such file" ]
+	# before running any of the others
+	run -66 "$IMGQ_TOP/tests/run" "$IMGQ_TOP/tests/harness.bats" "$BATS_TEST_TMPDIR/nonexistent.bats"
+	[ "$output" = "tests/run: fatal: $BATS_TEST_TMPDIR/nonexistent.bats: no such file" ]
+}
+
+@test "no test reads outside the repository: every image named in a test is in tests/fixtures" {
+	# (each pattern written so that it does not match itself)
+	run -1 grep -rn -e '[.][.]/shared' -e '/wor[k]/' \
+		"$IMGQ_TOP"/tests/*.bats "$IMGQ_TOP"/tests/helpers
+	[ "$output" = "" ]
+	[ "$CORPUS" = "$IMGQ_TOP/tests/fixtures/photos" ]
+	[ "$MALFORMED" = "$IMGQ_TOP/tests/fixtures/malformed" ]
+	# every photo that a bats file or helper names under $CORPUS is there
+	names=$(grep -rhoE '\$CORPUS/[A-Za-z0-9_.-]+' "$IMGQ_TOP"/tests/*.bats "$IMGQ_TOP"/tests/helpers | sort -u)
+	[ -n "$names" ]
+	for n in $names; do
+		[ -f "$CORPUS/${n#\$CORPUS/}" ] || { echo "missing: $n"; false; }
+	done
+	# and every image there has its entry in the README
+	for f in "$CORPUS"/*.jpg "$CORPUS"/*.png; do
+		grep -q "^$(basename "$f")  " "$CORPUS/README" || { echo "not in README: $f"; false; }
+	done
+}
+
+@test "scripts/corpus: -p names the benchmarks' corpus or says how to build it; it replaces no folder of another's" {
+	d=$BATS_TEST_TMPDIR/corpus
+	IMGQ_CORPUS=$d run -66 "$IMGQ_TOP/scripts/corpus" -p
+	[ "$output" = "corpus: fatal: $d: no photo corpus (build it with scripts/corpus, or set IMGQ_CORPUS)" ]
+	mkdir "$d"
+	echo "# scripts/corpus" >"$d/SOURCES"
+	IMGQ_CORPUS=$d run -0 "$IMGQ_TOP/scripts/corpus" -p
+	[ "$output" = "$d" ]
+	mkdir "$BATS_TEST_TMPDIR/mine"
+	echo keep >"$BATS_TEST_TMPDIR/mine/notes"
+	run -73 "$IMGQ_TOP/scripts/corpus" "$BATS_TEST_TMPDIR/mine"
+	[ "$output" = "corpus: fatal: $BATS_TEST_TMPDIR/mine: exists and is not a corpus built by scripts/corpus" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/mine/notes")" = keep ]
+	run -64 "$IMGQ_TOP/scripts/corpus" -x
+	[ "$output" = "corpus: fatal: usage: corpus [-p | DIR]" ]
 }
 
 @test "the service scripts: die CODE MESSAGE, one line without the code" {

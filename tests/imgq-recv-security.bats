@@ -280,7 +280,7 @@ signin() {
 		printf -- '--b1\r\nContent-Disposition: form-data; name="a"; filename="a.jpg"\r\n\r\n'
 		cat "$JPG"
 		printf -- '\r\n--b1\r\nContent-Disposition: form-data; name="b"; filename="b.png"\r\n\r\n'
-		cat "$CORPUS/skimage_astronaut.png"
+		cat "$CORPUS/skimage_astronaut_256.png"
 		printf -- '\r\n--b1--\r\n'
 	} >"$BATS_TEST_TMPDIR/body"
 	AWS_ENDPOINT_URL=$FP_URL IMGQ_S3_ATTEMPTS=2 run -75 cgi POST /upload \

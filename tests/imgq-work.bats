@@ -33,13 +33,13 @@ info() { # key: the format and size of an object
 }
 
 @test "a job makes every variant under processed/<id>/ and records the keys" {
-	upload "$CORPUS/derived_phone12mp_orient6.jpg" w1
+	upload "$CORPUS/Dragonfly_by_Bolly_orient6_1200x900.jpg" w1
 	id=$(imgq-push uploads/w1.jpg)
 	run -0 imgq-pop -w 10s -- imgq-work
 	[ "$(field "$id" state)" = done ]
 	[ "$(field "$id" outputs)" = "processed/w1/large.jpg
 processed/w1/thumb.webp" ]
-	# Orientation 6: 4032x3024 stored sideways, upright is 3024 wide.
+	# Orientation 6: 1200x900 stored sideways, upright is 900 wide.
 	run -0 info processed/w1/large.jpg
 	[ "$output" = "format=jpeg width=768 height=1024" ]
 	run -0 info processed/w1/thumb.webp
@@ -188,7 +188,7 @@ reprocess_setup() {
 	AWS_BUCKET_NAME=$(s3_new_bucket)
 	export AWS_BUCKET_NAME IMGQ_QUEUE=reproc$BATS_TEST_NUMBER
 	upload "$CORPUS/opencv_baboon.jpg" r1
-	upload "$CORPUS/skimage_astronaut.png" r2
+	upload "$CORPUS/skimage_astronaut_256.png" r2
 	head -c 5000 "$CORPUS/opencv_baboon.jpg" >"$BATS_TEST_TMPDIR/cut.jpg"
 	upload "$BATS_TEST_TMPDIR/cut.jpg" r3
 }
@@ -224,7 +224,7 @@ imgq-reprocess: 3 sources, 2 done, 1 rejected, 0 would be queued" ]
 	run -0 info processed/r2/small.png
 	[ "$output" = "format=png width=64 height=64" ]
 	run -0 info processed/r2/large.jpg
-	[ "$output" = "format=jpeg width=512 height=512" ]
+	[ "$output" = "format=jpeg width=256 height=256" ]
 	# Nothing left to do but the corrupt one, which -r queues.
 	run -0 imgq-reprocess -v uploads/
 	[ "${#lines[@]}" = 2 ]

@@ -17,9 +17,8 @@
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
-shared=$(cd "$top/../shared" 2>/dev/null && pwd || echo "$top/../shared")
 PY=/usr/bin/python3
-SAMPLE=${SAMPLE:-$shared/corpus/mate_GreenMeadow.jpg}
+SAMPLE=${SAMPLE:-$top/tests/fixtures/photos/mate_GreenMeadow.jpg}
 N=10
 BEFORE=
 while [ $# -gt 0 ]; do

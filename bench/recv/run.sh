@@ -50,7 +50,7 @@ RUNS=1
 SPLIT=0
 BEFORE=
 BEFORE_ENV=
-SAMPLE=${SAMPLE:-$shared/corpus/mate_GreenMeadow.jpg}
+SAMPLE=${SAMPLE:-$top/tests/fixtures/photos/mate_GreenMeadow.jpg}
 while [ $# -gt 0 ]; do
 	case $1 in
 	-n) N=$2; shift 2 ;;

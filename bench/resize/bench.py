@@ -4,7 +4,8 @@
     bench/resize/run [-r ROUNDS] [-l LIMIT] [--base BIN] [--gm]
                      [--no-parallel] [CORPUS]
 
-Jobs, on every JPEG of CORPUS (default ../shared/corpus):
+Jobs, on every JPEG of CORPUS (default: the photo corpus that scripts/corpus
+builds, bench/corpus or IMGQ_CORPUS):
   (a) one preset: the 1024-pixel JPEG (fit inside 1024x1024), quality 85
   (b) both shipped presets (etc/presets): (a) and a 256-pixel WebP (fit
       inside 256x256), quality 80
@@ -253,9 +254,14 @@ def main():
     ap.add_argument('--base', help='another imgq-resize to compare with')
     ap.add_argument('--gm', action='store_true', help='gm convert too')
     ap.add_argument('--no-parallel', action='store_true')
-    ap.add_argument('corpus', nargs='?',
-                    default=os.path.join(TOP, '..', 'shared', 'corpus'))
+    ap.add_argument('corpus', nargs='?')
     a = ap.parse_args()
+    if a.corpus is None:
+        r = subprocess.run([os.path.join(TOP, 'scripts', 'corpus'), '-p'],
+                           stdout=subprocess.PIPE, text=True)
+        if r.returncode:
+            sys.exit(r.returncode)
+        a.corpus = r.stdout.strip()
     files = sorted(glob.glob(os.path.join(a.corpus, '*.jpg')))
     if a.l:
         files = files[:a.l]

@@ -32,9 +32,12 @@ IMGQ_TOP=${IMGQ_TOP:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)}
 IMGQ_BIN=${IMGQ_BIN:-$IMGQ_TOP/bin}
 export IMGQ_TOP IMGQ_BIN
 export PATH="$IMGQ_BIN:$IMGQ_TOP/scripts:/usr/bin:$PATH"
-CORPUS=${IMGQ_CORPUS:-$IMGQ_TOP/../shared/corpus}
-MALFORMED=${IMGQ_MALFORMED:-$IMGQ_TOP/../shared/malformed-upstream}
 FIXTURES=$IMGQ_TOP/tests/fixtures
+# Test images are the repository's own: real photos (CORPUS) and upstream
+# test suites' broken files (MALFORMED), each folder with its sources and
+# licences in its README.
+CORPUS=$FIXTURES/photos
+MALFORMED=$FIXTURES/malformed
 # No test reaches a cloud metadata service: the credential chain stops
 # before EC2 instance metadata unless a test points it at its own double.
 export AWS_EC2_METADATA_DISABLED=true

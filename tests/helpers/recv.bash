@@ -19,7 +19,7 @@ recv_setup_file() {
 	redis_start
 	s3_start
 	export IMGQ_RECV_LOG=stderr IMGQ_RECV_WWW=$IMGQ_TOP/share/www
-	export JPG=$CORPUS/opencv_baboon.jpg PNG=$CORPUS/skimage_astronaut.png
+	export JPG=$CORPUS/opencv_baboon.jpg PNG=$CORPUS/skimage_astronaut_256.png
 	export T=$BATS_FILE_TMPDIR
 }
 
