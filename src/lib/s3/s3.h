@@ -64,6 +64,7 @@ struct s3_conf {
 	uint64_t part_size;	/* multipart part size (first parts) */
 	int	parts_in_flight;
 	char	ca_file[1024];	/* "" for the system's */
+	char	ca_path[1024];	/* a hashed CA folder; "" for curl's */
 	char	proxy[512];	/* "" for none */
 	char	noproxy[512];
 	int	verbose;	/* 1: requests, retries; 2: + signing texts */
@@ -84,7 +85,7 @@ struct s3_conf {
  * AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_CA_BUNDLE, https_proxy,
  * HTTPS_PROXY, http_proxy (lower case only), no_proxy, and IMGQ_S3_*
  * (CONNECT_TIMEOUT, TIMEOUT, ATTEMPTS, RETRY_TIME, PART_SIZE, PARTS,
- * PATH_STYLE, UNSIGNED_PAYLOAD, CA_FILE, CLOCK_OFFSET).  Credentials come
+ * PATH_STYLE, UNSIGNED_PAYLOAD, CA_FILE, CA_PATH, CLOCK_OFFSET).  Credentials come
  * from IMGQ_S3_CREDENTIALS_FILE alone when it is set (s3_cred_load), else
  * from the chain: environment, shared files (profile), container,
  * instance metadata.  EX_CONFIG when a value is invalid or no credentials are

@@ -211,7 +211,9 @@ knobs(struct s3_conf *c, struct err *e)
 	}
 	if (set(c->ca_file, sizeof(c->ca_file), env_str("AWS_CA_BUNDLE"),
 	    "AWS_CA_BUNDLE", e) == -1 || set(c->ca_file, sizeof(c->ca_file),
-	    env_str("IMGQ_S3_CA_FILE"), "IMGQ_S3_CA_FILE", e) == -1)
+	    env_str("IMGQ_S3_CA_FILE"), "IMGQ_S3_CA_FILE", e) == -1 ||
+	    set(c->ca_path, sizeof(c->ca_path), env_str("IMGQ_S3_CA_PATH"),
+	    "IMGQ_S3_CA_PATH", e) == -1)
 		return -1;
 	return 0;
 }
