@@ -79,7 +79,7 @@ GET /latest/meta-data/iam/security-credentials/imgq-role 200" ]
 	[ "$stderr" = "s3get: fatal: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together" ]
 }
 
-@test "IMGQ_S3_CREDENTIALS_FILE: the keys from the file alone, read again near their expiry" {
+@test "IMGQ_S3_CREDENTIALS_FILE: the keys from the file alone" {
 	f=$BATS_TEST_TMPDIR/handed
 	printf '{"AccessKeyId":"%s","SecretAccessKey":"%s","Expiration":"2999-01-01T00:00:00Z"}\n' \
 		"$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >"$f"
@@ -91,6 +91,22 @@ GET /latest/meta-data/iam/security-credentials/imgq-role 200" ]
 	printf '{"AccessKeyId":"%s","SecretAccessKey":"wrong"}\n' "$AWS_ACCESS_KEY_ID" >"$f"
 	run -77 --separate-stderr env IMGQ_S3_CREDENTIALS_FILE="$f" IMGQ_S3_ATTEMPTS=1 s3get cred/k
 	[[ "$stderr" == "s3get: fatal: GET s3://$AWS_BUCKET_NAME/cred/k: 403 "* ]]
+}
+
+@test "IMGQ_S3_CREDENTIALS_FILE in its last five minutes: read again before the request (imgq-pop replaces it by then)" {
+	[ -z "${IMGQ_SAN:-}" ] || skip "strace and the sanitizer runtime do not mix"
+	f=$BATS_TEST_TMPDIR/handed
+	printf '{"AccessKeyId":"%s","SecretAccessKey":"%s","Expiration":"%s"}\n' \
+		"$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$(date -u -d '+2 min' +%Y-%m-%dT%H:%M:%SZ)" >"$f"
+	run -0 bare IMGQ_S3_CREDENTIALS_FILE="$f" strace -f -qq -e trace=openat -o "$BATS_TEST_TMPDIR/trace" s3get cred/k
+	[ "$output" = x ]
+	[ "$(grep -c "\"$f\"" "$BATS_TEST_TMPDIR/trace")" = 2 ]
+	# a day away: read once
+	printf '{"AccessKeyId":"%s","SecretAccessKey":"%s","Expiration":"%s"}\n' \
+		"$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)" >"$f"
+	run -0 bare IMGQ_S3_CREDENTIALS_FILE="$f" strace -f -qq -e trace=openat -o "$BATS_TEST_TMPDIR/trace" s3get cred/k
+	[ "$output" = x ]
+	[ "$(grep -c "\"$f\"" "$BATS_TEST_TMPDIR/trace")" = 1 ]
 }
 
 @test "IMGQ_S3_CREDENTIALS_FILE missing or without keys: 78; expired: 77" {
