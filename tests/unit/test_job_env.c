@@ -122,7 +122,8 @@ test_base(void)
 
 	envset_init(&s);
 	err_clear(&e);
-	ok(job_env_base(&s, consumer, pass, 0, &e) == 0, "built, nothing asked");
+	ok(job_env_base(&s, consumer, pass, 0, &e) == 0,
+	    "built, nothing asked");
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		ok(envset_get(&s, want[i]) != NULL, "%s passed", want[i]);
 	is_int((int)(sizeof(want) / sizeof(want[0])), (int)s.n,

@@ -217,9 +217,13 @@ cred_doc(void)
 	buf_reset(&b);
 	c.token[0] = '\0';
 	c.cred_expiry = 0;
-	ok(s3_cred_doc(&c, &b, &e) == 0 && strcmp(buf_str(&b), "{\"AccessKeyId\":"
-	    "\"AKID\",\"SecretAccessKey\":\"se/cr\\\"et\\\\\"}\n") == 0,
-	    "no token, no expiry: neither member");
+	ok(s3_cred_doc(&c, &b, &e) == 0, "written again");
+	is_str(buf_str(&b), "{\"AccessKeyId\":\"AKID\",\"SecretAccessKey\":"
+	    "\"se/cr\\\"et\\\\\"}\n", "no token, no expiry: neither member");
+	buf_reset(&b);
+	c.secret_key[0] = '\x01';
+	ok(s3_cred_doc(&c, &b, &e) == -1 && e.code == EX_DATAERR,
+	    "a control byte in a key: EX_DATAERR");
 	buf_free(&b);
 }
 
