@@ -346,3 +346,67 @@ processed/x/small.jpg" ]
 	[ "$stderr" = "[unset]" ]
 	[ "$(state "$id")" = done ]
 }
+
+# env_names CMD...: imgq-pop in an environment of these variables and
+# nothing else, its command printing the names of its own, sorted, on one
+# line of stderr.
+env_of_job() {
+	env -i PATH="$PATH" HOME=/home/w USER=w LOGNAME=w SHELL=/bin/sh \
+	    LANG=C.UTF-8 LC_ALL=C LC_TIME=C TZ=UTC \
+	    ASAN_OPTIONS="${ASAN_OPTIONS-}" UBSAN_OPTIONS="${UBSAN_OPTIONS-}" \
+	    REDIS_URL="$REDIS_URL" IMGQ_QUEUE="$IMGQ_QUEUE" IMGQ_PRESETS=/p \
+	    IMGQ_S3_TIMEOUT=9s AWS_ENDPOINT_URL=http://127.0.0.1:1 \
+	    AWS_REGION=eu-west-1 AWS_BUCKET_NAME=b AWS_EC2_METADATA_DISABLED=true \
+	    https_proxy=http://proxy:3128 no_proxy=localhost \
+	    AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+	    IMGQ_ADMIN_TOKEN=operator-secret-0123456789 SSH_AUTH_SOCK=/s OTHER=1 \
+	    "$@"
+}
+
+@test "the command gets the job, the run and the settings it needs: no credential, no REDIS_URL, nothing else" {
+	id=$(imgq-push -f note=x a.png)
+	run -0 --separate-stderr env_of_job AWS_ACCESS_KEY_ID=AKIDJOBTEST \
+	    AWS_SECRET_ACCESS_KEY=secret-of-the-test AWS_SESSION_TOKEN=token-of-the-test \
+	    imgq-pop sh -c 'env | cut -d= -f1 | sort | tr "\n" " " >&2; env | grep -c -e AKIDJOBTEST -e secret-of -e token-of -e "$1" -e operator-secret >&2' _ "$REDIS_URL"
+	[ "$stderr" = "ASAN_OPTIONS AWS_BUCKET_NAME AWS_EC2_METADATA_DISABLED AWS_ENDPOINT_URL AWS_REGION HOME IMGQ_ATTEMPT IMGQ_CREATED IMGQ_JOB_ID IMGQ_NAME IMGQ_NOTE IMGQ_PRESETS IMGQ_QUEUE IMGQ_S3_CREDENTIALS_FILE IMGQ_S3_TIMEOUT IMGQ_SRC IMGQ_TMPDIR IMGQ_TYPE LANG LC_ALL LC_TIME LOGNAME PATH PWD SHELL TMPDIR TZ UBSAN_OPTIONS USER https_proxy no_proxy 0" ]
+	[ "$(state "$id")" = dead ]	# grep -c found nothing: exit 1
+}
+
+@test "-E and IMGQ_POP_PASS_ENV pass more; IMGQ_ADMIN_TOKEN never; bad names are 64 and 78" {
+	id=$(imgq-push -f s3_credentials_file=/etc/passwd a.png)
+	run -0 --separate-stderr env_of_job IMGQ_POP_PASS_ENV='SSH_AUTH_SOCK, REDIS_URL' \
+	    imgq-pop -E OTHER -E NOT_SET sh -c 'echo "$OTHER $SSH_AUTH_SOCK ${REDIS_URL%%:*} ${NOT_SET-unset} ${IMGQ_S3_CREDENTIALS_FILE-unset} ${IMGQ_ADMIN_TOKEN-unset}" >&2'
+	[ "$stderr" = "1 /s redis unset unset unset" ]
+	[ "$(state "$id")" = done ]
+	run -64 imgq-pop -E IMGQ_ADMIN_TOKEN true
+	[ "${lines[0]}" = "imgq-pop: fatal: IMGQ_ADMIN_TOKEN is never passed to a job" ]
+	run -64 imgq-pop -E A=B true
+	[ "${lines[0]}" = "imgq-pop: fatal: not a variable name: A=B" ]
+	IMGQ_POP_PASS_ENV="OTHER,IMGQ_ADMIN_TOKEN" run -78 imgq-pop true
+	[ "$output" = "imgq-pop: fatal: IMGQ_POP_PASS_ENV: IMGQ_ADMIN_TOKEN is never passed to a job" ]
+	IMGQ_POP_PASS_ENV="1X" run -78 imgq-pop true
+	[ "$output" = "imgq-pop: fatal: IMGQ_POP_PASS_ENV: not a variable name: 1X" ]
+	[ "$(imgq-stat depth)" = 0 ]
+}
+
+@test "S3 credentials reach the command only as a 0600 file in its scratch folder, removed with it" {
+	id=$(imgq-push a.png)
+	AWS_ACCESS_KEY_ID=AKIDJOBTEST AWS_SECRET_ACCESS_KEY=secret-of-the-test \
+	    AWS_SESSION_TOKEN=token-of-the-test AWS_REGION=eu-west-1 \
+	    run -0 --separate-stderr imgq-pop sh -c '
+		f=$IMGQ_S3_CREDENTIALS_FILE
+		echo "$f" >"$1"
+		[ "$f" = "$IMGQ_TMPDIR/.s3-credentials" ] || exit 9
+		stat -c %a "$f" >&2
+		cat "$f" >&2
+		# (the patterns split, so that this text is no match itself)
+		{ env; tr "\0" "\n" </proc/$$/cmdline; } |
+			grep -c -e AKIDJOB""TEST -e secret-""of -e token-""of >&2
+		exit 0' _ "$BATS_TEST_TMPDIR/f"
+	[ "$stderr" = '600
+{"AccessKeyId":"AKIDJOBTEST","SecretAccessKey":"secret-of-the-test","Token":"token-of-the-test"}
+0' ]
+	[ "$(state "$id")" = done ]
+	[ -s "$BATS_TEST_TMPDIR/f" ]
+	[ ! -e "$(cat "$BATS_TEST_TMPDIR/f")" ]
+}

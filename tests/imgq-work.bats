@@ -291,7 +291,36 @@ imgq-reprocess: 3 sources, 0 done, 0 rejected, 3 would be queued" ]
 		PATH="$BATS_TEST_TMPDIR/bin:$PATH" run -0 imgq-pop -w 10s -- imgq-work
 	[ "$(field "$id" state)" = done ]
 	[ -s "$BATS_TEST_TMPDIR/env" ]
-	run -1 grep -E '^(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|REDIS_URL|IMGQ_ADMIN_TOKEN)=' "$BATS_TEST_TMPDIR/env"
+	run -1 grep -E '^(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|REDIS_URL|IMGQ_ADMIN_TOKEN|IMGQ_S3_CREDENTIALS_FILE)=' "$BATS_TEST_TMPDIR/env"
+	run -1 grep -F -e "$AWS_SECRET_ACCESS_KEY" -e session-secret "$BATS_TEST_TMPDIR/env"
 	# what it needs is still there
 	grep -q '^IMGQ_JOB_ID=' "$BATS_TEST_TMPDIR/env"
+}
+
+@test "passed with imgq-pop -E, credentials still do not reach the decoder; the S3 tools work from the file alone" {
+	upload "$CORPUS/opencv_baboon.jpg" wenv2
+	id=$(imgq-push uploads/wenv2.jpg)
+	mkdir "$BATS_TEST_TMPDIR/bin"
+	# the decoder records its own /proc/self/environ (exec keeps the
+	# process), the S3 tools record what they were given
+	for t in s3get s3put; do
+		printf '#!/bin/sh\nenv >"%s"\nexec "%s" "$@"\n' "$BATS_TEST_TMPDIR/env.$t" "$IMGQ_BIN/$t" >"$BATS_TEST_TMPDIR/bin/$t"
+		chmod 755 "$BATS_TEST_TMPDIR/bin/$t"
+	done
+	cat >"$BATS_TEST_TMPDIR/bin/imgq-resize" <<-EOF
+	#!$PY
+	import os, sys
+	open("$BATS_TEST_TMPDIR/environ", "wb").write(open("/proc/self/environ", "rb").read())
+	os.execv("$IMGQ_BIN/imgq-resize", ["imgq-resize"] + sys.argv[1:])
+	EOF
+	chmod 755 "$BATS_TEST_TMPDIR/bin/imgq-resize"
+	PATH="$BATS_TEST_TMPDIR/bin:$PATH" run -0 imgq-pop -E AWS_SECRET_ACCESS_KEY -w 10s -- imgq-work
+	[ "$(field "$id" state)" = done ]
+	run -1 grep -zE '^(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|IMGQ_S3_CREDENTIALS_FILE|REDIS_URL)=' "$BATS_TEST_TMPDIR/environ"
+	grep -qz '^IMGQ_JOB_ID=' "$BATS_TEST_TMPDIR/environ"
+	# the S3 tools had the file, and no key id (it is only in the file)
+	for t in s3get s3put; do
+		grep -q '^IMGQ_S3_CREDENTIALS_FILE=' "$BATS_TEST_TMPDIR/env.$t"
+		run -1 grep -E '^AWS_ACCESS_KEY_ID=' "$BATS_TEST_TMPDIR/env.$t"
+	done
 }

@@ -4,22 +4,16 @@
 # those endpoints (tests/helpers/credserver.py) and the local S3 service.
 
 load helpers/common
+load helpers/credserver
 
 setup_file() {
 	imgq_setup_file
 	s3_start
-	d=$BATS_FILE_TMPDIR/cred
-	mkdir -p "$d"
-	CRED_KEY=$AWS_ACCESS_KEY_ID CRED_SECRET=$AWS_SECRET_ACCESS_KEY CRED_AUTH="Bearer sesame" \
-		"$PY" "$IMGQ_TOP/tests/helpers/credserver.py" "$d/port" "$d/log" </dev/null >/dev/null 2>&1 &
-	echo $! >"$d/pid"
-	wait_until 10 test -s "$d/port"
-	export CRED_URL=http://127.0.0.1:$(cat "$d/port") CRED_LOG=$d/log
-	echo x | s3put cred/k
+	cred_start
 }
 
 teardown_file() {
-	kill "$(cat "$BATS_FILE_TMPDIR/cred/pid")" 2>/dev/null || true
+	cred_stop
 	imgq_teardown_file
 }
 
@@ -83,4 +77,47 @@ GET /latest/meta-data/iam/security-credentials/imgq-role 200" ]
 @test "only one of the two key variables: 78" {
 	run -78 --separate-stderr env -u AWS_SECRET_ACCESS_KEY s3get cred/k
 	[ "$stderr" = "s3get: fatal: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together" ]
+}
+
+@test "IMGQ_S3_CREDENTIALS_FILE: the keys from the file alone" {
+	f=$BATS_TEST_TMPDIR/handed
+	printf '{"AccessKeyId":"%s","SecretAccessKey":"%s","Expiration":"2999-01-01T00:00:00Z"}\n' \
+		"$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >"$f"
+	: >"$CRED_LOG"
+	run -0 bare AWS_CONTAINER_CREDENTIALS_FULL_URI="$CRED_URL/creds" IMGQ_S3_CREDENTIALS_FILE="$f" s3get cred/k
+	[ "$output" = x ]
+	[ ! -s "$CRED_LOG" ]	# the chain was not asked
+	# the file wins over keys in the environment
+	printf '{"AccessKeyId":"%s","SecretAccessKey":"wrong"}\n' "$AWS_ACCESS_KEY_ID" >"$f"
+	run -77 --separate-stderr env IMGQ_S3_CREDENTIALS_FILE="$f" IMGQ_S3_ATTEMPTS=1 s3get cred/k
+	[[ "$stderr" == "s3get: fatal: GET s3://$AWS_BUCKET_NAME/cred/k: 403 "* ]]
+}
+
+@test "IMGQ_S3_CREDENTIALS_FILE in its last five minutes: read again before the request (imgq-pop replaces it by then)" {
+	[ -z "${IMGQ_SAN:-}" ] || skip "strace and the sanitizer runtime do not mix"
+	f=$BATS_TEST_TMPDIR/handed
+	printf '{"AccessKeyId":"%s","SecretAccessKey":"%s","Expiration":"%s"}\n' \
+		"$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$(date -u -d '+2 min' +%Y-%m-%dT%H:%M:%SZ)" >"$f"
+	run -0 bare IMGQ_S3_CREDENTIALS_FILE="$f" strace -f -qq -e trace=openat -o "$BATS_TEST_TMPDIR/trace" s3get cred/k
+	[ "$output" = x ]
+	[ "$(grep -c "\"$f\"" "$BATS_TEST_TMPDIR/trace")" = 2 ]
+	# a day away: read once
+	printf '{"AccessKeyId":"%s","SecretAccessKey":"%s","Expiration":"%s"}\n' \
+		"$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)" >"$f"
+	run -0 bare IMGQ_S3_CREDENTIALS_FILE="$f" strace -f -qq -e trace=openat -o "$BATS_TEST_TMPDIR/trace" s3get cred/k
+	[ "$output" = x ]
+	[ "$(grep -c "\"$f\"" "$BATS_TEST_TMPDIR/trace")" = 1 ]
+}
+
+@test "IMGQ_S3_CREDENTIALS_FILE missing or without keys: 78; expired: 77" {
+	f=$BATS_TEST_TMPDIR/handed
+	run -78 --separate-stderr env IMGQ_S3_CREDENTIALS_FILE="$f" s3get cred/k
+	[ "$stderr" = "s3get: fatal: credentials file $f: No such file or directory" ]
+	echo '{"Code":"Success"}' >"$f"
+	run -78 --separate-stderr env IMGQ_S3_CREDENTIALS_FILE="$f" s3put cred/k2 "$f"
+	[ "$stderr" = "s3put: fatal: credentials file $f: no AccessKeyId and SecretAccessKey" ]
+	printf '{"AccessKeyId":"%s","SecretAccessKey":"%s","Token":"t","Expiration":"2020-01-02T03:04:05Z"}\n' \
+		"$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >"$f"
+	run -77 --separate-stderr env IMGQ_S3_CREDENTIALS_FILE="$f" s3get cred/k
+	[ "$stderr" = "s3get: fatal: credentials file $f: expired at 2020-01-02T03:04:05Z" ]
 }

@@ -58,3 +58,27 @@ tls/b" ]
 	[[ "$stderr" == "s3put: fatal: "* ]]
 	[[ "$stderr" != *"stand"* ]]
 }
+
+@test "without a CA file, certificates are looked up in a hashed CA folder: IMGQ_S3_CA_PATH, else curl's (the system's)" {
+	fp_start --tls "$TLS_PEM"
+	d=$BATS_TEST_TMPDIR/ca
+	mkdir "$d"
+	echo x >"$BATS_TEST_TMPDIR/x"
+	run -78 --separate-stderr env -u AWS_CA_BUNDLE -u IMGQ_S3_CA_FILE AWS_ENDPOINT_URL="$FP_URL" \
+		IMGQ_S3_CA_PATH="$d" s3put tls/capath "$BATS_TEST_TMPDIR/x"
+	[[ "$stderr" == "s3put: fatal: PUT s3://$AWS_BUCKET_NAME/tls/capath: SSL certificate problem: "* ]]
+	ln -s "$CERT" "$d/$(openssl x509 -hash -noout -in "$CERT").0"
+	run -0 env -u AWS_CA_BUNDLE -u IMGQ_S3_CA_FILE AWS_ENDPOINT_URL="$FP_URL" \
+		IMGQ_S3_CA_PATH="$d" s3put tls/capath "$BATS_TEST_TMPDIR/x"
+	run -0 env -u AWS_CA_BUNDLE -u IMGQ_S3_CA_FILE AWS_ENDPOINT_URL="$FP_URL" \
+		IMGQ_S3_CA_PATH="$d" s3get tls/capath
+	[ "$output" = x ]
+	# a CA file is used alone: the folder that vouches is not looked at
+	run -78 --separate-stderr env AWS_ENDPOINT_URL="$FP_URL" \
+		AWS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt IMGQ_S3_CA_PATH="$d" s3get tls/capath
+	[[ "$stderr" == "s3get: fatal: GET s3://$AWS_BUCKET_NAME/tls/capath: SSL certificate problem: "* ]]
+	# by default, the system's folder, which does not know this certificate
+	run -78 --separate-stderr env -u AWS_CA_BUNDLE -u IMGQ_S3_CA_FILE AWS_ENDPOINT_URL="$FP_URL" \
+		s3get tls/capath
+	[[ "$stderr" == "s3get: fatal: GET s3://$AWS_BUCKET_NAME/tls/capath: SSL certificate problem: "* ]]
+}

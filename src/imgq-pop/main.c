@@ -16,6 +16,7 @@
 #include "env.h"
 #include "err.h"
 #include "exitcode.h"
+#include "job_env.h"
 #include "job_scratch.h"
 #include "log.h"
 #include "pop.h"
@@ -23,7 +24,7 @@
 #include "sys.h"
 
 #define USAGE "usage: imgq-pop [-lv] [-a attempts] [-b backoff] " \
-	"[-B backoff-max] [-c consumer] [-g grace] [-K kill-after] " \
+	"[-B backoff-max] [-c consumer] [-E name] [-g grace] [-K kill-after] " \
 	"[-L lease] [-n count] [-q queue] [-r retention] [-t time-limit] " \
 	"[-w wait] command [arg ...]"
 
@@ -105,6 +106,57 @@ dur_opt(const char *arg, uint64_t min, uint64_t max, uint64_t *out,
 	}
 }
 
+/* A variable's name: [A-Za-z_][A-Za-z0-9_]*, not the operator token. */
+static int
+pass_add(struct pop_conf *c, const char *name, size_t n, struct err *e)
+{
+	char **v;
+	size_t i;
+
+	if (n == 0 || (name[0] >= '0' && name[0] <= '9'))
+		return err_set(e, EX_USAGE, "not a variable name: %.*s",
+		    (int)(n > 64 ? 64 : n), name);
+	for (i = 0; i < n; i++)
+		if (name[i] != '_' && !(name[i] >= 'A' && name[i] <= 'Z') &&
+		    !(name[i] >= 'a' && name[i] <= 'z') &&
+		    !(name[i] >= '0' && name[i] <= '9'))
+			return err_set(e, EX_USAGE, "not a variable name: "
+			    "%.*s", (int)(n > 64 ? 64 : n), name);
+	if (n == strlen(JOB_ENV_NEVER) && memcmp(name, JOB_ENV_NEVER, n) == 0)
+		return err_set(e, EX_USAGE, "%s is never passed to a job",
+		    JOB_ENV_NEVER);
+	if ((v = realloc(c->pass, (c->npass + 1) * sizeof(*v))) == NULL)
+		return err_set(e, EX_OSERR, "out of memory");
+	c->pass = v;
+	if ((v[c->npass] = strndup(name, n)) == NULL)
+		return err_set(e, EX_OSERR, "out of memory");
+	c->npass++;
+	return 0;
+}
+
+/* IMGQ_POP_PASS_ENV: names separated by spaces or commas. */
+static void
+pass_env(struct pop_conf *c)
+{
+	const char *p = env_str("IMGQ_POP_PASS_ENV");
+	struct err e;
+	size_t n;
+
+	err_clear(&e);
+	while (p != NULL && *p != '\0') {
+		p += strspn(p, " \t,");
+		if ((n = strcspn(p, " \t,")) == 0)
+			break;
+		if (pass_add(c, p, n, &e) == -1) {
+			if (e.code == EX_USAGE)
+				e.code = EX_CONFIG;
+			err_prefix(&e, "IMGQ_POP_PASS_ENV");
+			die(&e);
+		}
+		p += n;
+	}
+}
+
 static void
 conf_env(struct pop_conf *c)
 {
@@ -125,6 +177,7 @@ conf_env(struct pop_conf *c)
 	    env_duration_ms("IMGQ_BACKOFF_MAX", 0, 604800000,
 	    &c->backoff_max_ms, &e) == -1)
 		die(&e);
+	pass_env(c);
 }
 
 static void
@@ -135,7 +188,7 @@ parse_args(int argc, char **argv, struct pop_conf *c)
 	int ch, verbose = 0;
 
 	err_clear(&e);
-	while ((ch = getopt(argc, argv, "+a:b:B:c:g:K:lL:n:q:r:t:vw:")) !=
+	while ((ch = getopt(argc, argv, "+a:b:B:c:E:g:K:lL:n:q:r:t:vw:")) !=
 	    -1) {
 		switch (ch) {
 		case 'a':
@@ -151,6 +204,13 @@ parse_args(int argc, char **argv, struct pop_conf *c)
 			break;
 		case 'c':
 			c->consumer = optarg;
+			break;
+		case 'E':
+			if (pass_add(c, optarg, strlen(optarg), &e) == -1) {
+				if (e.code == EX_USAGE)
+					usage(e.msg);
+				die(&e);
+			}
 			break;
 		case 'g':
 			dur_opt(optarg, 0, 86400000, &c->grace_ms, "-g");
@@ -255,6 +315,7 @@ main(int argc, char **argv)
 		return errno == ENOMEM ? EX_OSERR : EX_CONFIG;
 	}
 	scratch_start(&sc);
+	pop_cred_init();
 	if (pop_run_init(&e) == -1 || setup_signals(&e) == -1)
 		die(&e);
 	if ((q = q_conf_open(&c.q, &e)) == NULL)
@@ -349,5 +410,8 @@ main(int argc, char **argv)
 	q_close(q);
 	job_scratch_close(&sc);
 	free(c.path);
+	while (c.npass > 0)
+		free(c.pass[--c.npass]);
+	free(c.pass);
 	return ex;
 }

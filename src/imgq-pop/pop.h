@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "envset.h"
 #include "err.h"
 #include "job_scratch.h"
 #include "q.h"
@@ -33,6 +34,8 @@ struct pop_conf {
 	uint64_t	 backoff_ms, backoff_max_ms;
 	char		**cmd;
 	char		*path;		/* of cmd[0], found at start */
+	char		**pass;		/* -E and IMGQ_POP_PASS_ENV names */
+	size_t		 npass;
 };
 
 /* One run of the command. */
@@ -58,6 +61,27 @@ struct pop_run {
 extern volatile sig_atomic_t pop_stopping;
 extern int pop_sigfd;
 void	pop_drain_signals(void);
+
+/* ---- cred.c ---- */
+
+/*
+ * Resolves the S3 credentials with the S3 tools' chain, once; a failure
+ * is a warning (the jobs get none), finding none is not even that.
+ */
+void	pop_cred_init(void);
+
+/*
+ * Refreshes credentials that expire within 15 minutes (at most every 30
+ * seconds) and, with dir, rewrites the file of the job running there.
+ */
+void	pop_cred_refresh(const char *dir);
+
+/*
+ * Writes the credentials, if any, to a 0600 file in dir and puts its
+ * path as IMGQ_S3_CREDENTIALS_FILE (and the region they go with as
+ * AWS_REGION when s has none); without credentials, removes the variable.
+ */
+int	pop_cred_put(struct envset *, const char *dir, struct err *);
 
 /* ---- run.c ---- */
 

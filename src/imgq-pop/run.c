@@ -53,8 +53,10 @@ pop_run_init(struct err *e)
 }
 
 /*
- * The command's environment: ours beneath the job's variables and the
- * scratch folder as IMGQ_TMPDIR and TMPDIR (envset.h: the later wins).
+ * The command's environment: the settings of ours it needs and those the
+ * operator passes (job_env.h), beneath the job's variables, the S3
+ * credentials' file and the scratch folder as IMGQ_TMPDIR and TMPDIR
+ * (envset.h: the later wins).
  */
 static int
 job_environment(const struct pop_conf *c, const struct q_job *job,
@@ -65,7 +67,7 @@ job_environment(const struct pop_conf *c, const struct q_job *job,
 	size_t i;
 
 	envset_init(s);
-	if (envset_put_all(s, environ, SIZE_MAX, e) == -1)
+	if (job_env_base(s, environ, c->pass, c->npass, e) == -1)
 		goto fail;
 	for (i = 0; i < job->nfields; i++) {
 		f = &job->fields[i];
@@ -84,8 +86,9 @@ job_environment(const struct pop_conf *c, const struct q_job *job,
 	 * whole deployment shares; no job has any use for it (nor may a
 	 * job's field named admin_token stand in for it).
 	 */
-	envset_unset(s, "IMGQ_ADMIN_TOKEN");
-	if (job_env_run(s, job->id, job->attempt, c->q.queue, tmp, e) == 0)
+	envset_unset(s, JOB_ENV_NEVER);
+	if (pop_cred_put(s, tmp, e) == 0 &&
+	    job_env_run(s, job->id, job->attempt, c->q.queue, tmp, e) == 0)
 		return 0;
 fail:
 	envset_free(s);
@@ -294,14 +297,18 @@ timeout(const struct pop_run *r, const struct watch *w)
 	return dl == 0 ? -1 : dl > now ? (int)(dl - now) : 0;
 }
 
-/* Heartbeat, time limit, end of the grace period, KILL after TERM. */
+/*
+ * Heartbeat, time limit, end of the grace period, KILL after TERM; the
+ * S3 credentials of a long job refreshed in its folder.
+ */
 static void
 tick(const struct pop_conf *c, struct q *q, const struct q_job *job,
-    struct pop_run *r, struct watch *w, uint64_t now)
+    struct pop_run *r, struct watch *w, const char *dir, uint64_t now)
 {
 	struct err be;
 	int rc;
 
+	pop_cred_refresh(dir);
 	if (now >= w->next_beat) {
 		err_clear(&be);
 		rc = q_beat(q, &be);
@@ -342,7 +349,7 @@ tick(const struct pop_conf *c, struct q *q, const struct q_job *job,
  */
 static void
 watch(const struct pop_conf *c, struct q *q, const struct q_job *job,
-    struct pop_run *r, int outfd, int errfd)
+    struct pop_run *r, const char *dir, int outfd, int errfd)
 {
 	struct watch w = { 0, 0, 0, 0, 0, 1, 1 };
 	struct pollfd pfd[3];
@@ -391,7 +398,7 @@ watch(const struct pop_conf *c, struct q *q, const struct q_job *job,
 		}
 		now = sys_now_ms();
 		if (!r->exited) {
-			tick(c, q, job, r, &w, now);
+			tick(c, q, job, r, &w, dir, now);
 			continue;
 		}
 		if (w.exited_at == 0)
@@ -451,7 +458,7 @@ pop_run_job(const struct pop_conf *c, struct q *q, struct job_scratch *sc,
 	(void)job_scratch_prepare(sc, &pe);
 	close(outp[1]);
 	close(errp[1]);
-	watch(c, q, job, r, outp[0], errp[0]);
+	watch(c, q, job, r, sc->path, outp[0], errp[0]);
 	end_group(c, job, r->pid);
 	close(outp[0]);
 	close(errp[0]);

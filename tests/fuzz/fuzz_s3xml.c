@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "exitcode.h"
 #include "s3_cred.h"
 #include "s3_xml.h"
 
@@ -53,6 +54,35 @@ del_cb(void *arg, const char *k, const char *c, const char *m)
 	return 0;
 }
 
+/* A credential document (container answer, handed file): what it gives
+ * is a string that fits its field, and written out again it reads back. */
+static void
+fuzz_cred(const char *s, size_t size)
+{
+	static struct s3_conf c, back;
+	struct buf b = { 0 };
+	struct err e;
+
+	s3_conf_defaults(&c);
+	if (s3_cred_parse(&c, s, size, &e) == -1)
+		return;
+	if (strlen(c.access_key) >= sizeof(c.access_key) ||
+	    strlen(c.secret_key) >= sizeof(c.secret_key))
+		__builtin_trap();
+	s3_conf_defaults(&back);
+	if (s3_cred_doc(&c, &b, &e) == -1) {
+		if (e.code != EX_DATAERR)
+			__builtin_trap();
+		buf_free(&b);
+		return;
+	}
+	if (s3_cred_parse(&back, b.p, b.len, &e) == -1 ||
+	    strcmp(back.access_key, c.access_key) != 0 ||
+	    strcmp(back.secret_key, c.secret_key) != 0)
+		__builtin_trap();
+	buf_free(&b);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -74,5 +104,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)s3_xml_uploads(s, size, upl_cb, &total, &up, &e);
 	(void)s3_xml_delete_result(s, size, del_cb, &total, &deleted, &e);
 	(void)s3_json_str(s, size, "AccessKeyId", out, sizeof(out));
+	fuzz_cred(s, size);
 	return 0;
 }

@@ -5,6 +5,7 @@ tests.  Serves the keys in CRED_KEY / CRED_SECRET (and CRED_TOKEN) as:
 
   GET /creds                 container credentials; needs the header
                              Authorization: $CRED_AUTH when that is set
+  GET /creds-soon            the same, expiring in ten minutes
   PUT /latest/api/token      an IMDSv2 session token (needs the TTL header)
   GET /latest/meta-data/iam/security-credentials/        the role name
   GET /latest/meta-data/iam/security-credentials/ROLE    the keys
@@ -16,6 +17,7 @@ import http.server
 import json
 import os
 import sys
+import time
 
 TOKEN = "imds-token-123"
 ROLE = "imgq-role"
@@ -32,13 +34,13 @@ class H(http.server.BaseHTTPRequestHandler):
         with open(sys.argv[2], "a") as f:
             f.write("%s %s %d\n" % (self.command, self.path, status))
 
-    def creds(self):
+    def creds(self, expires="2999-01-01T00:00:00Z"):
         return json.dumps({
             "Code": "Success", "Type": "AWS-HMAC",
             "AccessKeyId": os.environ["CRED_KEY"],
             "SecretAccessKey": os.environ["CRED_SECRET"],
             "Token": os.environ.get("CRED_TOKEN", ""),
-            "Expiration": "2999-01-01T00:00:00Z"})
+            "Expiration": expires})
 
     def do_PUT(self):
         if self.path == "/latest/api/token" and \
@@ -47,11 +49,16 @@ class H(http.server.BaseHTTPRequestHandler):
         return self.reply(400, "bad token request")
 
     def do_GET(self):
-        if self.path == "/creds":
+        if self.path in ("/creds", "/creds-soon"):
             want = os.environ.get("CRED_AUTH")
             if want and self.headers.get("Authorization") != want:
                 return self.reply(401, "no")
-            return self.reply(200, self.creds(), "application/json")
+            exp = None
+            if self.path == "/creds-soon":
+                exp = time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                    time.gmtime(time.time() + 600))
+            return self.reply(200, self.creds(*([exp] if exp else [])),
+                              "application/json")
         base = "/latest/meta-data/iam/security-credentials/"
         if self.path.startswith(base):
             if self.headers.get("X-aws-ec2-metadata-token") != TOKEN:

@@ -103,10 +103,53 @@ test_layers(void)
 	envset_free(&s);
 }
 
+/* What of the consumer's environment the command gets. */
+static void
+test_base(void)
+{
+	char *consumer[] = { "PATH=/bin", "HOME=/h", "LC_ALL=C", "LC_=x",
+	    "IMGQ_PRESETS=/p", "IMGQ_=x", "IMGQ_ADMIN_TOKEN=secret",
+	    "REDIS_URL=redis://:pw@h/0", "AWS_ACCESS_KEY_ID=AK",
+	    "AWS_SECRET_ACCESS_KEY=sk", "AWS_PROFILE=p", "AWS_REGION=r",
+	    "AWS_ENDPOINT_URL=http://e", "https_proxy=http://p",
+	    "HTTP_PROXY=http://evil", "PATHX=1", "OTHER=1", "noequals", NULL };
+	char *pass[] = { "OTHER", "REDIS_URL", "IMGQ_ADMIN_TOKEN" };
+	const char *want[] = { "PATH", "HOME", "LC_ALL", "IMGQ_PRESETS",
+	    "AWS_REGION", "AWS_ENDPOINT_URL", "https_proxy" };
+	struct envset s;
+	struct err e;
+	size_t i;
+
+	envset_init(&s);
+	err_clear(&e);
+	ok(job_env_base(&s, consumer, pass, 0, &e) == 0,
+	    "built, nothing asked");
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		ok(envset_get(&s, want[i]) != NULL, "%s passed", want[i]);
+	is_int((int)(sizeof(want) / sizeof(want[0])), (int)s.n,
+	    "nothing else");
+	envset_free(&s);
+	envset_init(&s);
+	ok(job_env_base(&s, consumer, pass, 3, &e) == 0, "built, three asked");
+	is_str(envset_get(&s, "OTHER"), "1", "an asked name passes");
+	is_str(envset_get(&s, "REDIS_URL"), "redis://:pw@h/0",
+	    "REDIS_URL when asked");
+	ok(envset_get(&s, "IMGQ_ADMIN_TOKEN") == NULL,
+	    "the operator token, even asked, does not");
+	ok(envset_get(&s, "AWS_SECRET_ACCESS_KEY") == NULL,
+	    "a key not asked does not");
+	envset_free(&s);
+	ok(!job_env_allowed("IMGQ_ADMIN_TOKEN", 16) &&
+	    job_env_allowed("IMGQ_ADMIN_TOKENS", 17) &&
+	    !job_env_allowed("PATH", 3) && job_env_allowed("PATHX", 4),
+	    "names compare whole, by length");
+}
+
 int
 main(void)
 {
 	test_fields();
+	test_base();
 	test_large();
 	test_layers();
 	return tap_done();

@@ -191,6 +191,42 @@ json(void)
 	    "a value too long for the buffer is -1");
 }
 
+/* The handed credentials' document reads back as it was written. */
+static void
+cred_doc(void)
+{
+	struct s3_conf c, back;
+	struct buf b = { 0 };
+	struct err e;
+
+	s3_conf_defaults(&c);
+	s3_conf_defaults(&back);
+	memcpy(c.access_key, "AKID", 5);
+	memcpy(c.secret_key, "se/cr\"et\\", 10);
+	memcpy(c.token, "tok", 4);
+	c.cred_expiry = 1893456000;	/* 2030-01-01T00:00:00Z */
+	ok(s3_cred_doc(&c, &b, &e) == 0, "document written");
+	is_str(buf_str(&b), "{\"AccessKeyId\":\"AKID\",\"SecretAccessKey\":"
+	    "\"se/cr\\\"et\\\\\",\"Token\":\"tok\",\"Expiration\":"
+	    "\"2030-01-01T00:00:00Z\"}\n", "its text");
+	err_clear(&e);
+	ok(s3_cred_parse(&back, b.p, b.len, &e) == 0, "read back");
+	is_str(back.secret_key, c.secret_key, "the secret, escapes and all");
+	is_str(back.token, "tok", "the token");
+	ok(back.cred_expiry == c.cred_expiry, "the expiry");
+	buf_reset(&b);
+	c.token[0] = '\0';
+	c.cred_expiry = 0;
+	ok(s3_cred_doc(&c, &b, &e) == 0, "written again");
+	is_str(buf_str(&b), "{\"AccessKeyId\":\"AKID\",\"SecretAccessKey\":"
+	    "\"se/cr\\\"et\\\\\"}\n", "no token, no expiry: neither member");
+	buf_reset(&b);
+	c.secret_key[0] = '\x01';
+	ok(s3_cred_doc(&c, &b, &e) == -1 && e.code == EX_DATAERR,
+	    "a control byte in a key: EX_DATAERR");
+	buf_free(&b);
+}
+
 static char useen[256];
 
 static int
@@ -238,5 +274,6 @@ main(void)
 	keys();
 	options();
 	json();
+	cred_doc();
 	return tap_done();
 }

@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "buf.h"
 #include "err.h"
 
 #define S3_MIN_PART	(5ULL << 20)
@@ -38,7 +39,8 @@ enum s3_cred_source {
 	S3_CRED_ENV,		/* AWS_ACCESS_KEY_ID ... */
 	S3_CRED_FILE,		/* shared credentials / config file */
 	S3_CRED_CONTAINER,	/* AWS_CONTAINER_CREDENTIALS_*_URI */
-	S3_CRED_IMDS		/* EC2 instance metadata, IMDSv2 */
+	S3_CRED_IMDS,		/* EC2 instance metadata, IMDSv2 */
+	S3_CRED_HANDED		/* a file from imgq-pop (s3_cred_load) */
 };
 
 struct s3_conf {
@@ -50,7 +52,7 @@ struct s3_conf {
 	char	token[4096];	/* session token, "" without */
 	enum s3_cred_source cred_source;
 	time_t	cred_expiry;	/* 0: does not expire */
-	char	cred_url[1024];	/* container / IMDS: where to refresh */
+	char	cred_url[1024];	/* container / IMDS / file: where to refresh */
 	char	cred_auth[2048];/* container authorization token */
 	int	path_style;	/* 1 path-style, 0 virtual-hosted */
 	int	unsigned_payload; /* UNSIGNED-PAYLOAD (TLS endpoints) */
@@ -62,6 +64,7 @@ struct s3_conf {
 	uint64_t part_size;	/* multipart part size (first parts) */
 	int	parts_in_flight;
 	char	ca_file[1024];	/* "" for the system's */
+	char	ca_path[1024];	/* a hashed CA folder; "" for curl's */
 	char	proxy[512];	/* "" for none */
 	char	noproxy[512];
 	int	verbose;	/* 1: requests, retries; 2: + signing texts */
@@ -73,8 +76,8 @@ struct s3_conf {
 };
 
 /*
- * Defaults, then the environment: AWS_ENDPOINT_URL, AWS_REGION,
- * AWS_DEFAULT_REGION, AWS_BUCKET_NAME, AWS_ACCESS_KEY_ID,
+ * Defaults, then the environment: IMGQ_S3_CREDENTIALS_FILE,
+ * AWS_ENDPOINT_URL, AWS_REGION, AWS_DEFAULT_REGION, AWS_BUCKET_NAME, AWS_ACCESS_KEY_ID,
  * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE,
  * AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE,
  * AWS_CONTAINER_CREDENTIALS_FULL_URI / _RELATIVE_URI,
@@ -82,13 +85,38 @@ struct s3_conf {
  * AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_CA_BUNDLE, https_proxy,
  * HTTPS_PROXY, http_proxy (lower case only), no_proxy, and IMGQ_S3_*
  * (CONNECT_TIMEOUT, TIMEOUT, ATTEMPTS, RETRY_TIME, PART_SIZE, PARTS,
- * PATH_STYLE, UNSIGNED_PAYLOAD, CA_FILE, CLOCK_OFFSET).  Credentials come
+ * PATH_STYLE, UNSIGNED_PAYLOAD, CA_FILE, CA_PATH, CLOCK_OFFSET).  Credentials come
+ * from IMGQ_S3_CREDENTIALS_FILE alone when it is set (s3_cred_load), else
  * from the chain: environment, shared files (profile), container,
  * instance metadata.  EX_CONFIG when a value is invalid or no credentials are
  * found; a missing bucket is not an error here (s3_new refuses it), so a
  * program can take the bucket from an s3:// argument first.
  */
 int	s3_conf_from_env(struct s3_conf *, struct err *);
+
+/*
+ * The same, but finding no credentials is no error: the keys stay empty.
+ * A source that is set but fails (a file that does not parse, a container
+ * endpoint or instance metadata that does not answer) still is.
+ */
+int	s3_conf_from_env_opt(struct s3_conf *, struct err *);
+
+/*
+ * Credentials handed over in a file: the document of s3_cred_doc.  The
+ * source becomes S3_CRED_HANDED and the file is read again when the
+ * credentials come near their expiry (the writer replaces it).  EX_CONFIG
+ * when it cannot be read or does not parse, EX_NOPERM when the
+ * credentials in it have expired.
+ */
+int	s3_cred_load(struct s3_conf *, const char *path, struct err *);
+
+/*
+ * The credentials of c as that document: {"AccessKeyId": ...,
+ * "SecretAccessKey": ..., "Token": ..., "Expiration": ...} (the last two
+ * when there are).  EX_DATAERR when a key or the token is not printable
+ * ASCII, EX_OSERR when the buffer cannot grow.
+ */
+int	s3_cred_doc(const struct s3_conf *, struct buf *, struct err *);
 
 /* The built-in defaults only (no environment). */
 void	s3_conf_defaults(struct s3_conf *);

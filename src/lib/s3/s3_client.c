@@ -4,6 +4,8 @@
  * the spare easy handle, the random source of the backoff, the trace,
  * and freed with its secrets wiped.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -121,6 +123,31 @@ conf_ok(const struct s3_conf *c, struct err *e)
 	return 0;
 }
 
+/*
+ * Without a CA file of the user's, certificates are looked up one by one
+ * in curl's hashed CA folder rather than read from its bundle: OpenSSL 3
+ * takes tens of milliseconds of CPU to parse the whole bundle, in every
+ * process, for the one or two certificates a handshake needs.  Where
+ * curl knows no folder, or it is not there, its bundle it is.
+ */
+static void
+default_ca(struct s3_conf *c)
+{
+	struct stat st;
+	char *path = NULL;
+	size_t n;
+	CURL *h;
+
+	if (c->ca_file[0] != '\0' || c->ca_path[0] != '\0' ||
+	    (h = curl_easy_init()) == NULL)
+		return;
+	if (curl_easy_getinfo(h, CURLINFO_CAPATH, &path) == CURLE_OK &&
+	    path != NULL && (n = strlen(path)) < sizeof(c->ca_path) &&
+	    stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		memcpy(c->ca_path, path, n + 1);
+	curl_easy_cleanup(h);
+}
+
 struct s3 *
 s3_new(const struct s3_conf *c, struct err *e)
 {
@@ -133,6 +160,7 @@ s3_new(const struct s3_conf *c, struct err *e)
 		return NULL;
 	}
 	s->c = *c;
+	default_ca(&s->c);
 	if (s->c.path_style < 0)
 		s->c.path_style = s->c.endpoint[0] != '\0' ||
 		    !dns_safe(s->c.bucket);

@@ -211,7 +211,9 @@ knobs(struct s3_conf *c, struct err *e)
 	}
 	if (set(c->ca_file, sizeof(c->ca_file), env_str("AWS_CA_BUNDLE"),
 	    "AWS_CA_BUNDLE", e) == -1 || set(c->ca_file, sizeof(c->ca_file),
-	    env_str("IMGQ_S3_CA_FILE"), "IMGQ_S3_CA_FILE", e) == -1)
+	    env_str("IMGQ_S3_CA_FILE"), "IMGQ_S3_CA_FILE", e) == -1 ||
+	    set(c->ca_path, sizeof(c->ca_path), env_str("IMGQ_S3_CA_PATH"),
+	    "IMGQ_S3_CA_PATH", e) == -1)
 		return -1;
 	return 0;
 }
@@ -239,12 +241,40 @@ proxies(struct s3_conf *c, struct err *e)
 	return set(c->noproxy, sizeof(c->noproxy), p, "no_proxy", e);
 }
 
-int
-s3_conf_from_env(struct s3_conf *c, struct err *e)
+/* The credential chain; the keys stay empty when it finds none. */
+static int
+chain(struct s3_conf *c, struct err *e)
 {
 	const char *profile = env_str("AWS_PROFILE");
 	const char *ak = env_str("AWS_ACCESS_KEY_ID");
 	const char *sk = env_str("AWS_SECRET_ACCESS_KEY");
+	const char *handed = env_str("IMGQ_S3_CREDENTIALS_FILE");
+
+	if (handed != NULL)
+		return s3_cred_load(c, handed, e);
+	if (ak != NULL && sk != NULL) {
+		if (set(c->access_key, sizeof(c->access_key), ak,
+		    "AWS_ACCESS_KEY_ID", e) == -1 || set(c->secret_key,
+		    sizeof(c->secret_key), sk, "AWS_SECRET_ACCESS_KEY", e) ==
+		    -1 || set(c->token, sizeof(c->token),
+		    env_str("AWS_SESSION_TOKEN"), "AWS_SESSION_TOKEN", e) == -1)
+			return -1;
+		c->cred_source = S3_CRED_ENV;
+	} else if (ak != NULL || sk != NULL)
+		return err_set(e, EX_CONFIG, "AWS_ACCESS_KEY_ID and "
+		    "AWS_SECRET_ACCESS_KEY must be set together");
+	if (from_files(c, profile != NULL ? profile : "default",
+	    profile != NULL, e) == -1)
+		return -1;
+	if (c->access_key[0] == '\0' && (from_container(c, e) == -1 ||
+	    (c->access_key[0] == '\0' && from_imds(c, e) == -1)))
+		return -1;
+	return 0;
+}
+
+int
+s3_conf_from_env_opt(struct s3_conf *c, struct err *e)
+{
 	const char *ep = env_str("AWS_ENDPOINT_URL");
 	size_t n;
 
@@ -266,29 +296,20 @@ s3_conf_from_env(struct s3_conf *c, struct err *e)
 	    set(c->bucket, sizeof(c->bucket), env_str("AWS_BUCKET_NAME"),
 	    "AWS_BUCKET_NAME", e) == -1)
 		return -1;
-	if (knobs(c, e) == -1 || proxies(c, e) == -1)
+	if (knobs(c, e) == -1 || proxies(c, e) == -1 || chain(c, e) == -1)
 		return -1;
-	if (ak != NULL && sk != NULL) {
-		if (set(c->access_key, sizeof(c->access_key), ak,
-		    "AWS_ACCESS_KEY_ID", e) == -1 || set(c->secret_key,
-		    sizeof(c->secret_key), sk, "AWS_SECRET_ACCESS_KEY", e) ==
-		    -1 || set(c->token, sizeof(c->token),
-		    env_str("AWS_SESSION_TOKEN"), "AWS_SESSION_TOKEN", e) == -1)
-			return -1;
-		c->cred_source = S3_CRED_ENV;
-	} else if (ak != NULL || sk != NULL)
-		return err_set(e, EX_CONFIG, "AWS_ACCESS_KEY_ID and "
-		    "AWS_SECRET_ACCESS_KEY must be set together");
-	if (from_files(c, profile != NULL ? profile : "default",
-	    profile != NULL, e) == -1)
-		return -1;
-	if (c->access_key[0] == '\0' && (from_container(c, e) == -1 ||
-	    (c->access_key[0] == '\0' && from_imds(c, e) == -1)))
+	if (c->region[0] == '\0')
+		memcpy(c->region, "us-east-1", 10);
+	return 0;
+}
+
+int
+s3_conf_from_env(struct s3_conf *c, struct err *e)
+{
+	if (s3_conf_from_env_opt(c, e) == -1)
 		return -1;
 	if (c->access_key[0] == '\0')
 		return err_set(e, EX_CONFIG, "no credentials: set "
 		    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile");
-	if (c->region[0] == '\0')
-		memcpy(c->region, "us-east-1", 10);
 	return 0;
 }

@@ -216,23 +216,23 @@ fetch(const char *method, const char *url, const char *hdr,
 	return 0;
 }
 
-static int
-parse_creds(struct s3_conf *c, const struct buf *b, struct err *e)
+int
+s3_cred_parse(struct s3_conf *c, const char *p, size_t len, struct err *e)
 {
 	char exp[64], d[17];
 	size_t i, k = 0;
 
-	if (s3_json_str(b->p, b->len, "AccessKeyId", c->access_key,
+	if (s3_json_str(p, len, "AccessKeyId", c->access_key,
 	    sizeof(c->access_key)) == -1 ||
-	    s3_json_str(b->p, b->len, "SecretAccessKey", c->secret_key,
+	    s3_json_str(p, len, "SecretAccessKey", c->secret_key,
 	    sizeof(c->secret_key)) == -1)
 		return err_set(e, EX_PROTOCOL,
 		    "credential answer without AccessKeyId/SecretAccessKey");
-	if (s3_json_str(b->p, b->len, "Token", c->token,
+	if (s3_json_str(p, len, "Token", c->token,
 	    sizeof(c->token)) == -1)
 		c->token[0] = '\0';
 	c->cred_expiry = 0;
-	if (s3_json_str(b->p, b->len, "Expiration", exp, sizeof(exp)) == 0) {
+	if (s3_json_str(p, len, "Expiration", exp, sizeof(exp)) == 0) {
 		/* 2024-01-02T03:04:05Z (a fraction, if any, dropped) */
 		for (i = 0; exp[i] != '\0' && k < 15; i++)
 			if (isdigit((unsigned char)exp[i]) || exp[i] == 'T')
@@ -253,6 +253,8 @@ s3_cred_fetch(struct s3_conf *c, struct err *e)
 	int rc = -1;
 	size_t n;
 
+	if (c->cred_source == S3_CRED_HANDED)
+		return s3_cred_reload(c, e);
 	if (c->cred_source == S3_CRED_CONTAINER) {
 		if (c->cred_auth[0] != '\0' && (size_t)snprintf(hdr,
 		    sizeof(hdr), "Authorization: %s", c->cred_auth) >=
@@ -261,7 +263,8 @@ s3_cred_fetch(struct s3_conf *c, struct err *e)
 			goto out;
 		}
 		if (fetch("GET", c->cred_url, c->cred_auth[0] ? hdr : NULL,
-		    &body, e) == -1 || parse_creds(c, &body, e) == -1)
+		    &body, e) == -1 ||
+		    s3_cred_parse(c, body.p, body.len, e) == -1)
 			goto out;
 		rc = 0;
 		goto out;
@@ -293,7 +296,7 @@ s3_cred_fetch(struct s3_conf *c, struct err *e)
 	buf_addf(&url, "%s/latest/meta-data/iam/security-credentials/%s",
 	    c->cred_url, role);
 	if (fetch("GET", buf_str(&url), hdr, &body, e) == -1 ||
-	    parse_creds(c, &body, e) == -1)
+	    s3_cred_parse(c, body.p, body.len, e) == -1)
 		goto out;
 	rc = 0;
 out:

@@ -29,6 +29,16 @@ int	s3_ini_has_profile(const char *, int, const char *);
  */
 int	s3_cred_fetch(struct s3_conf *, struct err *);
 
+/*
+ * Takes the keys, token and expiry from a credential document (the JSON
+ * of a container endpoint: AccessKeyId, SecretAccessKey, Token,
+ * Expiration); EX_PROTOCOL when the keys are not there.
+ */
+int	s3_cred_parse(struct s3_conf *, const char *, size_t, struct err *);
+
+/* s3_cred_load again, from the path kept in c->cred_url. */
+int	s3_cred_reload(struct s3_conf *, struct err *);
+
 /* A top-level string member of a JSON object (small, flat answers). */
 int	s3_json_str(const char *, size_t, const char *, char *, size_t);
 

@@ -188,6 +188,11 @@ setup_easy(struct s3_xfer *x)
 		curl_easy_setopt(c, CURLOPT_NOPROXY, s->c.noproxy);
 	if (s->c.ca_file[0] != '\0')
 		curl_easy_setopt(c, CURLOPT_CAINFO, s->c.ca_file);
+	else if (s->c.ca_path[0] != '\0') {
+		/* the folder alone (s3_client.c: default_ca) */
+		curl_easy_setopt(c, CURLOPT_CAINFO, NULL);
+		curl_easy_setopt(c, CURLOPT_CAPATH, s->c.ca_path);
+	}
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 	x->curlerr[0] = '\0';
 	if (strcmp(x->method, "HEAD") == 0)
