@@ -23,8 +23,8 @@ setup_file() {
 	# ENVFILE, read as data: nothing in it is expanded or run.
 	printf 'IMGQ_README_LITERAL=$HOME/$(touch %s/ran)\n' "$BATS_FILE_TMPDIR" \
 		>"$BATS_FILE_TMPDIR/env"
-	mkdir -p "$BATS_FILE_TMPDIR/work"
-	gm convert -size 640x480 gradient:red-blue "$BATS_FILE_TMPDIR/work/cat.jpg"
+	mkdir -p "$BATS_FILE_TMPDIR/shell"
+	gm convert -size 640x480 gradient:red-blue "$BATS_FILE_TMPDIR/shell/cat.jpg"
 	up_start "$STATE" "$PORT" -e "$BATS_FILE_TMPDIR/env"
 	up_wait_ready "$STATE" "$PORT"
 }
@@ -41,7 +41,7 @@ setup() {
 	unset AWS_EC2_METADATA_DISABLED AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID REDIS_URL
 	cd "$IMGQ_TOP"
 	eval "${line#    }"
-	cd "$BATS_FILE_TMPDIR/work"
+	cd "$BATS_FILE_TMPDIR/shell"
 }
 
 block() { # n: runs README block n (60 s at most)
