@@ -182,6 +182,11 @@ async def main_async(args):
     print("ready", flush=True)
     await stop.wait()
     server.close()
+    # The connections still open end with the proxy, quietly.
+    rest = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for t in rest:
+        t.cancel()
+    await asyncio.gather(*rest, return_exceptions=True)
 
 
 def main():
