@@ -194,12 +194,12 @@ def main():
     p.add_argument("--listen", required=True, type=address)
     p.add_argument("--upstream", required=True, type=address)
     p.add_argument("--log", default="")
-    p.add_argument("--delay", type=float, default=0.0)
-    p.add_argument("--jitter", type=float, default=0.0)
-    p.add_argument("--reset", type=float, default=0.0)
-    p.add_argument("--stall", type=float, default=0.0)
-    p.add_argument("--fault-after", type=int, default=4096)
-    p.add_argument("--seed", type=int, default=None)
+    # The link's numbers: milliseconds, probabilities, a byte count.
+    for name, kind, default in (("delay", float, 0.0), ("jitter", float, 0.0),
+                                ("reset", float, 0.0), ("stall", float, 0.0),
+                                ("fault-after", int, 4096),
+                                ("seed", int, None)):
+        p.add_argument("--" + name, type=kind, default=default)
     args = p.parse_args()
     if args.jitter > args.delay:
         p.error("--jitter may not exceed --delay")
