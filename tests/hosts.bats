@@ -108,7 +108,7 @@ check_report() { # n skip-host
 	# by w1 or w2, never by w3.
 	while read -r id; do
 		[ "$(rc HGET "{imgq}:job:$id" attempts)" -ge 2 ]
-		[ "$(rc HGET "{imgq}:job:$id" state)" = done ]
+		[ "$(rc HGET "{imgq}:job:$id" state)" = "done" ]
 		grep -q "^imgq-pop: info: job $id: done$" "$H/log/w1.log" "$H/log/w2.log"
 		run -1 grep -q "^imgq-pop: info: job $id: done$" "$H/log/w3.log"
 	done <"$BATS_TEST_TMPDIR/lost"
