@@ -297,7 +297,7 @@ text {"error":"operator credential required"}' ]
 	error_is /events/ws 426 "a WebSocket upgrade is required"
 	run -0 $EVC ws "$EPORT" /events/ws -H "Origin: https://evil.example" -t 2
 	[ "$output" = "HTTP 403" ]
-	run -0 $EVC ws "$EPORT" /events/ws -H "Origin: http://127.0.0.1" -t 1
+	run -0 $EVC ws "$EPORT" /events/ws -H "Origin: http://127.0.0.1:$EPORT" -t 1
 	[ "$output" = "timeout" ]
 	run -0 $EVC ws "$EPORT" /events/ws -H "Origin: https://other.example" -t 1
 	[ "$output" = "timeout" ]

@@ -58,7 +58,8 @@ def connect(port, rcvbuf=0):
 
 
 def request(s, path, hdrs, extra=""):
-    h = "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s" % (path, extra)
+    h = "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s" % (
+        path, s.getpeername()[1], extra)
     for x in hdrs:
         h += x + "\r\n"
     s.sendall((h + "\r\n").encode())
