@@ -158,10 +158,13 @@ upload_ok() { # base
 	[ "$output" = 200 ]
 }
 
-@test "lighttpd (mod_cgi): etc/lighttpd-imgq.conf serves an upload" {
+# lighttpd from etc/lighttpd-imgq.conf on $PORT (the event paths to
+# imgq-events on $EPORT when set).
+lighttpd_up() {
 	need lighttpd lighttpd
 	gen etc/lighttpd-imgq.conf \
 		-e "s#\":8080\"#\"127.0.0.1:$PORT\"#" \
+		-e "s#\"port\" => 3001#\"port\" => ${EPORT:-3001}#" \
 		>"$DD/lighttpd-imgq.conf"
 	grep -q "127.0.0.1:$PORT" "$DD/lighttpd-imgq.conf"
 	cat >"$DD/lighttpd.conf" <<EOF
@@ -175,7 +178,17 @@ EOF
 	run -0 lighttpd -tt -f "$DD/lighttpd.conf"
 	start "$DD/lighttpd.log" lighttpd -D -f "$DD/lighttpd.conf"
 	wait_until 20 listening "$PORT"
+}
+
+@test "lighttpd (mod_cgi): etc/lighttpd-imgq.conf serves an upload" {
+	lighttpd_up
 	upload_ok "http://127.0.0.1:$PORT"
+}
+
+@test "lighttpd: the event paths reach imgq-events" {
+	events_up
+	lighttpd_up
+	events_ok
 }
 
 # nginx and fcgiwrap from etc/nginx-imgq.conf on $PORT (the event paths
@@ -221,9 +234,10 @@ EOF
 	upload_ok "http://127.0.0.1:$PORT"
 }
 
-@test "nginx: the event paths reach imgq-events as started by etc/systemd/imgq-events.service" {
+# imgq-events as etc/systemd/imgq-events.service starts it, on $EPORT.
+events_up() {
 	[ -x "$IMGQ_BIN/imgq-events" ] || skip "imgq-events is not built here"
-	local exe id
+	local exe
 	EPORT=$(free_port)
 	exe=$(unit etc/systemd/imgq-events.service ExecStart |
 		sed "s#-l 127.0.0.1:3001#-l 127.0.0.1:$EPORT#")
@@ -231,7 +245,11 @@ EOF
 	# shellcheck disable=SC2086
 	start "$DD/events.log" $exe
 	wait_until 20 listening "$EPORT"
-	nginx_up
+}
+
+# A job's events through the server on $PORT, SSE and WebSocket.
+events_ok() {
+	local id
 	id=$(imgq-push uploads/deploy-events.jpg)
 	# the stream stays open: curl ends it (28)
 	run -28 curl -sN --max-time 2 "http://127.0.0.1:$PORT/jobs/$id/events"
@@ -242,12 +260,21 @@ EOF
 	[ "$output" = "event queued $id queued" ]
 }
 
-@test "Apache (mod_cgid): etc/apache-imgq.conf serves an upload" {
+@test "nginx: the event paths reach imgq-events as started by etc/systemd/imgq-events.service" {
+	events_up
+	nginx_up
+	events_ok
+}
+
+# Apache from etc/apache-imgq.conf on $PORT (the event paths to
+# imgq-events on $EPORT when set).
+apache_up() {
 	need apache2 apache2
 	local m=/usr/lib/apache2/modules user group
 	[ -f "$m/mod_cgid.so" ] || skip "no mod_cgid"
 	gen etc/apache-imgq.conf -e "s#^Listen 8080\$#Listen 127.0.0.1:$PORT#" \
 		-e "s#<VirtualHost \\*:8080>#<VirtualHost *:$PORT>#" \
+		-e "s#http://127.0.0.1:3001/#http://127.0.0.1:${EPORT:-3001}/#" \
 		>"$DD/apache-imgq.conf"
 	grep -q "^Listen 127.0.0.1:$PORT\$" "$DD/apache-imgq.conf"
 	grep -q "^<VirtualHost \\*:$PORT>\$" "$DD/apache-imgq.conf"
@@ -271,12 +298,24 @@ LoadModule authz_core_module $m/mod_authz_core.so
 LoadModule alias_module $m/mod_alias.so
 LoadModule cgid_module $m/mod_cgid.so
 LoadModule setenvif_module $m/mod_setenvif.so
+LoadModule proxy_module $m/mod_proxy.so
+LoadModule proxy_http_module $m/mod_proxy_http.so
 Include $DD/apache-imgq.conf
 EOF
 	run -0 apache2 -t -f "$DD/apache.conf"
 	start "$DD/apache.log" apache2 -X -f "$DD/apache.conf"
 	wait_until 20 listening "$PORT"
+}
+
+@test "Apache (mod_cgid): etc/apache-imgq.conf serves an upload" {
+	apache_up
 	upload_ok "http://127.0.0.1:$PORT"
+}
+
+@test "Apache: the event paths reach imgq-events" {
+	events_up
+	apache_up
+	events_ok
 }
 
 @test "xinetd: inetd/xinetd-imgq serves an upload (one imgq-recv per connection)" {
