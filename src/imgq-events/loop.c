@@ -104,7 +104,12 @@ flush(struct srv *s, struct cl *c)
 		}
 		c->outoff += (size_t)k;
 	}
-	buf_reset(&c->out);
+	/* an idle client keeps no large buffer: there may be thousands */
+	if (c->out.cap > 4096)
+		buf_free(&c->out);
+	else
+		buf_reset(&c->out);
+	c->out.max = s->c.wbuf_max;
 	c->outoff = 0;
 	return 0;
 }
