@@ -339,7 +339,7 @@ event queued $a queued" ]
 	[ "${lines[-1]}" = "close 1001" ]
 }
 
-@test "hand-off: imgq-recv under imgq-prefork -l passes event requests over, so the page keeps one port" {
+@test "hand-off: imgq-recv, under imgq-prefork -l or one per connection, passes event requests over: one port" {
 	export IMGQ_EVENTS_SOCKET=$BATS_TEST_TMPDIR/ev.sock
 	ev_start
 	# the event routes need no storage: settings that reach none
@@ -354,8 +354,17 @@ event queued $a queued" ]
 timeout" ]
 	run -0 $EVC ws "$RPORT" "/events/ws?job=$id" -n 1
 	[ "$output" = "event queued $id queued" ]
-	metric_is imgq_events_handoffs_total 2
 	grep -q "\"GET /events/ws\" 101 " "$BATS_TEST_TMPDIR/recv.err"
+	# one imgq-recv per connection (inetd mode) hands over the same way
+	IPORT=$(free_port)
+	env AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=y AWS_REGION=us-east-1 \
+		AWS_BUCKET_NAME=b AWS_ENDPOINT_URL=http://127.0.0.1:9 IMGQ_RECV_LOG=stderr \
+		tcpserver 127.0.0.1 "$IPORT" imgq-recv 2>"$BATS_TEST_TMPDIR/inetd.err" &
+	wait_until 10 curl -s -o /dev/null "http://127.0.0.1:$IPORT/"
+	run -0 $EVC sse "$IPORT" "/jobs/$id/events" -t 1
+	[ "$output" = "queued queued.0 queued
+timeout" ]
+	metric_is imgq_events_handoffs_total 3
 	# with the event server gone: a clean 503 from imgq-recv
 	kill "$(pgrep -f "imgq-events -l 127.0.0.1:$EPORT")"
 	wait_until 10 test ! -e "$IMGQ_EVENTS_SOCKET"

@@ -4,6 +4,8 @@
  * are passed over (SCM_RIGHTS), so the page keeps one address and no
  * process of the pool is held by a client that waits for events.
  */
+#include <sys/socket.h>
+
 #include <string.h>
 
 #include "exitcode.h"
@@ -29,11 +31,14 @@ handoff(struct conn *c, struct rq *r)
 	struct srv *s = c->srv;
 	struct buf b = { 0 };
 	struct err e;
-	int rc;
+	socklen_t tl = sizeof(int);
+	int rc, type = 0;
 
-	if (s->c.events_socket == NULL || c->cgi || c->in != c->out ||
-	    strcmp(r->method, "GET") != 0 || !event_path(r->path))
-		return 0;
+	if (s->c.events_socket == NULL || c->cgi ||
+	    strcmp(r->method, "GET") != 0 || !event_path(r->path) ||
+	    getsockopt(c->in, SOL_SOCKET, SO_TYPE, &type, &tl) == -1 ||
+	    type != SOCK_STREAM)
+		return 0;	/* under inetd, input may be a pipe */
 	b.max = NET_PASS_MAX;
 	/* the head as parsed, then whatever the client sent after it */
 	if (http_req_write(r->req, &b) == 0)
