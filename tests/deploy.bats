@@ -250,6 +250,8 @@ events_up() {
 # A job's events through the server on $PORT, SSE and WebSocket.
 events_ok() {
 	local id
+	# a real object: the worker pool's test later processes every job
+	aws_cli s3 cp --quiet "$IMG" "s3://$AWS_BUCKET_NAME/uploads/deploy-events.jpg"
 	id=$(imgq-push uploads/deploy-events.jpg)
 	# the stream stays open: curl ends it (28)
 	run -28 curl -sN --max-time 2 "http://127.0.0.1:$PORT/jobs/$id/events"
