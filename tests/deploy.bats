@@ -179,10 +179,13 @@ chunked_ok() { # base
 	cmp "$IMG" "$BATS_TEST_TMPDIR/stored-chunked"
 }
 
-@test "lighttpd (mod_cgi): etc/lighttpd-imgq.conf serves an upload, chunked too" {
+# lighttpd from etc/lighttpd-imgq.conf on $PORT (the event paths to
+# imgq-events on $EPORT when set).
+lighttpd_up() {
 	need lighttpd lighttpd
 	gen etc/lighttpd-imgq.conf \
 		-e "s#\":8080\"#\"127.0.0.1:$PORT\"#" \
+		-e "s#\"port\" => 3001#\"port\" => ${EPORT:-3001}#" \
 		>"$DD/lighttpd-imgq.conf"
 	grep -q "127.0.0.1:$PORT" "$DD/lighttpd-imgq.conf"
 	cat >"$DD/lighttpd.conf" <<EOF
@@ -196,17 +199,30 @@ EOF
 	run -0 lighttpd -tt -f "$DD/lighttpd.conf"
 	start "$DD/lighttpd.log" lighttpd -D -f "$DD/lighttpd.conf"
 	wait_until 20 listening "$PORT"
+}
+
+@test "lighttpd (mod_cgi): etc/lighttpd-imgq.conf serves an upload, chunked too" {
+	lighttpd_up
 	upload_ok "http://127.0.0.1:$PORT"
 	chunked_ok "http://127.0.0.1:$PORT"
 }
 
-@test "nginx + fcgiwrap: etc/nginx-imgq.conf serves an upload, chunked too" {
+@test "lighttpd: the event paths reach imgq-events" {
+	events_up
+	lighttpd_up
+	events_ok
+}
+
+# nginx and fcgiwrap from etc/nginx-imgq.conf on $PORT (the event paths
+# to imgq-events on $EPORT when set).
+nginx_up() {
 	need nginx nginx-light
 	need fcgiwrap fcgiwrap
 	local sock=$DD/fcgiwrap.sock
 	rm -f "$sock"
 	gen etc/nginx-imgq.conf -e "s#listen 8080;#listen 127.0.0.1:$PORT;#" \
-		-e "s#unix:/run/fcgiwrap.socket#unix:$sock#" >"$DD/nginx-imgq.conf"
+		-e "s#unix:/run/fcgiwrap.socket#unix:$sock#" \
+		-e "s#127.0.0.1:3001#127.0.0.1:${EPORT:-3001}#" >"$DD/nginx-imgq.conf"
 	grep -q "listen 127.0.0.1:$PORT;" "$DD/nginx-imgq.conf"
 	mkdir -p "$DD/nginx"
 	{
@@ -233,16 +249,57 @@ EOF
 	wait_until 20 test -S "$sock"
 	start "$DD/nginx.log" nginx -c "$DD/nginx.conf" -p "$DD/nginx/"
 	wait_until 20 listening "$PORT"
+}
+
+@test "nginx + fcgiwrap: etc/nginx-imgq.conf serves an upload, chunked too" {
+	nginx_up
 	upload_ok "http://127.0.0.1:$PORT"
 	chunked_ok "http://127.0.0.1:$PORT"
 }
 
-@test "Apache (mod_cgid): etc/apache-imgq.conf serves an upload, chunked too" {
+# imgq-events as etc/systemd/imgq-events.service starts it, on $EPORT.
+events_up() {
+	[ -x "$IMGQ_BIN/imgq-events" ] || skip "imgq-events is not built here"
+	local exe
+	EPORT=$(free_port)
+	exe=$(unit etc/systemd/imgq-events.service ExecStart |
+		sed "s#-l 127.0.0.1:3001#-l 127.0.0.1:$EPORT#")
+	[ "$exe" = "$IMGQ_BIN/imgq-env $DD/imgq.env $IMGQ_BIN/imgq-events -l 127.0.0.1:$EPORT" ]
+	# shellcheck disable=SC2086
+	start "$DD/events.log" $exe
+	wait_until 20 listening "$EPORT"
+}
+
+# A job's events through the server on $PORT, SSE and WebSocket.
+events_ok() {
+	local id
+	# a real object: the worker pool's test later processes every job
+	aws_cli s3 cp --quiet "$IMG" "s3://$AWS_BUCKET_NAME/uploads/deploy-events.jpg"
+	id=$(imgq-push uploads/deploy-events.jpg)
+	# the stream stays open: curl ends it (28)
+	run -28 curl -sN --max-time 2 "http://127.0.0.1:$PORT/jobs/$id/events"
+	[ "${lines[0]}" = "id: queued.0" ]
+	[ "${lines[1]}" = "event: queued" ]
+	run -0 "$PY" "$IMGQ_TOP/tests/helpers/evclient.py" ws "$PORT" "/events/ws?job=$id" \
+		-H "Origin: http://127.0.0.1:$PORT" -n 1
+	[ "$output" = "event queued $id queued" ]
+}
+
+@test "nginx: the event paths reach imgq-events as started by etc/systemd/imgq-events.service" {
+	events_up
+	nginx_up
+	events_ok
+}
+
+# Apache from etc/apache-imgq.conf on $PORT (the event paths to
+# imgq-events on $EPORT when set).
+apache_up() {
 	need apache2 apache2
 	local m=/usr/lib/apache2/modules user group
 	[ -f "$m/mod_cgid.so" ] || skip "no mod_cgid"
 	gen etc/apache-imgq.conf -e "s#^Listen 8080\$#Listen 127.0.0.1:$PORT#" \
 		-e "s#<VirtualHost \\*:8080>#<VirtualHost *:$PORT>#" \
+		-e "s#http://127.0.0.1:3001/#http://127.0.0.1:${EPORT:-3001}/#" \
 		>"$DD/apache-imgq.conf"
 	grep -q "^Listen 127.0.0.1:$PORT\$" "$DD/apache-imgq.conf"
 	grep -q "^<VirtualHost \\*:$PORT>\$" "$DD/apache-imgq.conf"
@@ -266,13 +323,25 @@ LoadModule authz_core_module $m/mod_authz_core.so
 LoadModule alias_module $m/mod_alias.so
 LoadModule cgid_module $m/mod_cgid.so
 LoadModule setenvif_module $m/mod_setenvif.so
+LoadModule proxy_module $m/mod_proxy.so
+LoadModule proxy_http_module $m/mod_proxy_http.so
 Include $DD/apache-imgq.conf
 EOF
 	run -0 apache2 -t -f "$DD/apache.conf"
 	start "$DD/apache.log" apache2 -X -f "$DD/apache.conf"
 	wait_until 20 listening "$PORT"
+}
+
+@test "Apache (mod_cgid): etc/apache-imgq.conf serves an upload, chunked too" {
+	apache_up
 	upload_ok "http://127.0.0.1:$PORT"
 	chunked_ok "http://127.0.0.1:$PORT"
+}
+
+@test "Apache: the event paths reach imgq-events" {
+	events_up
+	apache_up
+	events_ok
 }
 
 @test "xinetd: inetd/xinetd-imgq serves an upload (one imgq-recv per connection)" {
@@ -448,7 +517,7 @@ job_done() { [ "$(field "$1" state)" = done ]; }
 		gen "$u" >"$dir/$(basename "$u")"
 		n=$((n + 1))
 	done
-	[ "$n" = 6 ]
+	[ "$n" = 7 ]
 	cd "$dir"
 	run -0 --separate-stderr env SYSTEMD_LOG_LEVEL=warning \
 		systemd-analyze verify --man=no ./*.socket ./*.service
