@@ -205,3 +205,41 @@ info() { # file var: "format W H"
 	# The server requeued it: a new attempt ran (and failed the same way).
 	grep -q "job $id requeued" "$BATS_FILE_TMPDIR/web.log"
 }
+
+# How the upload page follows a job (ws, then sse, then poll; ?transport=
+# forces one).  This stack has no imgq-events: the forced WebSocket is
+# answered by the driver by imgq-events(8)'s protocol (-m), and the page
+# left to choose falls back to the job's Server-Sent Events.
+transport() { # forced expected [-m]
+	run node "$BROWSER/transport.mjs" -w 60 -t "$1" -e "$2" ${3:-} \
+		"$E2E_URL" "$IMGQ_TOP/tests/fixtures/img/scans4.jpg"
+	printf '%s\n' "$output"
+	[ "$status" = 0 ]
+	[ "${lines[0]}" = "1..4" ]
+	[ "$(printf '%s\n' "$output" | grep -c '^ok ')" = 4 ]
+	[ "${lines[3]}" = "ok 2 - followed by $2" ]
+}
+
+@test "chromium: ?transport=ws follows the job over a WebSocket only" {
+	transport ws ws -m
+}
+
+@test "chromium: ?transport=sse follows the job by its Server-Sent Events only" {
+	transport sse sse
+}
+
+@test "chromium: ?transport=poll follows the job by reading its record only" {
+	transport poll poll
+}
+
+@test "chromium: without imgq-events the page falls back from WebSocket to Server-Sent Events" {
+	transport auto sse
+}
+
+@test "chromium: the dashboard draws the last hour from its data as inline SVG and refreshes on the live feed" {
+	run node "$BROWSER/chart.mjs" -w 60 "${E2E_URL}dashboard"
+	printf '%s\n' "$output"
+	[ "$status" = 0 ]
+	[ "${lines[0]}" = "1..5" ]
+	[ "$(printf '%s\n' "$output" | grep -c '^ok ')" = 5 ]
+}
