@@ -294,6 +294,7 @@
 	var wsItems = {};	// job id -> item followed over it
 	var wsBroken = FORCED !== '' && FORCED !== 'ws';
 	var wsRetry = 1000;
+	var wsTimer = null;	// a reconnect is due
 
 	function follow(it) {
 		if (FORCED === 'poll')
@@ -309,9 +310,11 @@
 		it.li.setAttribute('data-transport', t);
 	}
 
+	// At most 16 ids a message (imgq-events(8)).
 	function wsSend(ids) {
-		if (ws && ws.readyState === 1 && ids.length > 0)
-			ws.send(JSON.stringify({ follow: ids }));
+		for (var i = 0; ws && ws.readyState === 1 && i < ids.length;
+		    i += 16)
+			ws.send(JSON.stringify({ follow: ids.slice(i, i + 16) }));
 	}
 
 	function followWs(it) {
@@ -319,11 +322,12 @@
 		wsItems[it.id] = it;
 		if (ws)
 			wsSend([it.id]);
-		else
+		else if (wsTimer === null)
 			wsOpen();
 	}
 
 	function wsOpen() {
+		wsTimer = null;
 		var u = new URL('events/ws', window.location.href);
 		u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
 		ws = new WebSocket(u.href);
@@ -353,11 +357,12 @@
 		ws.onclose = function () {
 			var ids = Object.keys(wsItems);
 			ws = null;
-			// Forced, or once worked: connect again; else the
-			// server has none (or refuses it): the next transport.
+			// Forced, or this socket worked: connect again (the
+			// server catches up on follow); else the server has
+			// none, refuses it or is gone: the next transport.
 			if (FORCED === 'ws' || opened) {
 				if (ids.length > 0)
-					setTimeout(wsOpen, wsRetry);
+					wsTimer = setTimeout(wsOpen, wsRetry);
 				wsRetry = Math.min(wsRetry * 2, 30000);
 				return;
 			}

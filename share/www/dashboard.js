@@ -440,6 +440,7 @@
 				problem('');
 				signedOut(false);
 				refresh();
+				feedRestart(true);
 			} else {
 				problem('Sign-in refused (' + x.status + '): ' +
 				    messageOf(x));
@@ -461,6 +462,7 @@
 					clearTimeout(timer);
 					timer = null;
 				}
+				feedRestart(false);
 				signedOut(true);
 			} else {
 				problem('Sign-out refused (' + x.status + '): ' +
@@ -520,9 +522,10 @@
 	var feed = null;
 	var feedWait = 1000;
 	var feedDue = null;
+	var feedWanted = true;	// not after sign-out
 	function feedOpen() {
-		if (!window.WebSocket || /[?&]transport=(sse|poll)\b/.test(
-		    window.location.search))
+		if (!feedWanted || !window.WebSocket ||
+		    /[?&]transport=(sse|poll)\b/.test(window.location.search))
 			return;
 		var u = new URL('events/ws?feed=1', window.location.href);
 		u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -544,11 +547,21 @@
 			feed = null;
 			$('board').removeAttribute('data-live');
 			// Once worked: try again later; never worked: no feed.
-			if (was) {
+			if (was && feedWanted) {
 				setTimeout(feedOpen, feedWait);
 				feedWait = Math.min(feedWait * 2, 60000);
 			}
 		};
+	}
+
+	// The feed is the operator's: opened again with the new cookie after
+	// a sign-in, closed at sign-out.
+	function feedRestart(on) {
+		feedWanted = on;
+		if (feed)
+			feed.close();
+		else
+			feedOpen();
 	}
 
 	document.addEventListener('visibilitychange', function () {

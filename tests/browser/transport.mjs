@@ -4,24 +4,27 @@
 // variants shown, that the page followed it by the transport E (default
 // T) and used no other; prints TAP.
 //
-//   node transport.mjs [-w SECONDS] [-e E] [-m] -t ws|sse|poll|auto URL FILE
+//   node transport.mjs [-w SECONDS] [-e E] [-m | -b] -t ws|sse|poll|auto URL FILE
 //
 // -m: answer the page's WebSocket (events/ws) here, by the protocol of
 // imgq-events(8) ({"follow":[ID]} in; {"event":STATE,"id":ID,"eid":...,
 // "job":RECORD} out), reading the record from the server's GET
-// jobs/<id>: for a stack without imgq-events.  Exit status: 0 when every
-// check passed, 1 when one failed, 2 on bad usage or when the browser
-// could not be started.
+// jobs/<id>: for a stack without imgq-events.  -b: every WebSocket of
+// the page fails its handshake (as behind a proxy that does not pass
+// WebSocket), to see the fallback whatever the server.  Exit status: 0 when every check
+// passed, 1 when one failed, 2 on bad usage or when the browser could not
+// be started.
 import { basename } from 'node:path';
 import { die, run, tap } from './lib.mjs';
 
-const usage = 'usage: transport.mjs [-w SECONDS] [-e E] [-m] ' +
+const usage = 'usage: transport.mjs [-w SECONDS] [-e E] [-m | -b] ' +
     '-t ws|sse|poll|auto URL FILE';
 const args = process.argv.slice(2);
 let waitS = 60;
 let forced = '';
 let expect = '';
 let mock = false;
+let block = false;
 const rest = [];
 for (let i = 0; i < args.length; i++) {
 	if (args[i] === '-w' && i + 1 < args.length)
@@ -32,6 +35,8 @@ for (let i = 0; i < args.length; i++) {
 		expect = args[++i];
 	else if (args[i] === '-m')
 		mock = true;
+	else if (args[i] === '-b')
+		block = true;
 	else if (args[i].startsWith('-'))
 		die(usage);
 	else
@@ -41,7 +46,7 @@ const kinds = ['ws', 'sse', 'poll'];
 if (rest.length !== 2 || !(waitS > 0) ||
     ![...kinds, 'auto'].includes(forced) ||
     (expect !== '' && !kinds.includes(expect)) ||
-    (forced === 'auto' && expect === ''))
+    (forced === 'auto' && expect === '') || (mock && block))
 	die(usage);
 expect = expect || forced;
 const [url, file] = rest;
@@ -110,6 +115,27 @@ await run('transport.mjs', async (page, jsErrors) => {
 	});
 	if (mock)
 		await mockEvents(page, url, sent, used);
+	// A WebSocket whose handshake fails: error, then close 1006, never
+	// open (chromium's request blocking does not apply to WebSocket).
+	if (block)
+		await page.addInitScript(() => {
+			window.WebSocket = function () {
+				this.readyState = 0;
+				setTimeout(() => {
+					this.readyState = 3;
+					if (this.onerror)
+						this.onerror(new Event('error'));
+					if (this.onclose)
+						this.onclose(new CloseEvent('close',
+						    { code: 1006 }));
+				}, 10);
+			};
+			window.WebSocket.prototype.send = () => {
+				throw new DOMException('not open',
+				    'InvalidStateError');
+			};
+			window.WebSocket.prototype.close = () => {};
+		});
 	const u = new URL(url);
 	if (forced !== 'auto')
 		u.searchParams.set('transport', forced);
@@ -146,7 +172,8 @@ await run('transport.mjs', async (page, jsErrors) => {
 		ws: used.sse === 0 && used.poll <= 2 && used.ws === 1 &&
 		    (!mock || sent.includes('done')),
 		sse: used.sse >= 1 && used.poll <= 3 &&
-		    (forced === 'auto' ? used.ws === 1 : used.ws === 0),
+		    (forced !== 'auto' ? used.ws === 0 : block ?
+		    used.ws <= 1 : used.ws === 1),
 		poll: used.ws === 0 && used.sse === 0 && used.poll >= 2,
 	}[expect];
 	ok(others, `no other transport than ${expect}`,
