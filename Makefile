@@ -46,6 +46,7 @@ LAYERS	:= base http job q s3 imgtype img s3tool cli
 base_DIR := src/lib/base
 http_DIR := src/lib/http
 http_DEPS := base
+http_PKGS := openssl
 job_DIR	:= src/lib/job
 job_DEPS := base
 q_DIR	:= src/lib/q

@@ -178,13 +178,16 @@ EOF
 	upload_ok "http://127.0.0.1:$PORT"
 }
 
-@test "nginx + fcgiwrap: etc/nginx-imgq.conf serves an upload" {
+# nginx and fcgiwrap from etc/nginx-imgq.conf on $PORT (the event paths
+# to imgq-events on $EPORT when set).
+nginx_up() {
 	need nginx nginx-light
 	need fcgiwrap fcgiwrap
 	local sock=$DD/fcgiwrap.sock
 	rm -f "$sock"
 	gen etc/nginx-imgq.conf -e "s#listen 8080;#listen 127.0.0.1:$PORT;#" \
-		-e "s#unix:/run/fcgiwrap.socket#unix:$sock#" >"$DD/nginx-imgq.conf"
+		-e "s#unix:/run/fcgiwrap.socket#unix:$sock#" \
+		-e "s#127.0.0.1:3001#127.0.0.1:${EPORT:-3001}#" >"$DD/nginx-imgq.conf"
 	grep -q "listen 127.0.0.1:$PORT;" "$DD/nginx-imgq.conf"
 	mkdir -p "$DD/nginx"
 	{
@@ -211,7 +214,32 @@ EOF
 	wait_until 20 test -S "$sock"
 	start "$DD/nginx.log" nginx -c "$DD/nginx.conf" -p "$DD/nginx/"
 	wait_until 20 listening "$PORT"
+}
+
+@test "nginx + fcgiwrap: etc/nginx-imgq.conf serves an upload" {
+	nginx_up
 	upload_ok "http://127.0.0.1:$PORT"
+}
+
+@test "nginx: the event paths reach imgq-events as started by etc/systemd/imgq-events.service" {
+	[ -x "$IMGQ_BIN/imgq-events" ] || skip "imgq-events is not built here"
+	local exe id
+	EPORT=$(free_port)
+	exe=$(unit etc/systemd/imgq-events.service ExecStart |
+		sed "s#-l 127.0.0.1:3001#-l 127.0.0.1:$EPORT#")
+	[ "$exe" = "$IMGQ_BIN/imgq-env $DD/imgq.env $IMGQ_BIN/imgq-events -l 127.0.0.1:$EPORT" ]
+	# shellcheck disable=SC2086
+	start "$DD/events.log" $exe
+	wait_until 20 listening "$EPORT"
+	nginx_up
+	id=$(imgq-push uploads/deploy-events.jpg)
+	# the stream stays open: curl ends it (28)
+	run -28 curl -sN --max-time 2 "http://127.0.0.1:$PORT/jobs/$id/events"
+	[ "${lines[0]}" = "id: queued.0" ]
+	[ "${lines[1]}" = "event: queued" ]
+	run -0 "$PY" "$IMGQ_TOP/tests/helpers/evclient.py" ws "$PORT" "/events/ws?job=$id" \
+		-H "Origin: http://127.0.0.1:$PORT" -n 1
+	[ "$output" = "event queued $id queued" ]
 }
 
 @test "Apache (mod_cgid): etc/apache-imgq.conf serves an upload" {
@@ -424,7 +452,7 @@ job_done() { [ "$(field "$1" state)" = done ]; }
 		gen "$u" >"$dir/$(basename "$u")"
 		n=$((n + 1))
 	done
-	[ "$n" = 6 ]
+	[ "$n" = 7 ]
 	cd "$dir"
 	run -0 --separate-stderr env SYSTEMD_LOG_LEVEL=warning \
 		systemd-analyze verify --man=no ./*.socket ./*.service

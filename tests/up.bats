@@ -58,6 +58,10 @@ not_running() { ! kill -0 "$1" 2>/dev/null; }
 	wait_until 120 job_done
 	run -0 curl -sS -f "http://localhost:$port/jobs/$id"
 	[ "$(jq -r '.outputs | join(" ")' <<<"$output")" = "processed/$id/large.jpg processed/$id/thumb.webp" ]
+	# Its events on the same port, from imgq-events (its streams have ids)
+	run -0 curl -sS --max-time 20 "http://localhost:$port/jobs/$id/events"
+	[[ ${lines[0]} == "id: done."* ]]
+	[ "${lines[1]}" = "event: done" ]
 	# The dashboard's API is the operator's: up made a token and says where.
 	grep -qx "up    | dashboard sign-in token: in $state/admin-token" "$BATS_FILE_TMPDIR/up.log"
 	run -0 curl -sS -o /dev/null -w '%{http_code}' "http://localhost:$port/api/stats"

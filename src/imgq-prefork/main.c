@@ -7,12 +7,8 @@
  * environment file; pool.c supervises.
  */
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 
 #include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +20,7 @@
 #include "err.h"
 #include "exitcode.h"
 #include "log.h"
+#include "net.h"
 #include "prefork.h"
 #include "sys.h"
 
@@ -45,121 +42,6 @@ fatal(const struct err *e)
 {
 	log_fatal("%s", e->msg);
 	exit(e->code != 0 ? e->code : EX_SOFTWARE);
-}
-
-/* The exit code that fits a failing bind(2) or listen(2). */
-static int
-bind_code(int errnum)
-{
-	switch (errnum) {
-	case EADDRINUSE:
-		return EX_TEMPFAIL;	/* an old instance may still hold it */
-	case EACCES: case EADDRNOTAVAIL: case ENOENT: case ENOTDIR:
-	case EROFS: case EPERM: case EAFNOSUPPORT:
-		return EX_CONFIG;
-	default:
-		return EX_OSERR;
-	}
-}
-
-static int
-listen_unix(const char *path, int backlog, struct err *e)
-{
-	struct sockaddr_un sun;
-	struct stat st;
-	int fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (*path == '\0' || strlen(path) >= sizeof(sun.sun_path))
-		return err_set(e, EX_USAGE, "unix socket path empty or longer "
-		    "than %zu bytes", sizeof(sun.sun_path) - 1);
-	memcpy(sun.sun_path, path, strlen(path));
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return err_errno(e, EX_OSERR, errno, "socket");
-	/* A socket file left by a dead instance: nobody answers on it. */
-	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) &&
-	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 &&
-	    errno == ECONNREFUSED)
-		(void)unlink(path);
-	(void)close(fd);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return err_errno(e, EX_OSERR, errno, "socket");
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    listen(fd, backlog) == -1) {
-		(void)err_errno(e, bind_code(errno), errno,
-		    "unable to listen on unix:%s", path);
-		(void)close(fd);
-		return -1;
-	}
-	log_info("listening on unix:%s", path);
-	return fd;
-}
-
-static int
-listen_inet(const char *spec, int backlog, struct err *e)
-{
-	struct addrinfo hints, *res, *ai;
-	struct sockaddr_storage ss;
-	socklen_t sslen;
-	char host[256], port[32], nhost[256], nport[32];
-	const char *colon, *h = spec;
-	size_t hlen;
-	int fd = -1, on = 1, r, errnum = 0;
-
-	if ((colon = strrchr(spec, ':')) == NULL || colon[1] == '\0')
-		return err_set(e, EX_USAGE, "-l %s: expected ADDRESS:PORT or "
-		    "unix:PATH", spec);
-	hlen = (size_t)(colon - spec);
-	if (hlen >= 2 && spec[0] == '[' && spec[hlen - 1] == ']') {
-		h = spec + 1;
-		hlen -= 2;
-	}
-	if (hlen >= sizeof(host) ||
-	    (size_t)snprintf(port, sizeof(port), "%s", colon + 1) >=
-	    sizeof(port))
-		return err_set(e, EX_USAGE, "-l %s: address too long", spec);
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	r = getaddrinfo(hlen == 0 || strcmp(host, "*") == 0 ? NULL : host,
-	    port, &hints, &res);
-	if (r != 0)
-		return err_set(e, r == EAI_AGAIN ? EX_TEMPFAIL : EX_CONFIG,
-		    "-l %s: %s", spec, gai_strerror(r));
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-		    ai->ai_protocol);
-		if (fd == -1) {
-			errnum = errno;
-			continue;
-		}
-		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
-		    sizeof(on));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-		    listen(fd, backlog) == 0)
-			break;
-		errnum = errno;
-		(void)close(fd);
-		fd = -1;
-	}
-	if (fd == -1) {
-		freeaddrinfo(res);
-		return err_errno(e, bind_code(errnum), errnum,
-		    "unable to listen on %s", spec);
-	}
-	sslen = sizeof(ss);
-	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0 &&
-	    getnameinfo((struct sockaddr *)&ss, sslen, nhost, sizeof(nhost),
-	    nport, sizeof(nport), NI_NUMERICHOST | NI_NUMERICSERV) == 0)
-		log_info("listening on %s%s%s:%s",
-		    ss.ss_family == AF_INET6 ? "[" : "", nhost,
-		    ss.ss_family == AF_INET6 ? "]" : "", nport);
-	freeaddrinfo(res);
-	return fd;
 }
 
 static long long
@@ -310,17 +192,21 @@ main(int argc, char **argv)
 		dotenv_free(&d);
 	}
 	if (listen_spec != NULL) {
-		if (strncmp(listen_spec, "unix:", 5) == 0) {
+		char where[300];
+
+		if (strncmp(listen_spec, "unix:", 5) == 0)
 			c.unixpath = listen_spec + 5;
-			c.lfd = listen_unix(c.unixpath, (int)backlog, &e);
-		} else
-			c.lfd = listen_inet(listen_spec, (int)backlog, &e);
+		c.lfd = net_listen(listen_spec, SOCK_STREAM, (int)backlog,
+		    where, sizeof(where), &e);
+		if (c.lfd != -1)
+			log_info("listening on %s", where);
 		if (c.lfd == -1) {
-			if (e.code == EX_USAGE) {
-				log_fatal("%s", e.msg);
+			/* a message about the spec itself names the flag */
+			log_fatal("%s%s", strncmp(e.msg, listen_spec,
+			    strlen(listen_spec)) == 0 ? "-l " : "", e.msg);
+			if (e.code == EX_USAGE)
 				usage();
-			}
-			fatal(&e);
+			exit(e.code);
 		}
 	}
 	return pf_run(&c);

@@ -8,18 +8,14 @@
  * it, the identity a trusted front server passes.  With none of them
  * configured the operator routes are off.
  *
- * The token itself is kept only as its SHA-256 and compared digest to
- * digest in constant time.  The cookie is "EXPIRY.HMAC": an HMAC of the
- * expiry keyed with that digest, so it names no secret, needs no store,
- * and every cookie dies when the token changes.  A cookie or a front
+ * opauth.c checks the token and the cookie (imgq-events shares it).  A
+ * cookie or a front
  * server's identity is sent by the browser on its own, so requests that
  * change state must also carry X-Imgq-CSRF, a header that no cross-site
  * form can send and no cross-site script may without a CORS preflight
  * that is never granted.  Host and Origin are not trusted for anything.
  */
 #include <openssl/crypto.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,109 +24,23 @@
 #include <time.h>
 
 #include "log.h"
+#include "opauth.h"
 #include "pct.h"
 #include "recv.h"
 
-#define COOKIE		"imgq_session"
 #define SESSION_S	43200		/* a sign-in lasts 12 hours */
 #define SIGNIN_MAX	4096		/* the form's body, bytes */
 
 void
 auth_init(struct srv *s, const char *token)
 {
-	s->op_token = token != NULL;
-	if (token != NULL)
-		SHA256((const unsigned char *)token, strlen(token),
-		    s->op_digest);
-}
-
-/* 1 when token is the operator's. */
-static int
-token_ok(const struct srv *s, const char *token, size_t len)
-{
-	unsigned char d[SHA256_DIGEST_LENGTH];
-
-	if (!s->op_token)
-		return 0;
-	SHA256((const unsigned char *)token, len, d);
-	return CRYPTO_memcmp(d, s->op_digest, sizeof(d)) == 0;
-}
-
-/* The session cookie's HMAC of expiry, as 64 hex digits. */
-static void
-session_mac(const struct srv *s, const char *expiry, char hex[65])
-{
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned int n = 0, i;
-	char msg[64];
-	int k;
-
-	k = snprintf(msg, sizeof(msg), "imgq-session %s", expiry);
-	if (k < 0 || (size_t)k >= sizeof(msg) || HMAC(EVP_sha256(),
-	    s->op_digest, sizeof(s->op_digest), (const unsigned char *)msg,
-	    (size_t)k, mac, &n) == NULL)
-		n = 0;
-	for (i = 0; i < n && i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
-	hex[2 * i] = '\0';
-}
-
-/* The value of cookie name in a Cookie field, or NULL; *len its length. */
-static const char *
-cookie_value(const char *h, const char *name, size_t *len)
-{
-	size_t n = strlen(name);
-	const char *p = h;
-
-	while (p != NULL && *p != '\0') {
-		p += strspn(p, " \t;");
-		if (strncmp(p, name, n) == 0 && p[n] == '=') {
-			*len = strcspn(p + n + 1, ";");
-			return p + n + 1;
-		}
-		p = strchr(p, ';');
-	}
-	return NULL;
-}
-
-/* 1 when the request carries a live session cookie. */
-static int
-session_ok(const struct srv *s, const struct rq *r)
-{
-	const char *h = http_field(r->req, "cookie"), *v, *dot;
-	char exp[24], mac[65];
-	size_t len, k, i;
-
-	if (!s->op_token || h == NULL ||
-	    (v = cookie_value(h, COOKIE, &len)) == NULL ||
-	    (dot = memchr(v, '.', len)) == NULL)
-		return 0;
-	k = (size_t)(dot - v);
-	if (k == 0 || k >= sizeof(exp) || len - k - 1 != 64)
-		return 0;
-	for (i = 0; i < k; i++)
-		if (v[i] < '0' || v[i] > '9')
-			return 0;
-	memcpy(exp, v, k);
-	exp[k] = '\0';
-	if (strtoll(exp, NULL, 10) <= (long long)time(NULL))
-		return 0;
-	session_mac(s, exp, mac);
-	return strlen(mac) == 64 && CRYPTO_memcmp(mac, dot + 1, 64) == 0;
+	opauth_init(&s->op, token);
 }
 
 int
 auth_operator(const struct srv *s, const struct rq *r)
 {
-	const char *a = http_field(r->req, "authorization");
-
-	if (a != NULL && strncasecmp(a, "Bearer ", 7) == 0)
-		return token_ok(s, a + 7, strlen(a + 7)) ? OP_BEARER : OP_NONE;
-	if (session_ok(s, r))
-		return OP_COOKIE;
-	if (r->front_user != NULL && r->front_user[0] != '\0')
-		return OP_FRONT;
-	return OP_NONE;
+	return opauth_request(&s->op, r->req, r->front_user);
 }
 
 /*
@@ -143,7 +53,7 @@ need_operator(struct conn *c, const struct rq *r, int changes)
 {
 	const char *x;
 
-	if (!c->srv->op_token && c->srv->c.front_user == NULL) {
+	if (!c->srv->op.on && c->srv->c.front_user == NULL) {
 		respond_error(c, 403, "operator access is off: no credential "
 		    "is configured", NULL);
 		return 0;
@@ -208,7 +118,7 @@ handle_signin(struct conn *c, struct rq *r)
 	char tok[1024], exp[24], mac[65], hdr[256];
 	int n;
 
-	if (!s->op_token)
+	if (!s->op.on)
 		DONE(respond_error(c, 403, "operator access is off: no "
 		    "token is configured", NULL));
 	if (r->req->body == HTTP_BODY_NONE || form_body(c, &b) == -1) {
@@ -219,7 +129,7 @@ handle_signin(struct conn *c, struct rq *r)
 	}
 	buf_addc(&b, '\0');
 	n = !b.over && form_value(&b, "token", tok, sizeof(tok)) == 0 &&
-	    token_ok(s, tok, strlen(tok));
+	    opauth_token_ok(&s->op, tok, strlen(tok));
 	OPENSSL_cleanse(tok, sizeof(tok));
 	OPENSSL_cleanse(b.p, b.len);
 	buf_free(&b);
@@ -229,8 +139,8 @@ handle_signin(struct conn *c, struct rq *r)
 		DONE(respond_error(c, 401, "wrong token", NULL));
 	}
 	snprintf(exp, sizeof(exp), "%lld", (long long)time(NULL) + SESSION_S);
-	session_mac(s, exp, mac);
-	n = snprintf(hdr, sizeof(hdr), "Set-Cookie: " COOKIE "=%s.%s; "
+	opauth_session_mac(&s->op, exp, mac);
+	n = snprintf(hdr, sizeof(hdr), "Set-Cookie: " OPAUTH_COOKIE "=%s.%s; "
 	    "Path=%s/; Max-Age=%d; HttpOnly; SameSite=Strict%s\r\n"
 	    "Cache-Control: no-store\r\n", exp, mac, r->prefix, SESSION_S,
 	    r->https ? "; Secure" : "");
@@ -248,7 +158,7 @@ handle_signout(struct conn *c, struct rq *r)
 
 	if (!need_operator(c, r, 1))
 		return;
-	n = snprintf(hdr, sizeof(hdr), "Set-Cookie: " COOKIE "=; Path=%s/; "
+	n = snprintf(hdr, sizeof(hdr), "Set-Cookie: " OPAUTH_COOKIE "=; Path=%s/; "
 	    "Max-Age=0; HttpOnly; SameSite=Strict%s\r\n"
 	    "Cache-Control: no-store\r\n", r->prefix,
 	    r->https ? "; Secure" : "");

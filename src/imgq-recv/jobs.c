@@ -27,46 +27,16 @@ field_is(const struct q_field *f, size_t n, const char *name, const char *v)
 	    x->len) == 0;
 }
 
-/*
- * What anyone holding the id may see of a job; the rest (the worker's
- * host and pid in consumer and error, a dead job's stderr, the storage
- * key and bucket) is the operator's.
- */
-static const char *const public_fields[] = {
-	"state", "name", "type", "size", "created", "queued", "started",
-	"finished", "attempts", "due", "outputs", "exit", "signal", NULL
-};
-
-static int
-is_public(const char *name)
-{
-	const char *const *p;
-
-	for (p = public_fields; *p != NULL; p++)
-		if (strcmp(*p, name) == 0)
-			return 1;
-	return 0;
-}
-
 /* The job as JSON for this request (malloc'd); EX_NOINPUT: no job. */
 static int
 job_view(struct conn *c, const char *id, char **json, struct err *e)
 {
-	const char *names[32], *vals[32];
-	size_t nl[32], vl[32], n, i, k = 0;
 	struct q_field *f;
+	size_t n;
 
-	if (c->op != OP_NONE)
-		return q_job_json(c->srv->q, id, json, e);
 	if (q_job_get(c->srv->q, id, &f, &n, e) == -1)
 		return -1;
-	for (i = 0; i < n && k < 32; i++) {
-		if (!is_public(f[i].name))
-			continue;
-		names[k] = f[i].name, nl[k] = strlen(f[i].name);
-		vals[k] = f[i].val, vl[k++] = f[i].len;
-	}
-	*json = job_json(id, names, nl, vals, vl, k, NULL, e);
+	*json = q_fields_json(id, f, n, c->op == OP_NONE, e);
 	q_fields_free(f, n);
 	return *json == NULL ? -1 : 0;
 }

@@ -161,6 +161,7 @@ conf_env(struct conf *c, struct err *e)
 		return -1;
 	if (q_conf_from_env(&c->q, e) == -1)
 		return -1;
+	c->events_socket = env_str("IMGQ_EVENTS_SOCKET");
 	if (c->q.url == NULL)
 		c->q.url = "redis://127.0.0.1:6379/0";
 	c->q.retry_ms = Q_RETRY_MS;

@@ -5,6 +5,7 @@
  * deadlines, request bodies, responses.  route.c: routing and the small
  * handlers.  auth.c: the operator's credentials, sign-in.  upload.c:
  * uploads.  jobs.c: job status, events, results, dashboard API.
+ * handoff.c: the event routes passed to imgq-events.
  * metrics.c: counters (optionally shared between processes).  backend.c:
  * the S3 client and the queue connection.
  *
@@ -24,6 +25,7 @@
 #include "json.h"
 #include "http.h"
 #include "mp.h"
+#include "opauth.h"
 #include "q_conf.h"
 
 struct s3;
@@ -59,6 +61,7 @@ struct conf {
 	unsigned	 formats;		/* allow-list, IMG_FMT_BIT set */
 	const char	*front_user;		/* CGI variable or header (lower
 						   case) naming the operator */
+	const char	*events_socket;		/* imgq-events' hand-off */
 };
 
 /* Counters; in a shared file when conf.metrics_file is set. */
@@ -93,12 +96,9 @@ struct srv {
 	struct err	 s3_err;	/* why s3 is NULL */
 	char		 bucket[256];
 	char		 peer[64];	/* of the current connection */
-	int		 op_token;	/* an operator token is configured */
-	unsigned char	 op_digest[32];	/* its SHA-256 */
+	struct opauth	 op;		/* the operator's token */
 };
 
-/* How a request is the operator's (auth.c). */
-enum { OP_NONE, OP_BEARER, OP_COOKIE, OP_FRONT };
 
 extern volatile sig_atomic_t recv_stop;
 
@@ -173,6 +173,9 @@ int	respond_json(struct conn *, int, const char *, const char *);
 
 /* route.c */
 void	route(struct conn *, struct rq *);
+
+/* handoff.c */
+int	handoff(struct conn *, struct rq *);
 
 /* upload.c */
 void	handle_upload(struct conn *, struct rq *);

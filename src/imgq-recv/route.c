@@ -177,6 +177,8 @@ route(struct conn *c, struct rq *r)
 		c->head_only = 1;
 		get = 1;
 	}
+	if (handoff(c, r))
+		return;
 	c->op = auth_operator(c->srv, r);
 	for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
 		if (strcmp(p, pages[i].path) != 0)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "exitcode.h"
 #include "http.h"
 #include "pct.h"
@@ -562,4 +563,17 @@ bad:
 fail:
 	*used = i;
 	return -1;
+}
+
+int
+http_req_write(const struct http_req *r, struct buf *b)
+{
+	size_t i;
+
+	buf_addf(b, "%s %s HTTP/1.%d\r\n", r->method, r->target, r->minor);
+	for (i = 0; i < r->nfields; i++)
+		buf_addf(b, "%s: %s\r\n", r->fields[i].name,
+		    r->fields[i].value);
+	buf_adds(b, "\r\n");
+	return b->over ? -1 : 0;
 }

@@ -78,6 +78,14 @@ int	http_parser_feed(struct http_parser *, const void *, size_t,
 /* Bytes taken so far by an incomplete head (0 before the first byte). */
 size_t	http_parser_pending(const struct http_parser *);
 
+/*
+ * Appends the parsed head again as a request head (field names lower
+ * case, the end's empty line included), for a server that hands the
+ * connection on to another one.  -1 when b cannot grow.
+ */
+struct buf;
+int	http_req_write(const struct http_req *, struct buf *);
+
 /* The value of a field (name lower-case), or NULL; the first one wins. */
 const char *http_field(const struct http_req *, const char *);
 

@@ -284,6 +284,13 @@ const struct q_field *q_fields_find(const struct q_field *, size_t,
  */
 int	q_job_json(struct q *, const char *id, char **json, struct err *);
 
+/*
+ * The same of fields already read (malloc'd, NULL on no memory); public:
+ * only what anyone holding the job's id may see (imgq-recv(8)).
+ */
+char	*q_fields_json(const char *id, const struct q_field *, size_t,
+	    int public, struct err *);
+
 struct q_dead {
 	char		id[JOB_ID_LEN + 1];
 	long long	when_ms;

@@ -216,37 +216,69 @@ q_fields_free(struct q_field *f, size_t n)
 	free(f);
 }
 
-int
-q_job_json(struct q *q, const char *id, char **json, struct err *e)
-{
-	struct q_field *f;
-	const char **names, **vals;
-	size_t *nl, *vl, i, n;
-	int rc = -1;
+/*
+ * What anyone holding the id may see of a job; the rest (the worker's
+ * host and pid in consumer and error, a dead job's stderr, the storage
+ * key and bucket) is the operator's.
+ */
+static const char *const public_fields[] = {
+	"state", "name", "type", "size", "created", "queued", "started",
+	"finished", "attempts", "due", "outputs", "exit", "signal", NULL
+};
 
-	if (q_job_get(q, id, &f, &n, e) == -1)
-		return -1;
-	names = calloc(n, sizeof(*names));
-	vals = calloc(n, sizeof(*vals));
-	nl = calloc(n, sizeof(*nl));
-	vl = calloc(n, sizeof(*vl));
+static int
+is_public(const char *name)
+{
+	const char *const *p;
+
+	for (p = public_fields; *p != NULL; p++)
+		if (strcmp(*p, name) == 0)
+			return 1;
+	return 0;
+}
+
+char *
+q_fields_json(const char *id, const struct q_field *f, size_t n, int public,
+    struct err *e)
+{
+	const char **names, **vals;
+	size_t *nl, *vl, i, k = 0;
+	char *json = NULL;
+
+	names = calloc(n + 1, sizeof(*names));
+	vals = calloc(n + 1, sizeof(*vals));
+	nl = calloc(n + 1, sizeof(*nl));
+	vl = calloc(n + 1, sizeof(*vl));
 	if (names == NULL || vals == NULL || nl == NULL || vl == NULL) {
 		err_set(e, EX_OSERR, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		names[i] = f[i].name, nl[i] = strlen(f[i].name);
-		vals[i] = f[i].val, vl[i] = f[i].len;
+		if (public && !is_public(f[i].name))
+			continue;
+		names[k] = f[i].name, nl[k] = strlen(f[i].name);
+		vals[k] = f[i].val, vl[k++] = f[i].len;
 	}
-	if ((*json = job_json(id, names, nl, vals, vl, n, NULL, e)) != NULL)
-		rc = 0;
+	json = job_json(id, names, nl, vals, vl, k, NULL, e);
 out:
 	free(names);
 	free(vals);
 	free(nl);
 	free(vl);
+	return json;
+}
+
+int
+q_job_json(struct q *q, const char *id, char **json, struct err *e)
+{
+	struct q_field *f;
+	size_t n;
+
+	if (q_job_get(q, id, &f, &n, e) == -1)
+		return -1;
+	*json = q_fields_json(id, f, n, 0, e);
 	q_fields_free(f, n);
-	return rc;
+	return *json == NULL ? -1 : 0;
 }
 
 int

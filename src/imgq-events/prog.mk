@@ -1,0 +1,1 @@
+imgq-events_LIBS := q job http base
