@@ -8,14 +8,6 @@
         and dropping what comes (pings, events), until standard input
         closes; then prints "held N" (how many were still open).
 
-    loadgen.py fanout HOST:PORT JOB WS ROUNDS REDIS_HOST:PORT CHANNEL
-        Opens WS followers of JOB and waits for each one's first event
-        (the catch-up); then ROUNDS times: PUBLISH "JOB active" on CHANNEL
-        and waits for one text frame on every follower.  Prints one line
-        per round, "round K last_ms X first_ms Y", the time from just
-        before the PUBLISH was written to the last (first) follower's
-        receipt, then "p50 A p99 B max C delivered N".
-
     loadgen.py port
         Prints a free loopback TCP port.
 
@@ -23,9 +15,9 @@
         Writes the multipart upload of IMAGE (field "file") to OUT for
         hey; prints its Content-Type.
 
-Frames from the server are unmasked (RFC 6455 5.1); only text frames
-count as events, pings and pongs are read and dropped.  Written for the
-benchmark: one thread, non-blocking sockets, no library beyond Python's.
+The fan-out's timing is fanout.c (in C, so that the client's own reading
+weighs little beside the server it times).  One thread, non-blocking
+sockets, no library beyond Python's.
 """
 import base64
 import os
@@ -121,32 +113,6 @@ def sse_request(host, port, path):
             "\r\n\r\n" % (path, host, port)).encode()
 
 
-def text_frames(buf):
-    """Counts whole text frames at the start of buf; returns (count,
-    bytes used)."""
-    n = off = 0
-    while len(buf) - off >= 2:
-        op = buf[off] & 0x0f
-        ln = buf[off + 1] & 0x7f
-        h = 2
-        if ln == 126:
-            if len(buf) - off < 4:
-                break
-            ln = int.from_bytes(buf[off + 2:off + 4], "big")
-            h = 4
-        elif ln == 127:
-            if len(buf) - off < 10:
-                break
-            ln = int.from_bytes(buf[off + 2:off + 10], "big")
-            h = 10
-        if len(buf) - off < h + ln:
-            break
-        if op == 1:
-            n += 1
-        off += h + ln
-    return n, off
-
-
 def idle(host, port, job, nsse, nws):
     reqs = [sse_request(host, port, "/jobs/%s/events" % job)] * nsse + \
         [ws_request(host, port, "/events/ws?job=%s" % job)
@@ -179,85 +145,6 @@ def idle(host, port, job, nsse, nws):
     print("held %d" % len(conns), flush=True)
 
 
-def resp_publish(r, channel, msg):
-    parts = [b"PUBLISH", channel.encode(), msg.encode()]
-    cmd = b"*%d\r\n" % len(parts) + b"".join(
-        b"$%d\r\n%s\r\n" % (len(p), p) for p in parts)
-    r.sendall(cmd)
-
-
-def fanout(host, port, job, nws, rounds, redis, channel):
-    reqs = [ws_request(host, port, "/events/ws?job=%s" % job)
-            for _ in range(nws)]
-    conns, failed = connect_all(host, port, reqs)
-    if failed or len(conns) != nws:
-        print("fanout: %d of %d followers connected" % (len(conns), nws),
-              file=sys.stderr)
-        sys.exit(1)
-    ep = select.epoll()
-    for fd in conns:
-        ep.register(fd, select.EPOLLIN)
-
-    def wait_one_each(t0, timeout):
-        """Reads until every follower has one more text frame; returns
-        (first, last) receipt times in ms after t0, or None."""
-        need = set(conns)
-        first = None
-        t_end = time.monotonic() + timeout
-        for fd in list(need):
-            c = conns[fd]
-            k, used = text_frames(c[1])
-            if k > 0:
-                c[1] = c[1][used:]
-                need.discard(fd)
-        while need and time.monotonic() < t_end:
-            for fd, _ in ep.poll(1.0, 1024):
-                c = conns[fd]
-                try:
-                    c[1] += c[0].recv(65536)
-                except BlockingIOError:
-                    continue
-                k, used = text_frames(c[1])
-                c[1] = c[1][used:]
-                if k > 0 and fd in need:
-                    need.discard(fd)
-                    now = (time.perf_counter() - t0) * 1000
-                    if first is None:
-                        first = now
-        if need:
-            return None
-        return (first if first is not None else 0.0,
-                (time.perf_counter() - t0) * 1000)
-
-    if wait_one_each(time.perf_counter(), 60) is None:
-        print("fanout: no catch-up event on every follower",
-              file=sys.stderr)
-        sys.exit(1)
-    rh, rp = redis.rsplit(":", 1)
-    r = socket.create_connection((rh, int(rp)))
-    r.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    lasts = []
-    for k in range(rounds):
-        time.sleep(0.05)
-        t0 = time.perf_counter()
-        resp_publish(r, channel, "%s active" % job)
-        got = wait_one_each(t0, 30)
-        r.recv(64)
-        if got is None:
-            print("fanout: round %d: not every follower got the event" % k,
-                  file=sys.stderr)
-            sys.exit(1)
-        lasts.append(got[1])
-        print("round %d last_ms %.2f first_ms %.2f" % (k, got[1], got[0]),
-              flush=True)
-    s = sorted(lasts)
-
-    def pct(p):
-        return s[max(1, -(-p * len(s) // 100)) - 1]
-    print("p50 %.2f p99 %.2f max %.2f delivered %d" %
-          (pct(50), pct(99), s[-1], rounds * nws), flush=True)
-
-
 def body(image, out):
     """The multipart upload of image (field "file") into out; prints its
     Content-Type."""
@@ -284,9 +171,6 @@ def main(a):
     elif len(a) == 5 and a[0] == "idle":
         h, p = a[1].rsplit(":", 1)
         idle(h, int(p), a[2], int(a[3]), int(a[4]))
-    elif len(a) == 7 and a[0] == "fanout":
-        h, p = a[1].rsplit(":", 1)
-        fanout(h, int(p), a[2], int(a[3]), int(a[4]), a[5], a[6])
     else:
         print(__doc__, file=sys.stderr)
         sys.exit(64)

@@ -19,9 +19,10 @@
 #            the server's CPU (utime+stime of /proc, 10 ms ticks) per
 #            delivered event.
 #
-# The clients are loadgen.py (one Python process, epoll): its own time
-# to read a thousand sockets is part of the fan-out figures, the same for
-# both servers.  The open-file limit is raised here to the hard limit
+# The idle clients are loadgen.py (one Python process, epoll); the
+# fan-out's followers are fanout.c (one C process, epoll): its own time to
+# read a thousand sockets is part of the figures, the same for both
+# servers.  The open-file limit is raised here to the hard limit
 # (printed with the system's).  The machine may be shared: compare within
 # one run.
 #
@@ -108,6 +109,8 @@ export AWS_BUCKET_NAME=evbench AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_
 export AWS_EC2_METADATA_DISABLED=true IMGQ_RECV_LOG=stderr
 /usr/bin/aws --endpoint-url "$AWS_ENDPOINT_URL" s3api create-bucket --bucket "$AWS_BUCKET_NAME" >/dev/null ||
 	{ echo "run.sh: cannot make the bucket" >&2; exit 1; }
+cc -std=c11 -D_GNU_SOURCE -O2 -o "$tmp/fanout" "$here/fanout.c" ||
+	{ echo "run.sh: cannot build fanout.c" >&2; exit 1; }
 job=$("$bin/imgq-push" "uploads/evbench.jpg") || { echo "run.sh: imgq-push failed" >&2; exit 1; }
 
 # imgq-events: connections and timeouts above what the run needs
@@ -159,11 +162,16 @@ idle() {
 	wait "$LG_PID" 2>/dev/null
 }
 
+per_conn() { # KiB of RSS per client held, from idle_*
+	awk -v a="$idle_rss0" -v b="$idle_rss" -v n="${idle_held#held }" \
+		'BEGIN {printf "%.2f", (n > 0 ? (b - a) / n : 0)}'
+}
+
 fanout() { # NAME PID PORT -> sets fan_*
 	local t0 t1
 	t0=$(ticks "$2")
-	$PY "$here/loadgen.py" fanout "127.0.0.1:$3" "$job" "$F" "$R" \
-		"127.0.0.1:$rport" "{$IMGQ_QUEUE}:events" >"$tmp/fan.$1" ||
+	"$tmp/fanout" 127.0.0.1 "$3" "$job" "$F" "$R" 127.0.0.1 "$rport" \
+		"{$IMGQ_QUEUE}:events" >"$tmp/fan.$1" ||
 		{ echo "run.sh: fan-out against $1 failed" >&2; exit 1; }
 	t1=$(ticks "$2")
 	fan_line=$(tail -1 "$tmp/fan.$1")
@@ -177,11 +185,11 @@ read -r up_none < <(uploads)
 [ "$DIRECT" = 1 ] && via=$pe || via=$pr
 idle imgq-events "$ev_pid" "$via"
 ev_idle="$idle_open, $idle_held; RSS $idle_rss0 -> $idle_rss KiB"
-ev_per=$(awk -v a="$idle_rss0" -v b="$idle_rss" -v n="$C" 'BEGIN {printf "%.2f", (b - a) / n}')
+ev_per=$(per_conn)
 ev_rss=$idle_rss
 idle node-ws "$peer_pid" "$pp"
 pe_idle="$idle_open, $idle_held; RSS $idle_rss0 -> $idle_rss KiB"
-pe_per=$(awk -v a="$idle_rss0" -v b="$idle_rss" -v n="$C" 'BEGIN {printf "%.2f", (b - a) / n}')
+pe_per=$(per_conn)
 fanout imgq-events "$ev_pid" "$pe"
 ev_fan=$fan_line ev_us=$fan_us
 fanout node-ws "$peer_pid" "$pp"
