@@ -2,7 +2,8 @@
 // driven by playwright-core.  The page's history (sessionStorage) is
 // seeded with an hour of known samples, one of them hostile text, and
 // api/stats is answered here with known figures (so no sign-in is
-// needed), so the SVG is checked against the data: three series, their scale and last points.  The operators' feed
+// needed), so the SVG is checked against the data: three series, their
+// scale and last points.  The operators' feed
 // (events/ws?feed=1, imgq-events(8)) is answered here too: one event must
 // make the page refresh.  Prints TAP.
 //

@@ -15,7 +15,7 @@
 // passed, 1 when one failed, 2 on bad usage or when the browser could not
 // be started.
 import { basename } from 'node:path';
-import { die, run, tap } from './lib.mjs';
+import { die, notPageError, run, tap } from './lib.mjs';
 
 const usage = 'usage: transport.mjs [-w SECONDS] [-e E] [-m | -b] ' +
     '-t ws|sse|poll|auto URL FILE';
@@ -97,10 +97,7 @@ await run('transport.mjs', async (page, jsErrors) => {
 	const used = { ws: 0, sse: 0, poll: 0 };
 	const sent = [];
 	page.on('console', (m) => {
-		// A failed request (favicon.ico, the WebSocket a server
-		// without imgq-events refuses) is no error of the page.
-		if (m.type() === 'error' && !/Failed to load resource|^WebSocket connection to .* failed/
-		    .test(m.text()))
+		if (m.type() === 'error' && !notPageError.test(m.text()))
 			jsErrors.push(m.text());
 	});
 	// A WebSocket answered here (-m) is counted where it is answered.
