@@ -47,6 +47,17 @@ setup_file() {
 	E2E_PIDS=$BATS_FILE_TMPDIR/pids
 	export E2E_PIDS
 	: >"$E2E_PIDS"
+	# Where imgq-events is built, imgq-recv hands it the event routes
+	# (one address, as in scripts/up) and the pages use it for real.
+	export E2E_EVENTS=
+	if [ -x "$IMGQ_BIN/imgq-events" ]; then
+		export IMGQ_EVENTS_SOCKET=$BATS_FILE_TMPDIR/events.sock
+		setsid "$IMGQ_BIN/imgq-events" -l "127.0.0.1:$(free_port)" \
+			>"$BATS_FILE_TMPDIR/events.log" 2>&1 3>&- </dev/null &
+		echo $! >>"$E2E_PIDS"
+		wait_until 30 test -S "$IMGQ_EVENTS_SOCKET"
+		E2E_EVENTS=1
+	fi
 	setsid "$IMGQ_BIN/imgq-prefork" -n 2 -l "127.0.0.1:$E2E_PORT" -- \
 		"$IMGQ_BIN/imgq-recv" >"$BATS_FILE_TMPDIR/web.log" 2>&1 3>&- \
 		</dev/null &
@@ -224,4 +235,54 @@ info() { # file var: "format W H"
 	run -0 field "$id" state
 	[ "$output" = done ]
 	[ -s "$BATS_FILE_TMPDIR/nojs.png" ]
+}
+
+# How the upload page follows a job (ws, then sse, then poll; ?transport=
+# forces one).  On a stack without imgq-events the forced WebSocket is
+# answered by the driver by imgq-events(8)'s protocol (-m), and the page
+# left to choose falls back to the job's Server-Sent Events.
+transport() { # forced expected [-m|-b]
+	run node "$BROWSER/transport.mjs" -w 60 -t "$1" -e "$2" ${3:-} \
+		"$E2E_URL" "$IMGQ_TOP/tests/fixtures/img/scans4.jpg"
+	printf '%s\n' "$output"
+	[ "$status" = 0 ]
+	[ "${lines[0]}" = "1..4" ]
+	[ "$(printf '%s\n' "$output" | grep -c '^ok ')" = 4 ]
+	[ "${lines[3]}" = "ok 2 - followed by $2" ]
+}
+
+@test "chromium: ?transport=ws follows the job over a WebSocket only" {
+	if [ -n "$E2E_EVENTS" ]; then
+		transport ws ws
+	else
+		transport ws ws -m
+	fi
+}
+
+@test "chromium: ?transport=sse follows the job by its Server-Sent Events only" {
+	transport sse sse
+}
+
+@test "chromium: ?transport=poll follows the job by reading its record only" {
+	transport poll poll
+}
+
+@test "chromium: left to choose, the page takes the WebSocket of imgq-events, else (no imgq-events) Server-Sent Events" {
+	if [ -n "$E2E_EVENTS" ]; then
+		transport auto ws
+	else
+		transport auto sse
+	fi
+}
+
+@test "chromium: with the WebSocket blocked, the page falls back to Server-Sent Events" {
+	transport auto sse -b
+}
+
+@test "chromium: the dashboard draws the last hour from its data as inline SVG and refreshes on the live feed" {
+	run node "$BROWSER/chart.mjs" -w 60 "${E2E_URL}dashboard"
+	printf '%s\n' "$output"
+	[ "$status" = 0 ]
+	[ "${lines[0]}" = "1..5" ]
+	[ "$(printf '%s\n' "$output" | grep -c '^ok ')" = 5 ]
 }

@@ -284,14 +284,111 @@
 		return 'jobs/' + encodeURIComponent(it.id) + (rest || '');
 	}
 
-	// Live status: the job's Server-Sent Events; the record itself is read
-	// once the stream is open (a job may finish before we listen) and,
-	// should the stream fail, polled instead.
+	// Live status, by the first transport that works: one WebSocket
+	// for every job of the page (events/ws, imgq-events(8)), else each
+	// job's Server-Sent Events, else polling its record.  ?transport=ws,
+	// sse or poll forces one (for tests): no fallback from it then.
+	var FORCED = (/[?&]transport=(ws|sse|poll)\b/.exec(
+	    window.location.search) || [])[1] || '';
+	var ws = null;		// the shared WebSocket, while usable
+	var wsItems = {};	// job id -> item followed over it
+	var wsBroken = FORCED !== '' && FORCED !== 'ws';
+	var wsRetry = 1000;
+	var wsTimer = null;	// a reconnect is due
+
 	function follow(it) {
-		if (!window.EventSource) {
-			startPolling(it);
+		if (FORCED === 'poll')
+			return startPolling(it);
+		if (!wsBroken && window.WebSocket)
+			return followWs(it);
+		if (FORCED === 'sse' || window.EventSource)
+			return followSse(it);
+		startPolling(it);
+	}
+
+	function transport(it, t) {
+		it.li.setAttribute('data-transport', t);
+	}
+
+	// At most 16 ids a message (imgq-events(8)).
+	function wsSend(ids) {
+		for (var i = 0; ws && ws.readyState === 1 && i < ids.length;
+		    i += 16)
+			ws.send(JSON.stringify({ follow: ids.slice(i, i + 16) }));
+	}
+
+	function followWs(it) {
+		transport(it, 'ws');
+		wsItems[it.id] = it;
+		if (ws)
+			wsSend([it.id]);
+		else if (wsTimer === null)
+			wsOpen();
+	}
+
+	function wsOpen() {
+		wsTimer = null;
+		var u = new URL('events/ws', window.location.href);
+		u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+		ws = new WebSocket(u.href);
+		var opened = false;
+		ws.onopen = function () {
+			opened = true;
+			wsRetry = 1000;
+			wsSend(Object.keys(wsItems));
+		};
+		ws.onmessage = function (ev) {
+			var m = null;
+			try {
+				m = JSON.parse(ev.data);
+			} catch (e) { /* not ours */ }
+			var it = m && m.id ? wsItems[m.id] : null;
+			if (!it)
+				return;
+			if (m.error) {
+				delete wsItems[m.id];
+				wsLost(it);
+			} else if (m.event) {
+				applyState(it, String(m.event), m.job &&
+				    typeof m.job === 'object' ? reasonOf(m.job) :
+				    '');
+			}
+		};
+		ws.onclose = function () {
+			var ids = Object.keys(wsItems);
+			ws = null;
+			// Forced, or this socket worked: connect again (the
+			// server catches up on follow); else the server has
+			// none, refuses it or is gone: the next transport.
+			if (FORCED === 'ws' || opened) {
+				if (ids.length > 0)
+					wsTimer = setTimeout(wsOpen, wsRetry);
+				wsRetry = Math.min(wsRetry * 2, 30000);
+				return;
+			}
+			var lost = wsItems;
+			wsBroken = true;
+			wsItems = {};
+			ids.forEach(function (id) { wsLost(lost[id]); });
+		};
+	}
+
+	function wsLost(it) {
+		if (!it || terminal(it.state))
 			return;
-		}
+		if (FORCED === 'ws')
+			fetchRecord(it);
+		else if (window.EventSource)
+			followSse(it);
+		else
+			startPolling(it);
+	}
+
+	// The job's Server-Sent Events; the record itself is read once the
+	// stream is open (a job may finish before we listen) and, should the
+	// stream fail, polled instead.
+	function followSse(it) {
+		transport(it, 'sse');
 		var es = new EventSource(jobUrl(it, '/events'));
 		it.es = es;
 		var onEvent = function (ev) {
@@ -309,8 +406,9 @@
 		};
 		es.onerror = function () {
 			// The server ends the stream after done or dead; anything
-			// else is a lost stream: fall back to polling the record.
-			if (terminal(it.state))
+			// else is a lost stream: fall back to polling the record
+			// (unless SSE is forced: EventSource reconnects itself).
+			if (terminal(it.state) || FORCED === 'sse')
 				return;
 			es.close();
 			it.es = null;
@@ -356,6 +454,8 @@
 	}
 
 	function stopFollowing(it) {
+		if (it.id)
+			delete wsItems[it.id];
 		if (it.es) {
 			it.es.close();
 			it.es = null;
@@ -401,6 +501,7 @@
 
 	function startPolling(it) {
 		var delay = 1000;
+		transport(it, 'poll');
 		var tick = function () {
 			it.poll = null;
 			fetchRecord(it, function () {

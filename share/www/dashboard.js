@@ -308,6 +308,90 @@
 		return Array.isArray(v) ? v : [];
 	}
 
+	// The chart: one sample per refresh, the last hour of them, kept
+	// for the tab's session so a reload does not blank it.
+	var HOUR = 3600000;
+	var KEEP = 'imgq-chart';
+	var samples = (function () {
+		try {
+			var v = JSON.parse(window.sessionStorage.getItem(KEEP));
+			return Array.isArray(v) ? v.filter(function (x) {
+				return x && typeof x.t === 'number';
+			}) : [];
+		} catch (e) {
+			return [];
+		}
+	}());
+
+	function record(now, depth, rate, dead) {
+		samples.push({ t: now, depth: num(depth), rate: num(rate),
+		    dead: num(dead) });
+		samples = samples.filter(function (x) {
+			return x.t > now - HOUR && x.t <= now;
+		});
+		try {
+			window.sessionStorage.setItem(KEEP,
+			    JSON.stringify(samples));
+		} catch (e) { /* storage full or off: the chart still draws */ }
+	}
+
+	// Failures per minute: how much the dead count grew over the minute
+	// before each sample (a requeue lowers it: never below zero).
+	function failures(i) {
+		var x = samples[i], j = i;
+		while (j > 0 && samples[j - 1].t >= x.t - 60000)
+			j--;
+		if (x.dead === undefined || samples[j].dead === undefined)
+			return undefined;
+		return Math.max(0, x.dead - samples[j].dead);
+	}
+
+	function svg(tag, attrs) {
+		var e = document.createElementNS('http://www.w3.org/2000/svg',
+		    tag);
+		Object.keys(attrs).forEach(function (k) {
+			e.setAttribute(k, String(attrs[k]));
+		});
+		return e;
+	}
+
+	var SERIES = ['depth', 'rate', 'failures'];
+
+	function drawChart(now) {
+		var W = 600, H = 180, box = $('chart');
+		var vals = samples.map(function (x, i) {
+			return { t: x.t, depth: x.depth, rate: x.rate,
+			    failures: failures(i) };
+		});
+		var max = 1;
+		vals.forEach(function (v) {
+			SERIES.forEach(function (k) {
+				if (v[k] !== undefined && v[k] > max)
+					max = v[k];
+			});
+		});
+		while (box.lastChild && box.lastChild.nodeName !== 'desc')
+			box.removeChild(box.lastChild);
+		[0.25, 0.5, 0.75].forEach(function (f) {
+			box.appendChild(svg('line', { 'class': 'grid', x1: 0,
+			    x2: W, y1: H * f, y2: H * f }));
+		});
+		SERIES.forEach(function (k) {
+			var pts = vals.filter(function (v) {
+				return v[k] !== undefined;
+			}).map(function (v) {
+				var x = (v.t - (now - HOUR)) / HOUR * W;
+				var y = H - v[k] / max * (H - 4) - 2;
+				return x.toFixed(1) + ',' + y.toFixed(1);
+			});
+			box.appendChild(svg('polyline', { 'class': k,
+			    'data-series': k, 'data-points': pts.length,
+			    points: pts.join(' ') }));
+		});
+		$('c-max').textContent = 'Scale: 0 to ' + max.toLocaleString() +
+		    ', ' + vals.length + ' samples';
+	}
+
 	function draw(s) {
 		var q = s.queue && typeof s.queue === 'object' ? s.queue : s;
 		var now = num(pick(s, ['now_ms', 'now'])) || Date.now();
@@ -328,6 +412,10 @@
 		$('w-section').hidden = wl === null;
 		if (wl !== null)
 			drawWorkers(wl);
+		record(Date.now(), pick(q, ['queued', 'depth']), pick(q,
+		    ['jobs_per_minute', 'per_minute', 'done_last_minute']),
+		    typeof q.dead === 'number' ? q.dead : deadList.length);
+		drawChart(Date.now());
 		drawRecent(arr(pick(s, ['recent', 'recent_jobs', 'jobs'])), now);
 		drawDead(deadList, now);
 	}
@@ -354,6 +442,7 @@
 				problem('');
 				signedOut(false);
 				refresh();
+				feedRestart(true);
 			} else {
 				problem('Sign-in refused (' + x.status + '): ' +
 				    messageOf(x));
@@ -375,6 +464,7 @@
 					clearTimeout(timer);
 					timer = null;
 				}
+				feedRestart(false);
 				signedOut(true);
 			} else {
 				problem('Sign-out refused (' + x.status + '): ' +
@@ -395,7 +485,8 @@
 		x.timeout = 10000;
 		var next = function () {
 			if (!document.hidden)
-				timer = setTimeout(refresh, EVERY);
+				timer = setTimeout(refresh, feed ? EVERY * 5 :
+				    EVERY);
 		};
 		x.onload = function () {
 			var s = null;
@@ -426,9 +517,59 @@
 		x.send();
 	}
 
+	// Live: the operators' feed of every job event over a WebSocket
+	// (events/ws?feed=1, imgq-events(8)) refreshes the figures when
+	// something happens, at most once a second; without it (no event
+	// server, or ?transport=sse or poll) the timer alone does.
+	var feed = null;
+	var feedWait = 1000;
+	var feedDue = null;
+	var feedWanted = true;	// not after sign-out
+	function feedOpen() {
+		if (!feedWanted || !window.WebSocket ||
+		    /[?&]transport=(sse|poll)\b/.test(window.location.search))
+			return;
+		var u = new URL('events/ws?feed=1', window.location.href);
+		u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+		var w = new WebSocket(u.href);
+		w.onopen = function () {
+			feed = w;
+			feedWait = 1000;
+			$('board').setAttribute('data-live', 'ws');
+		};
+		w.onmessage = function () {
+			if (feedDue === null)
+				feedDue = setTimeout(function () {
+					feedDue = null;
+					refresh();
+				}, 1000);
+		};
+		w.onclose = function () {
+			var was = feed === w;
+			feed = null;
+			$('board').removeAttribute('data-live');
+			// Once worked: try again later; never worked: no feed.
+			if (was && feedWanted) {
+				setTimeout(feedOpen, feedWait);
+				feedWait = Math.min(feedWait * 2, 60000);
+			}
+		};
+	}
+
+	// The feed is the operator's: opened again with the new cookie after
+	// a sign-in, closed at sign-out.
+	function feedRestart(on) {
+		feedWanted = on;
+		if (feed)
+			feed.close();
+		else
+			feedOpen();
+	}
+
 	document.addEventListener('visibilitychange', function () {
 		if (!document.hidden)
 			refresh();
 	});
 	refresh();
+	feedOpen();
 }());

@@ -55,6 +55,12 @@ export const tap = {
 	},
 };
 
+// Console errors that are no error of the page: the browser's line for a
+// failed request (an expected refusal, favicon.ico) and for a WebSocket
+// that a server without imgq-events refuses (the page falls back).
+export const notPageError =
+    /Failed to load resource|^WebSocket connection to .* failed/;
+
 // run: start chromium (CHROMIUM, default /usr/bin/chromium) on a fresh
 // profile, call body(page, jsErrors) and exit: 0 when every check passed,
 // 1 when one failed or the session broke, 2 when the browser would not

@@ -17,7 +17,7 @@
 // or when the browser could not be started.
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { die, run, tap } from './lib.mjs';
+import { die, notPageError, run, tap } from './lib.mjs';
 
 const usage = 'usage: upload.mjs [-o SHOT.png] [-w SECONDS] [-r FILE]... ' +
     '[-f FILE]... URL [FILE...]';
@@ -59,10 +59,9 @@ const total = all.length;
 tap.plan(3 + total);
 await run('upload.mjs', async (page, jsErrors) => {
 	page.on('console', (m) => {
-		// The browser logs a failed request (the expected 415) as a
-		// console error; only the page's own errors count.
-		if (m.type() === 'error' &&
-		    !/Failed to load resource/.test(m.text()))
+		// Only the page's own errors count (the expected 415
+		// is logged as a failed request).
+		if (m.type() === 'error' && !notPageError.test(m.text()))
 			jsErrors.push(m.text());
 	});
 	const resp = await page.goto(url, { waitUntil: 'load' });
