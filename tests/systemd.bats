@@ -6,8 +6,8 @@
 
 load helpers/common
 
-UNITS="etc/systemd/imgq-web.service etc/systemd/imgq-workers.service
-inetd/imgq-recv-loop.service inetd/imgq-recv@.service"
+# every service unit shipped, so a new one cannot miss the check
+UNITS=$(cd "$IMGQ_TOP" && echo etc/systemd/*.service inetd/*.service)
 
 setup_file() {
 	imgq_setup_file
@@ -42,7 +42,8 @@ settings() { # file key
 		[[ "${lines[-1]}" == *" OK "* ]]
 		n=$((n + 1))
 	done
-	[ "$n" = 4 ]
+	# the five shipped services, none skipped
+	[ "$n" = 5 ]
 }
 
 @test "the score check fails for a unit without the sandboxing (it can fail)" {
@@ -74,7 +75,7 @@ settings() { # file key
 	done
 }
 
-@test "only the workers write to the file system: their scratch folder in /run" {
+@test "only the workers and the event server write to the file system: a folder each in /run" {
 	local u
 	for u in $UNITS; do
 		[ -z "$(settings "$u" ReadWritePaths)" ]
@@ -86,6 +87,10 @@ settings() { # file key
 			[ "$(settings "$u" RuntimeDirectory)" = imgq-work ]
 			[ "$(settings "$u" RuntimeDirectoryMode)" = 0700 ]
 			[ "$(settings "$u" Environment)" = TMPDIR=/run/imgq-work ] ;;
+		*/imgq-events.service)
+			# the hand-off socket that imgq-web's processes connect to
+			[ "$(settings "$u" RuntimeDirectory)" = imgq ]
+			[ -z "$(settings "$u" RuntimeDirectoryMode)" ] ;;
 		*)
 			[ -z "$(settings "$u" RuntimeDirectory)" ] ;;
 		esac
