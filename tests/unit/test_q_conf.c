@@ -8,7 +8,9 @@
 
 static const char *const vars[] = {
 	"REDIS_URL", "IMGQ_QUEUE", "IMGQ_REDIS_RETRY", "IMGQ_RETENTION",
-	"IMGQ_ATTEMPTS", NULL
+	"IMGQ_ATTEMPTS", "IMGQ_REDIS_TLS_CA_FILE", "IMGQ_REDIS_TLS_SERVER_NAME",
+	"IMGQ_REDIS_TLS_CERT_FILE", "IMGQ_REDIS_TLS_KEY_FILE",
+	"IMGQ_REDIS_TLS_INSECURE", NULL
 };
 
 static void
@@ -162,6 +164,51 @@ opening(void)
 	    "a bad URL: 78 before any connection");
 }
 
+/* The TLS settings: kept as given; a key alone or a bad flag refused. */
+static void
+tls(void)
+{
+	struct q_conf c;
+	struct err e;
+
+	clear_env();
+	err_clear(&e);
+	ok(q_conf_from_env(&c, &e) == 0 && c.tls.ca_file == NULL &&
+	    c.tls.server_name == NULL && c.tls.cert_file == NULL &&
+	    c.tls.key_file == NULL && c.tls.insecure == 0, "TLS: defaults");
+	setenv("IMGQ_REDIS_TLS_CA_FILE", "/ca.pem", 1);
+	setenv("IMGQ_REDIS_TLS_SERVER_NAME", "redis.example", 1);
+	setenv("IMGQ_REDIS_TLS_CERT_FILE", "/c.pem", 1);
+	setenv("IMGQ_REDIS_TLS_KEY_FILE", "/k.pem", 1);
+	setenv("IMGQ_REDIS_TLS_INSECURE", "yes", 1);
+	ok(q_conf_from_env(&c, &e) == 0 &&
+	    strcmp(c.tls.ca_file, "/ca.pem") == 0 &&
+	    strcmp(c.tls.server_name, "redis.example") == 0 &&
+	    strcmp(c.tls.cert_file, "/c.pem") == 0 &&
+	    strcmp(c.tls.key_file, "/k.pem") == 0 && c.tls.insecure == 1,
+	    "TLS: every setting read");
+	setenv("IMGQ_REDIS_TLS_INSECURE", "maybe", 1);
+	ok(q_conf_from_env(&c, &e) == -1 && e.code == EX_CONFIG &&
+	    strncmp(e.msg, "IMGQ_REDIS_TLS_INSECURE:", 24) == 0,
+	    "TLS: a bad IMGQ_REDIS_TLS_INSECURE");
+	clear_env();
+	setenv("IMGQ_REDIS_TLS_KEY_FILE", "/k.pem", 1);
+	err_clear(&e);
+	ok(q_conf_from_env(&c, &e) == -1 && e.code == EX_CONFIG,
+	    "TLS: a key without a certificate");
+	is_str(e.msg, "IMGQ_REDIS_TLS_KEY_FILE is set without "
+	    "IMGQ_REDIS_TLS_CERT_FILE", "its message");
+	clear_env();
+	setenv("IMGQ_REDIS_TLS_CA_FILE", "/nonexistent/ca.pem", 1);
+	setenv("REDIS_URL", "rediss://127.0.0.1:1", 1);
+	err_clear(&e);
+	ok(q_conf_from_env(&c, &e) == 0 && q_conf_open(&c, &e) == NULL &&
+	    e.code == EX_CONFIG && strncmp(e.msg, "TLS CA file "
+	    "/nonexistent/ca.pem: ", 33) == 0,
+	    "TLS: a CA file that does not load: 78 before any connection");
+	clear_env();
+}
+
 int
 main(void)
 {
@@ -169,5 +216,6 @@ main(void)
 	ranges();
 	flags();
 	opening();
+	tls();
 	return tap_done();
 }

@@ -17,6 +17,7 @@ good(const char *url, int is_unix, const char *host, int port,
 		printf("#   %s\n", e.msg);
 		return;
 	}
+	is_int(u.tls, strncmp(url, "rediss:", 7) == 0, "%s: tls", url);
 	is_int(u.is_unix, is_unix, "%s: unix", url);
 	is_str(u.host, host, "%s: host", url);
 	is_int(u.port, port, "%s: port", url);
@@ -53,13 +54,19 @@ main(void)
 	good("redis://u:p@ss@h", 0, "h", 6379, "", "u", "p@ss", 0);
 	good("redis://[::1]:6380/3", 0, "::1", 6380, "", "", "", 3);
 	good("redis://[::1]", 0, "::1", 6379, "", "", "", 0);
+	good("rediss://h", 0, "h", 6379, "", "", "", 0);
+	good("rediss://u:s3cret@[::1]:6380/2", 0, "::1", 6380, "", "u",
+	    "s3cret", 2);
 	good("unix:///run/redis/redis.sock", 1, "", 6379,
 	    "/run/redis/redis.sock", "", "", 0);
 	good("unix:///tmp/r.sock?db=4", 1, "", 6379, "/tmp/r.sock", "", "",
 	    4);
 	bad("", "REDIS_URL is empty");
-	bad("http://h", "REDIS_URL: must begin with redis:// or unix://");
-	bad("rediss://h", "REDIS_URL: rediss:// (TLS) is not supported");
+	bad("http://h", "REDIS_URL: must begin with redis://, rediss:// or "
+	    "unix://");
+	bad("rediss://", "REDIS_URL: missing or long host");
+	bad("redis:/h", "REDIS_URL: must begin with redis://, rediss:// or "
+	    "unix://");
 	bad("redis://", "REDIS_URL: missing or long host");
 	bad("redis://:s3cret@", "REDIS_URL: missing or long host");
 	bad("redis://h:0", "REDIS_URL: bad port");

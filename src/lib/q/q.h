@@ -40,6 +40,7 @@
 /* A parsed REDIS_URL. */
 struct q_url {
 	int	is_unix;
+	int	tls;			/* rediss:// */
 	char	host[256];		/* TCP: name or address, no brackets */
 	int	port;			/* TCP: default 6379 */
 	char	path[108];		/* unix: socket path */
@@ -50,10 +51,24 @@ struct q_url {
 
 /*
  * Parses redis://[[user]:password@]host[:port][/db] (host may be an
- * [IPv6] address; user and password are percent-decoded) and
- * unix:///path/to/socket[?db=N].  EX_CONFIG on anything else.
+ * [IPv6] address; user and password are percent-decoded), the same with
+ * rediss:// (TLS) and unix:///path/to/socket[?db=N].  EX_CONFIG on
+ * anything else.
  */
 int	q_url_parse(const char *, struct q_url *, struct err *);
+
+/*
+ * TLS settings of a rediss:// connection (imgq(7) says which variables
+ * carry them).  All NULL or 0: the system's CA store, the URL's host as
+ * the name the certificate must have (and SNI), no client certificate.
+ */
+struct q_tls {
+	const char	*ca_file;	/* PEM bundle instead of the system's */
+	const char	*server_name;	/* instead of the URL's host */
+	const char	*cert_file;	/* client certificate (chain), PEM */
+	const char	*key_file;	/* its key, PEM; NULL: in cert_file */
+	int		 insecure;	/* no certificate check: tests only */
+};
 
 /* A new time-ordered id (Q_ID_LEN + 1 bytes): job_id_new(). */
 int	q_id_new(char *, struct err *);
@@ -75,6 +90,9 @@ struct q *q_open(const char *redis_url, const char *queue, struct err *);
 /* The same with a retry bound of its own (ms; 0: one attempt). */
 struct q *q_open_retry(const char *redis_url, const char *queue,
 	    long long retry_ms, struct err *);
+/* The same with TLS settings for rediss:// (NULL: the defaults). */
+struct q *q_open_tls(const char *redis_url, const char *queue,
+	    long long retry_ms, const struct q_tls *, struct err *);
 void	q_close(struct q *);
 
 /* How long commands keep retrying a lost or loading server (ms). */
@@ -316,6 +334,9 @@ struct q_sub;
 /* A subscriber to the queue's events (its own connection). */
 struct q_sub *q_sub_open(const char *redis_url, const char *queue,
 	    struct err *);
+/* The same with TLS settings for rediss:// (NULL: the defaults). */
+struct q_sub *q_sub_open_tls(const char *redis_url, const char *queue,
+	    const struct q_tls *, struct err *);
 void	q_sub_close(struct q_sub *);
 /* The socket, for poll(2) (changes after a reconnect). */
 int	q_sub_fd(const struct q_sub *);

@@ -4,6 +4,7 @@
  * s3_conf.c).
  */
 #include <stdint.h>
+#include <string.h>
 
 #include "env.h"
 #include "exitcode.h"
@@ -17,6 +18,7 @@ q_conf_defaults(struct q_conf *c)
 	c->retry_ms = Q_RETRY_DEFAULT_MS;
 	c->retention_ms = Q_RETENTION_DEFAULT_MS;
 	c->attempts = Q_ATTEMPTS_DEFAULT;
+	memset(&c->tls, 0, sizeof(c->tls));
 }
 
 static int
@@ -24,6 +26,23 @@ bad_queue(struct err *e, int code, const char *what)
 {
 	return err_set(e, code, "%s: bad queue name (want 1 to %d of "
 	    "[A-Za-z0-9_.-])", what, Q_QUEUE_MAX);
+}
+
+static int
+tls_from_env(struct q_tls *t, struct err *e)
+{
+	t->ca_file = env_str("IMGQ_REDIS_TLS_CA_FILE");
+	t->server_name = env_str("IMGQ_REDIS_TLS_SERVER_NAME");
+	t->cert_file = env_str("IMGQ_REDIS_TLS_CERT_FILE");
+	t->key_file = env_str("IMGQ_REDIS_TLS_KEY_FILE");
+	if (t->key_file != NULL && t->cert_file == NULL)
+		return err_set(e, EX_CONFIG, "IMGQ_REDIS_TLS_KEY_FILE is set "
+		    "without IMGQ_REDIS_TLS_CERT_FILE");
+	t->insecure = 0;
+	if (env_str("IMGQ_REDIS_TLS_INSECURE") != NULL &&
+	    env_bool("IMGQ_REDIS_TLS_INSECURE", &t->insecure, e) == -1)
+		return -1;
+	return 0;
 }
 
 int
@@ -48,7 +67,7 @@ q_conf_from_env(struct q_conf *c, struct err *e)
 		return -1;
 	c->retry_ms = (long long)retry;
 	c->retention_ms = (long long)ret;
-	return 0;
+	return tls_from_env(&c->tls, e);
 }
 
 int
@@ -93,7 +112,7 @@ q_conf_open(const struct q_conf *c, struct err *e)
 
 	if (q_conf_check(c, e) == -1)
 		return NULL;
-	if ((q = q_open_retry(c->url, c->queue, c->retry_ms, e)) == NULL)
+	if ((q = q_open_tls(c->url, c->queue, c->retry_ms, &c->tls, e)) == NULL)
 		return NULL;
 	q_set_retention(q, c->retention_ms);
 	return q;
@@ -104,5 +123,5 @@ q_conf_sub(const struct q_conf *c, struct err *e)
 {
 	if (q_conf_check(c, e) == -1)
 		return NULL;
-	return q_sub_open(c->url, c->queue, e);
+	return q_sub_open_tls(c->url, c->queue, &c->tls, e);
 }

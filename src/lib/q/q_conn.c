@@ -19,21 +19,10 @@
 #include "q_int.h"
 #include "sys.h"
 
-#define CONNECT_TIMEOUT_S	5
-#define COMMAND_TIMEOUT_S	10
-
 static void
 where(const struct q_url *u, char *buf, size_t sz)
 {
-	int n;
-
-	if (u->is_unix)
-		n = snprintf(buf, sz, "%s", u->path);
-	else
-		n = snprintf(buf, sz, strchr(u->host, ':') ? "[%s]:%d" :
-		    "%s:%d", u->host, u->port);
-	if (n < 0 || (size_t)n >= sz)
-		(void)snprintf(buf, sz, "redis");
+	q_where(u->host, u->port, u->is_unix ? u->path : NULL, buf, sz);
 }
 
 int
@@ -67,15 +56,15 @@ q_reply_error(const redisReply *r, struct err *e)
 }
 
 static int
-simple(redisContext *c, int argc, const char **argv, const size_t *lens,
+simple(struct q_conn *c, int argc, const char **argv, const size_t *lens,
     const char *what, redisReply **out, struct err *e)
 {
 	redisReply *r;
 
-	r = redisCommandArgv(c, argc, argv, lens);
+	r = q_conn_command(c, argc, argv, lens);
 	if (r == NULL)
-		return err_set(e, EX_TEMPFAIL, "%s: %s", what,
-		    c->errstr[0] ? c->errstr : "connection lost");
+		return err_set(e, q_conn_code(c), "%s: %s", what,
+		    q_conn_errstr(c));
 	if (r->type == REDIS_REPLY_ERROR) {
 		q_reply_error(r, e);
 		freeReplyObject(r);
@@ -88,45 +77,49 @@ simple(redisContext *c, int argc, const char **argv, const size_t *lens,
 	return 0;
 }
 
-redisContext *
-q_redis_connect(const struct q_url *u, struct err *e)
+int
+q_link_init(struct q_link *l, const char *url, const struct q_tls *t,
+    struct err *e)
 {
-	struct timeval tv = { CONNECT_TIMEOUT_S, 0 };
-	redisContext *c;
+	static const struct q_tls none;
+
+	memset(l, 0, sizeof(*l));
+	if (q_url_parse(url, &l->url, e) == -1)
+		return -1;
+	if (!l->url.tls)
+		return 0;
+	if (t == NULL)
+		t = &none;
+	if (t->server_name != NULL && (size_t)snprintf(l->tls_name,
+	    sizeof(l->tls_name), "%s", t->server_name) >= sizeof(l->tls_name))
+		return err_set(e, EX_CONFIG, "TLS server name too long");
+	if ((l->tls = q_tls_ctx(t, e)) == NULL)
+		return -1;
+	return 0;
+}
+
+void
+q_link_clear(struct q_link *l)
+{
+	SSL_CTX_free(l->tls);
+	explicit_bzero(l, sizeof(*l));
+}
+
+struct q_conn *
+q_redis_connect(const struct q_link *l, struct err *e)
+{
+	const struct q_url *u = &l->url;
+	struct q_tlsdest td = { l->tls, l->tls_name[0] ? l->tls_name : NULL };
+	struct q_conn *c;
 	char w[300], db[8];
 	const char *argv[3];
 	size_t lens[3];
 	int n;
 
 	where(u, w, sizeof(w));
-	if (u->is_unix)
-		c = redisConnectUnixWithTimeout(u->path, tv);
-	else
-		c = redisConnectWithTimeout(u->host, u->port, tv);
-	if (c == NULL) {
-		err_set(e, EX_OSERR, "unable to connect to %s: out of memory",
-		    w);
+	if ((c = q_conn_open(u->host, u->port, u->is_unix ? u->path : NULL,
+	    &td, e)) == NULL)
 		return NULL;
-	}
-	if (c->err) {
-		err_set(e, EX_TEMPFAIL, "unable to connect to %s: %s", w,
-		    c->errstr);
-		redisFree(c);
-		return NULL;
-	}
-	/*
-	 * hiredis 0.14 leaves the socket inheritable: a job's command (and
-	 * the decoder it runs) would hold a connection already past AUTH.
-	 */
-	if (fcntl(c->fd, F_SETFD, FD_CLOEXEC) == -1) {
-		err_errno(e, EX_OSERR, errno, "unable to connect to %s", w);
-		redisFree(c);
-		return NULL;
-	}
-	tv.tv_sec = COMMAND_TIMEOUT_S;
-	(void)redisSetTimeout(c, tv);
-	if (!u->is_unix)
-		(void)redisEnableKeepAlive(c);
 	if (u->pass[0] != '\0') {
 		n = 0;
 		argv[n] = "AUTH", lens[n++] = 4;
@@ -151,7 +144,7 @@ q_redis_connect(const struct q_url *u, struct err *e)
 	return c;
 fail:
 	err_prefix(e, "%s", w);
-	redisFree(c);
+	q_conn_free(c);
 	return NULL;
 }
 
@@ -200,13 +193,13 @@ static int
 reconnect(struct q *q, struct err *e)
 {
 	if (q->c != NULL) {
-		redisFree(q->c);
+		q_conn_free(q->c);
 		q->c = NULL;
 	}
-	if ((q->c = q_redis_connect(&q->url, e)) == NULL)
+	if ((q->c = q_redis_connect(&q->link, e)) == NULL)
 		return -1;
 	if (load_scripts(q, e) == -1) {
-		redisFree(q->c);
+		q_conn_free(q->c);
 		q->c = NULL;
 		return -1;
 	}
@@ -266,14 +259,14 @@ q_call(struct q *q, int argc, const char **argv, const size_t *lens,
 		}
 		if (q->c == NULL && reconnect(q, e) == -1)
 			continue;
-		r = redisCommandArgv(q->c, argc, argv, lens);
+		r = q_conn_command(q->c, argc, argv, lens);
 		if (r == NULL) {
 			char w[300];
 
-			where(&q->url, w, sizeof(w));
-			err_set(e, EX_TEMPFAIL, "lost the connection to %s: %s",
-			    w, q->c->errstr[0] ? q->c->errstr : "closed");
-			redisFree(q->c);
+			where(&q->link.url, w, sizeof(w));
+			err_set(e, q_conn_code(q->c), "lost the connection to "
+			    "%s: %s", w, q_conn_errstr(q->c));
+			q_conn_free(q->c);
 			q->c = NULL;
 			continue;
 		}
@@ -284,7 +277,7 @@ q_call(struct q *q, int argc, const char **argv, const size_t *lens,
 			    strncmp(r->str, "READONLY", 8) == 0 ||
 			    strncmp(r->str, "MASTERDOWN", 10) == 0) {
 				/* Reconnect (and reload the scripts). */
-				redisFree(q->c);
+				q_conn_free(q->c);
 				q->c = NULL;
 				again = 1;
 				e->code = EX_TEMPFAIL;
@@ -348,6 +341,13 @@ struct q *
 q_open_retry(const char *url, const char *queue, long long retry_ms,
     struct err *e)
 {
+	return q_open_tls(url, queue, retry_ms, NULL, e);
+}
+
+struct q *
+q_open_tls(const char *url, const char *queue, long long retry_ms,
+    const struct q_tls *tls, struct err *e)
+{
 	uint64_t start = sys_now_ms();
 	struct q *q;
 	int n;
@@ -363,7 +363,7 @@ q_open_retry(const char *url, const char *queue, long long retry_ms,
 		err_set(e, EX_OSERR, "out of memory");
 		return NULL;
 	}
-	if (q_url_parse(url, &q->url, e) == -1)
+	if (q_link_init(&q->link, url, tls, e) == -1)
 		goto fail;
 	(void)snprintf(q->name, sizeof(q->name), "%s", queue);
 	if (q_key(q->prefix, sizeof(q->prefix), queue, QK_TAG, NULL) == -1 ||
@@ -398,8 +398,8 @@ q_close(struct q *q)
 	if (q == NULL)
 		return;
 	if (q->c != NULL)
-		redisFree(q->c);
-	explicit_bzero(&q->url, sizeof(q->url));
+		q_conn_free(q->c);
+	q_link_clear(&q->link);
 	free(q);
 }
 

@@ -9,6 +9,7 @@
 #include <hiredis/hiredis.h>
 
 #include "q.h"
+#include "q_io.h"
 
 /*
  * The keys of a queue Q: the hash tag "{Q}:" and one of these suffixes
@@ -52,9 +53,16 @@ enum {
 /* Each script in parts (C99 limits a string's length), NULL-terminated. */
 extern const char *const *const q_scripts[Q_NSCRIPTS];
 
-struct q {
-	redisContext	*c;
+/* Where a queue's Redis is and how to reach it, kept for reconnects. */
+struct q_link {
 	struct q_url	 url;
+	SSL_CTX		*tls;		/* rediss://; NULL: plain */
+	char		 tls_name[256];	/* "": the host connected to */
+};
+
+struct q {
+	struct q_conn	*c;
+	struct q_link	 link;
 	char		 name[Q_QUEUE_MAX + 1];
 	char		 prefix[Q_QUEUE_MAX + 4];	/* "{name}:" */
 	char		 queue_key[Q_QUEUE_MAX + 16];
@@ -73,10 +81,16 @@ struct q {
 #define QC_ONCE		1	/* no reconnect loop */
 
 /*
- * Connects (AUTH, SELECT); with scripts, loads them.  EX_TEMPFAIL when
- * worth retrying.
+ * Parses the URL and, for rediss://, makes the TLS context with the
+ * settings (NULL: the defaults of struct q_tls).
  */
-redisContext *q_redis_connect(const struct q_url *, struct err *);
+int	q_link_init(struct q_link *, const char *url, const struct q_tls *,
+	    struct err *);
+/* Frees what q_link_init made, and wipes the password. */
+void	q_link_clear(struct q_link *);
+
+/* Connects (AUTH, SELECT).  EX_TEMPFAIL when worth retrying. */
+struct q_conn *q_redis_connect(const struct q_link *, struct err *);
 
 /* Sends argv; retries per the q's bound.  *out is the reply (not error). */
 int	q_call(struct q *, int argc, const char **argv, const size_t *lens,

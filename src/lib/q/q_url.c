@@ -2,6 +2,7 @@
  * q_url.c: REDIS_URL as the original system used it.
  *
  *	redis://[[user]:password@]host[:port][/db]
+ *	rediss://[[user]:password@]host[:port][/db]	(TLS)
  *	unix:///path/to/socket[?db=N]
  *
  * Messages never repeat the URL: it may hold a password.
@@ -135,13 +136,14 @@ q_url_parse(const char *url, struct q_url *u, struct err *e)
 		return err_set(e, EX_CONFIG, "REDIS_URL is empty");
 	if (strncmp(url, "unix://", 7) == 0)
 		return parse_unix(url + 7, u, e);
-	if (strncmp(url, "rediss://", 9) == 0)
-		return err_set(e, EX_CONFIG,
-		    "REDIS_URL: rediss:// (TLS) is not supported");
-	if (strncmp(url, "redis://", 8) != 0)
-		return err_set(e, EX_CONFIG,
-		    "REDIS_URL: must begin with redis:// or unix://");
-	p = url + 8;
+	if (strncmp(url, "rediss://", 9) == 0) {
+		u->tls = 1;
+		p = url + 9;
+	} else if (strncmp(url, "redis://", 8) == 0)
+		p = url + 8;
+	else
+		return err_set(e, EX_CONFIG, "REDIS_URL: must begin with "
+		    "redis://, rediss:// or unix://");
 	slash = strchr(p, '/');
 	n = slash != NULL ? (size_t)(slash - p) : strlen(p);
 	/* The last '@' before the path: a password may hold '@' raw. */
