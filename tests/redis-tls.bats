@@ -124,6 +124,12 @@ event: done" ]
 	[ "$output" = "imgq-stat: fatal: unable to connect to 127.0.0.1:$TLS_PORT: TLS certificate not trusted: self-signed certificate in certificate chain" ]
 	run -78 env -u IMGQ_REDIS_TLS_CA_FILE imgq-pop true
 	[ "$output" = "imgq-pop: fatal: unable to connect to 127.0.0.1:$TLS_PORT: TLS certificate not trusted: self-signed certificate in certificate chain" ]
+	# The system's store is its hashed folder: with the test CA in it, 0.
+	mkdir "$T/certs"
+	cp "$TLS/ca.pem" "$T/certs/"
+	openssl rehash "$T/certs"
+	run -0 env -u IMGQ_REDIS_TLS_CA_FILE SSL_CERT_DIR="$T/certs" imgq-stat depth
+	[ "$output" = 0 ]
 	run -78 env IMGQ_REDIS_TLS_CA_FILE="$T/none.pem" imgq-watch -f
 	[[ "$output" == "imgq-watch: fatal: TLS CA file $T/none.pem: "* ]]
 	# Verification off (tests only): the wrong CA is not looked at.

@@ -262,6 +262,20 @@ q_conn_append(struct q_conn *k, int argc, const char **argv,
 	return rc == 0 ? 0 : fail(k, EX_OSERR, "out of memory");
 }
 
+static int
+conn_wait(struct q_conn *k, short ev, uint64_t deadline)
+{
+	switch (await(k->fd, ev, deadline)) {
+	case 1:
+		return 0;
+	case 0:
+		/* hiredis's words for its socket timeout, for one message */
+		return fail(k, EX_TEMPFAIL, strerror(EAGAIN));
+	default:
+		return fail(k, EX_TEMPFAIL, strerror(errno));
+	}
+}
+
 /*
  * Waits for what an SSL call that returned rc needs, or fails; deadline
  * 0: does not wait (the caller polls).
@@ -276,15 +290,7 @@ tls_wait(struct q_conn *k, int rc, uint64_t deadline)
 		return -1;
 	if (deadline == 0)
 		return 0;
-	switch (await(k->fd, ev, deadline)) {
-	case 1:
-		return 0;
-	case 0:
-		/* hiredis's words for its socket timeout, for one message */
-		return fail(k, EX_TEMPFAIL, strerror(EAGAIN));
-	default:
-		return fail(k, EX_TEMPFAIL, strerror(errno));
-	}
+	return conn_wait(k, ev, deadline);
 }
 
 int
@@ -313,9 +319,10 @@ q_conn_flush(struct q_conn *k)
 }
 
 /*
- * One read of what the socket has, and all that OpenSSL decrypted of it:
- * nothing stays inside OpenSSL where a poll(2) on the socket would miss it.
- * A record that held no data (a session ticket) reads as nothing.
+ * One read of what the socket has, and all that OpenSSL holds of it (it
+ * reads ahead): nothing stays inside OpenSSL where a poll(2) on the socket
+ * would miss it.  A record that held no data (a session ticket) reads as
+ * nothing.
  */
 static int
 tls_read(struct q_conn *k, uint64_t deadline)
@@ -329,7 +336,7 @@ tls_read(struct q_conn *k, uint64_t deadline)
 			return tls_wait(k, rc, deadline);
 		if (redisReaderFeed(k->rd, b, (size_t)rc) != REDIS_OK)
 			return fail(k, EX_OSERR, "out of memory");
-	} while (SSL_pending(k->ssl) > 0);
+	} while (SSL_has_pending(k->ssl));
 	return 0;
 }
 
@@ -376,6 +383,10 @@ q_conn_reply(struct q_conn *k, redisReply **out)
 			return -1;
 		if (*out != NULL)
 			return 0;
+		/* Wait first: a read at once would mostly find nothing. */
+		if (!SSL_has_pending(k->ssl) &&
+		    conn_wait(k, POLLIN, deadline) == -1)
+			return -1;
 		if (tls_read(k, deadline) == -1)
 			return -1;
 	}

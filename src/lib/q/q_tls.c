@@ -66,14 +66,22 @@ q_tls_ctx(const struct q_tls *t, struct err *e)
 	}
 	(void)SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* One read(2) for a record's header and body, and what follows. */
+	SSL_CTX_set_read_ahead(ctx, 1);
 	SSL_CTX_set_verify(ctx, t->insecure ? SSL_VERIFY_NONE :
 	    SSL_VERIFY_PEER, NULL);
 	if (t->ca_file != NULL)
 		rc = SSL_CTX_load_verify_locations(ctx, t->ca_file, NULL) == 1 ?
 		    0 : ssl_why(e, "TLS CA file", t->ca_file);
 	else
-		rc = SSL_CTX_set_default_verify_paths(ctx) == 1 ? 0 :
-		    ssl_why(e, "TLS", "system CA store");
+		/*
+		 * The system's store as its hashed folder, read certificate
+		 * by certificate as a check needs one: the bundle file that
+		 * SSL_CTX_set_default_verify_paths also loads takes tens of
+		 * ms to parse at every program start.
+		 */
+		rc = SSL_CTX_set_default_verify_dir(ctx) == 1 ? 0 :
+		    ssl_why(e, "TLS", "system CA folder");
 	if (rc == 0 && t->cert_file != NULL)
 		rc = SSL_CTX_use_certificate_chain_file(ctx, t->cert_file) ==
 		    1 ? 0 : ssl_why(e, "TLS certificate file", t->cert_file);
