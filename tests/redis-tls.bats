@@ -16,15 +16,7 @@ setup_file() {
 	export IMGQ_REDIS_TLS_CA_FILE=$TLS/ca.pem
 }
 
-teardown_file() {
-	topo_stop_all
-	imgq_teardown_file
-}
-
-setup() {
-	queue_setup tls
-	export IMGQ_RECV_LOG=stderr IMGQ_RECV_WWW=$IMGQ_TOP/share/www
-}
+setup() { topo_setup tls; }
 
 # helpers/queue's subscribers and qkey users reach this file's server.
 rcli() { rcli_tls "$TLS_PORT" "$@"; }
@@ -88,11 +80,8 @@ $a done" ]
 }
 
 @test "imgq-recv as CGI: an upload stored in S3 and queued over TLS; its events" {
-	img=$IMGQ_TOP/tests/fixtures/img/scans4.jpg
-	run -0 cgi PUT /upload CONTENT_TYPE=image/jpeg \
-		CONTENT_LENGTH="$(stat -c %s "$img")" HTTP_ACCEPT=application/json <"$img"
-	[ "${lines[0]}" = "Status: 202 Accepted" ]
-	id=$(echo "${lines[-1]}" | json 'd["id"]')
+	topo_upload
+	id=$ID
 	[ "$(state "$id")" = queued ]
 	[ "$(field "$id" src)" = "uploads/$id.jpg" ]
 	cgi GET "/jobs/$id/events" </dev/null >"$T/sse" &

@@ -13,9 +13,42 @@
 #   certificates not required unless they say so; prints its port.
 # rcli_tls PORT ARGS...: redis-cli over TLS with the test CA and the
 #   client certificate.
+# sentinel_topo: one master (folder m), two replicas (r1, r2) and three
+#   sentinels (s1, s2, s3) on loopback watching it as mymaster (down after
+#   1 s); waits until the sentinels see both replicas and each other.
+#   Exports MASTER_PORT, SENTINEL_PORTS (three, space-separated) and
+#   SENTINEL_URL (redis+sentinel://127.0.0.1:S1,...,127.0.0.1:S3/mymaster).
+# sentinel_field NAME: a field of SENTINEL MASTER mymaster as the first
+#   sentinel that answers tells it (ip, port, num-slaves, ...).
 # topo_stop NAME: stops that one.
+# topo_setup NAME: for setup(): queue_setup NAME (helpers/queue) and
+#   imgq-recv's log and pages (helpers/recv's cgi).
+# topo_upload: imgq-recv as CGI (helpers/recv's cgi) takes a PUT of
+#   tests/fixtures/img/scans4.jpg; true when it answers 202, with the
+#   job's id in ID.
+#
+# Loading it gives the file its teardown_file: every server stopped, then
+# helpers/common's.
 
 TLS=$BATS_FILE_TMPDIR/tls
+
+teardown_file() {
+	topo_stop_all
+	imgq_teardown_file
+}
+
+topo_setup() { # name
+	queue_setup "$1"
+	export IMGQ_RECV_LOG=stderr IMGQ_RECV_WWW=$IMGQ_TOP/share/www
+}
+
+topo_upload() {
+	local img=$IMGQ_TOP/tests/fixtures/img/scans4.jpg out
+	out=$(cgi PUT /upload CONTENT_TYPE=image/jpeg \
+		CONTENT_LENGTH="$(stat -c %s "$img")" HTTP_ACCEPT=application/json <"$img") || return 1
+	[ "$(head -n 1 <<<"$out")" = "Status: 202 Accepted" ] || return 1
+	ID=$(tail -n 1 <<<"$out" | json 'd["id"]')
+}
 
 # openssl req/x509 with a config of its own: no ~/.rnd, no system config.
 _tls_cert() { # name subject-alt-names signer-name
@@ -47,9 +80,8 @@ _topo_start() { # name port check args...
 	shift 3
 	mkdir -p "$d"
 	echo "$p" >"$d/port"
-	redis-server --daemonize yes --dir "$d" --pidfile "$d/pid" \
-		--logfile "$d/log" --save '' --appendonly no --bind 127.0.0.1 \
-		"$@" || return 1
+	redis-server "$@" --daemonize yes --dir "$d" --pidfile "$d/pid" \
+		--logfile "$d/log" --bind 127.0.0.1 || return 1
 	echo "$d" >>"$BATS_FILE_TMPDIR/topo.list"
 	wait_until 20 "$check" "$p" || { tail -n 5 "$d/log" >&2; return 1; }
 }
@@ -68,7 +100,7 @@ redis_tls_start() { # name [args...]
 	shift
 	tls_certs || return 1
 	p=$(free_port)
-	_topo_start "$n" "$p" _tls_ping --port 0 --tls-port "$p" \
+	_topo_start "$n" "$p" _tls_ping --save '' --appendonly no --port 0 --tls-port "$p" \
 		--tls-cert-file "$TLS/server.pem" --tls-key-file "$TLS/server.key" \
 		--tls-ca-cert-file "$TLS/ca.pem" --tls-auth-clients no "$@" >&2 || return 1
 	echo "$p"
@@ -89,4 +121,58 @@ topo_stop_all() {
 	while read -r d; do
 		topo_stop "${d#"$BATS_FILE_TMPDIR/"}"
 	done <"$BATS_FILE_TMPDIR/topo.list"
+}
+
+_ping() { [ "$(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null)" = PONG ]; }
+
+sentinel_field() { # name
+	local p
+	for p in $SENTINEL_PORTS; do
+		redis-cli -h 127.0.0.1 -p "$p" sentinel master mymaster 2>/dev/null |
+			awk -v k="$1" 'NR % 2 == 1 && $0 == k { getline; print; f = 1; exit } END { exit !f }' &&
+			return 0
+	done
+	return 1
+}
+
+_sentinels_ready() {
+	local p
+	for p in $SENTINEL_PORTS; do
+		[ "$(redis-cli -h 127.0.0.1 -p "$p" sentinel master mymaster 2>/dev/null |
+			awk 'NR % 2 == 1 { k = $0; next } k == "num-slaves" || k == "num-other-sentinels" { printf "%s ", $0 }')" = "2 2 " ] ||
+			return 1
+	done
+}
+
+_replicas_online() {
+	[ "$(redis-cli -h 127.0.0.1 -p "$MASTER_PORT" info replication | grep -c 'state=online')" = 2 ]
+}
+
+sentinel_topo() {
+	local n p d data=(--save '' --appendonly no)
+	MASTER_PORT=$(free_port)
+	_topo_start m "$MASTER_PORT" _ping "${data[@]}" --port "$MASTER_PORT" || return 1
+	for n in r1 r2; do
+		p=$(free_port)
+		_topo_start "$n" "$p" _ping "${data[@]}" --port "$p" \
+			--replicaof 127.0.0.1 "$MASTER_PORT" || return 1
+	done
+	SENTINEL_PORTS= SENTINEL_URL=
+	for n in s1 s2 s3; do
+		p=$(free_port)
+		d=$BATS_FILE_TMPDIR/$n
+		mkdir -p "$d"
+		cat >"$d/sentinel.conf" <<-CONF
+			sentinel monitor mymaster 127.0.0.1 $MASTER_PORT 2
+			sentinel down-after-milliseconds mymaster 1000
+			sentinel failover-timeout mymaster 5000
+			sentinel parallel-syncs mymaster 2
+		CONF
+		_topo_start "$n" "$p" _ping "$d/sentinel.conf" --sentinel --port "$p" || return 1
+		SENTINEL_PORTS="$SENTINEL_PORTS${SENTINEL_PORTS:+ }$p"
+		SENTINEL_URL="$SENTINEL_URL${SENTINEL_URL:+,}127.0.0.1:$p"
+	done
+	SENTINEL_URL="redis+sentinel://$SENTINEL_URL/mymaster"
+	export MASTER_PORT SENTINEL_PORTS SENTINEL_URL
+	wait_until 30 _replicas_online && wait_until 30 _sentinels_ready
 }

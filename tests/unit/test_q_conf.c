@@ -173,19 +173,19 @@ tls(void)
 
 	clear_env();
 	err_clear(&e);
-	ok(q_conf_from_env(&c, &e) == 0 && c.tls.ca_file == NULL &&
-	    c.tls.server_name == NULL && c.tls.cert_file == NULL &&
-	    c.tls.key_file == NULL && c.tls.insecure == 0, "TLS: defaults");
+	ok(q_conf_from_env(&c, &e) == 0 && c.opts.tls.ca_file == NULL &&
+	    c.opts.tls.server_name == NULL && c.opts.tls.cert_file == NULL &&
+	    c.opts.tls.key_file == NULL && c.opts.tls.insecure == 0, "TLS: defaults");
 	setenv("IMGQ_REDIS_TLS_CA_FILE", "/ca.pem", 1);
 	setenv("IMGQ_REDIS_TLS_SERVER_NAME", "redis.example", 1);
 	setenv("IMGQ_REDIS_TLS_CERT_FILE", "/c.pem", 1);
 	setenv("IMGQ_REDIS_TLS_KEY_FILE", "/k.pem", 1);
 	setenv("IMGQ_REDIS_TLS_INSECURE", "yes", 1);
 	ok(q_conf_from_env(&c, &e) == 0 &&
-	    strcmp(c.tls.ca_file, "/ca.pem") == 0 &&
-	    strcmp(c.tls.server_name, "redis.example") == 0 &&
-	    strcmp(c.tls.cert_file, "/c.pem") == 0 &&
-	    strcmp(c.tls.key_file, "/k.pem") == 0 && c.tls.insecure == 1,
+	    strcmp(c.opts.tls.ca_file, "/ca.pem") == 0 &&
+	    strcmp(c.opts.tls.server_name, "redis.example") == 0 &&
+	    strcmp(c.opts.tls.cert_file, "/c.pem") == 0 &&
+	    strcmp(c.opts.tls.key_file, "/k.pem") == 0 && c.opts.tls.insecure == 1,
 	    "TLS: every setting read");
 	setenv("IMGQ_REDIS_TLS_INSECURE", "maybe", 1);
 	ok(q_conf_from_env(&c, &e) == -1 && e.code == EX_CONFIG &&

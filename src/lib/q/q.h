@@ -37,23 +37,35 @@
 #define Q_CONSUMER_MAX	96
 #define Q_IDEM_MAX	512	/* idempotency key, bytes */
 
+#define Q_SENTINELS_MAX	8
+#define Q_SENTINEL_PORT	26379
+
 /* A parsed REDIS_URL. */
 struct q_url {
 	int	is_unix;
-	int	tls;			/* rediss:// */
+	int	tls;			/* rediss://, rediss+sentinel:// */
 	char	host[256];		/* TCP: name or address, no brackets */
 	int	port;			/* TCP: default 6379 */
 	char	path[108];		/* unix: socket path */
 	char	user[128];		/* may be empty */
 	char	pass[256];		/* may be empty: no AUTH */
 	int	db;			/* default 0 */
+	int	nsentinels;		/* redis+sentinel: (host empty) */
+	struct {
+		char	host[256];
+		int	port;		/* default Q_SENTINEL_PORT */
+	}	sentinel[Q_SENTINELS_MAX];
+	char	master[64];		/* the name the sentinels know */
 };
 
 /*
  * Parses redis://[[user]:password@]host[:port][/db] (host may be an
  * [IPv6] address; user and password are percent-decoded), the same with
- * rediss:// (TLS) and unix:///path/to/socket[?db=N].  EX_CONFIG on
- * anything else.
+ * rediss:// (TLS), redis+sentinel://[[user]:password@]host[:port][,...]
+ * /master-name[/db] (the sentinels, and the name of the master they
+ * watch; the user and password are the master's) and rediss+sentinel://
+ * (TLS to the sentinels and the master), and
+ * unix:///path/to/socket[?db=N].  EX_CONFIG on anything else.
  */
 int	q_url_parse(const char *, struct q_url *, struct err *);
 
@@ -68,6 +80,13 @@ struct q_tls {
 	const char	*cert_file;	/* client certificate (chain), PEM */
 	const char	*key_file;	/* its key, PEM; NULL: in cert_file */
 	int		 insecure;	/* no certificate check: tests only */
+};
+
+/* How to reach the queue's Redis besides its URL. */
+struct q_opts {
+	struct q_tls	 tls;
+	const char	*sentinel_user;	/* AUTH to the sentinels: NULL, none */
+	const char	*sentinel_pass;
 };
 
 /* A new time-ordered id (Q_ID_LEN + 1 bytes): job_id_new(). */
@@ -90,9 +109,9 @@ struct q *q_open(const char *redis_url, const char *queue, struct err *);
 /* The same with a retry bound of its own (ms; 0: one attempt). */
 struct q *q_open_retry(const char *redis_url, const char *queue,
 	    long long retry_ms, struct err *);
-/* The same with TLS settings for rediss:// (NULL: the defaults). */
-struct q *q_open_tls(const char *redis_url, const char *queue,
-	    long long retry_ms, const struct q_tls *, struct err *);
+/* The same with options (NULL: the defaults, all zero). */
+struct q *q_open_opts(const char *redis_url, const char *queue,
+	    long long retry_ms, const struct q_opts *, struct err *);
 void	q_close(struct q *);
 
 /* How long commands keep retrying a lost or loading server (ms). */
@@ -334,9 +353,9 @@ struct q_sub;
 /* A subscriber to the queue's events (its own connection). */
 struct q_sub *q_sub_open(const char *redis_url, const char *queue,
 	    struct err *);
-/* The same with TLS settings for rediss:// (NULL: the defaults). */
-struct q_sub *q_sub_open_tls(const char *redis_url, const char *queue,
-	    const struct q_tls *, struct err *);
+/* The same with options (NULL: the defaults). */
+struct q_sub *q_sub_open_opts(const char *redis_url, const char *queue,
+	    const struct q_opts *, struct err *);
 void	q_sub_close(struct q_sub *);
 /* The socket, for poll(2) (changes after a reconnect). */
 int	q_sub_fd(const struct q_sub *);

@@ -18,7 +18,7 @@ q_conf_defaults(struct q_conf *c)
 	c->retry_ms = Q_RETRY_DEFAULT_MS;
 	c->retention_ms = Q_RETENTION_DEFAULT_MS;
 	c->attempts = Q_ATTEMPTS_DEFAULT;
-	memset(&c->tls, 0, sizeof(c->tls));
+	memset(&c->opts, 0, sizeof(c->opts));
 }
 
 static int
@@ -67,7 +67,9 @@ q_conf_from_env(struct q_conf *c, struct err *e)
 		return -1;
 	c->retry_ms = (long long)retry;
 	c->retention_ms = (long long)ret;
-	return tls_from_env(&c->tls, e);
+	c->opts.sentinel_user = env_str("IMGQ_REDIS_SENTINEL_USER");
+	c->opts.sentinel_pass = env_str("IMGQ_REDIS_SENTINEL_PASSWORD");
+	return tls_from_env(&c->opts.tls, e);
 }
 
 int
@@ -112,7 +114,7 @@ q_conf_open(const struct q_conf *c, struct err *e)
 
 	if (q_conf_check(c, e) == -1)
 		return NULL;
-	if ((q = q_open_tls(c->url, c->queue, c->retry_ms, &c->tls, e)) == NULL)
+	if ((q = q_open_opts(c->url, c->queue, c->retry_ms, &c->opts, e)) == NULL)
 		return NULL;
 	q_set_retention(q, c->retention_ms);
 	return q;
@@ -123,5 +125,5 @@ q_conf_sub(const struct q_conf *c, struct err *e)
 {
 	if (q_conf_check(c, e) == -1)
 		return NULL;
-	return q_sub_open_tls(c->url, c->queue, &c->tls, e);
+	return q_sub_open_opts(c->url, c->queue, &c->opts, e);
 }

@@ -12,6 +12,8 @@
  *	IMGQ_REDIS_TLS_CA_FILE, IMGQ_REDIS_TLS_SERVER_NAME,
  *	IMGQ_REDIS_TLS_CERT_FILE, IMGQ_REDIS_TLS_KEY_FILE,
  *	IMGQ_REDIS_TLS_INSECURE	struct q_tls, for rediss://
+ *	IMGQ_REDIS_SENTINEL_USER, IMGQ_REDIS_SENTINEL_PASSWORD
+ *				AUTH to the sentinels of redis+sentinel://
  *
  * A program calls q_conf_from_env, then the q_conf_ flag setters for its
  * flags, then q_conf_open (or q_conf_sub).  Every tool checks all of the
@@ -39,7 +41,7 @@ struct q_conf {
 	long long	 retry_ms;
 	long long	 retention_ms;
 	long long	 attempts;
-	struct q_tls	 tls;
+	struct q_opts	 opts;
 };
 
 void	q_conf_defaults(struct q_conf *);

@@ -19,19 +19,13 @@
 #include "q_int.h"
 #include "sys.h"
 
-static void
-where(const struct q_url *u, char *buf, size_t sz)
-{
-	q_where(u->host, u->port, u->is_unix ? u->path : NULL, buf, sz);
-}
-
 int
 q_reply_error(const redisReply *r, struct err *e)
 {
 	char esc[200];
 	static const char *const transient[] = {
 		"LOADING", "READONLY", "MASTERDOWN", "TRYAGAIN", "BUSY ",
-		"CLUSTERDOWN", "NOREPLICAS", NULL
+		"CLUSTERDOWN", "NOREPLICAS", "UNBLOCKED", NULL
 	};
 	const char *const *t;
 
@@ -55,8 +49,8 @@ q_reply_error(const redisReply *r, struct err *e)
 	return 0;
 }
 
-static int
-simple(struct q_conn *c, int argc, const char **argv, const size_t *lens,
+int
+q_cmd(struct q_conn *c, int argc, const char **argv, const size_t *lens,
     const char *what, redisReply **out, struct err *e)
 {
 	redisReply *r;
@@ -75,77 +69,6 @@ simple(struct q_conn *c, int argc, const char **argv, const size_t *lens,
 	else
 		freeReplyObject(r);
 	return 0;
-}
-
-int
-q_link_init(struct q_link *l, const char *url, const struct q_tls *t,
-    struct err *e)
-{
-	static const struct q_tls none;
-
-	memset(l, 0, sizeof(*l));
-	if (q_url_parse(url, &l->url, e) == -1)
-		return -1;
-	if (!l->url.tls)
-		return 0;
-	if (t == NULL)
-		t = &none;
-	if (t->server_name != NULL && (size_t)snprintf(l->tls_name,
-	    sizeof(l->tls_name), "%s", t->server_name) >= sizeof(l->tls_name))
-		return err_set(e, EX_CONFIG, "TLS server name too long");
-	if ((l->tls = q_tls_ctx(t, e)) == NULL)
-		return -1;
-	return 0;
-}
-
-void
-q_link_clear(struct q_link *l)
-{
-	SSL_CTX_free(l->tls);
-	explicit_bzero(l, sizeof(*l));
-}
-
-struct q_conn *
-q_redis_connect(const struct q_link *l, struct err *e)
-{
-	const struct q_url *u = &l->url;
-	struct q_tlsdest td = { l->tls, l->tls_name[0] ? l->tls_name : NULL };
-	struct q_conn *c;
-	char w[300], db[8];
-	const char *argv[3];
-	size_t lens[3];
-	int n;
-
-	where(u, w, sizeof(w));
-	if ((c = q_conn_open(u->host, u->port, u->is_unix ? u->path : NULL,
-	    &td, e)) == NULL)
-		return NULL;
-	if (u->pass[0] != '\0') {
-		n = 0;
-		argv[n] = "AUTH", lens[n++] = 4;
-		if (u->user[0] != '\0')
-			argv[n] = u->user, lens[n] = strlen(u->user), n++;
-		argv[n] = u->pass, lens[n] = strlen(u->pass), n++;
-		if (simple(c, n, argv, lens, "AUTH", NULL, e) == -1)
-			goto fail;
-	}
-	if (u->db != 0) {
-		n = snprintf(db, sizeof(db), "%d", u->db);
-		if (n < 0 || (size_t)n >= sizeof(db))
-			goto fail;
-		argv[0] = "SELECT", lens[0] = 6;
-		argv[1] = db, lens[1] = (size_t)n;
-		if (simple(c, 2, argv, lens, "SELECT", NULL, e) == -1) {
-			if (e != NULL && e->code == EX_SOFTWARE)
-				e->code = EX_CONFIG;
-			goto fail;
-		}
-	}
-	return c;
-fail:
-	err_prefix(e, "%s", w);
-	q_conn_free(c);
-	return NULL;
 }
 
 static int
@@ -173,7 +96,7 @@ load_scripts(struct q *q, struct err *e)
 		}
 		argv[2] = text;
 		lens[2] = len;
-		rc = simple(q->c, 3, argv, lens, "SCRIPT LOAD", &r, e);
+		rc = q_cmd(q->c, 3, argv, lens, "SCRIPT LOAD", &r, e);
 		free(text);
 		if (rc == -1)
 			return -1;
@@ -261,11 +184,8 @@ q_call(struct q *q, int argc, const char **argv, const size_t *lens,
 			continue;
 		r = q_conn_command(q->c, argc, argv, lens);
 		if (r == NULL) {
-			char w[300];
-
-			where(&q->link.url, w, sizeof(w));
 			err_set(e, q_conn_code(q->c), "lost the connection to "
-			    "%s: %s", w, q_conn_errstr(q->c));
+			    "%s: %s", q->link.where, q_conn_errstr(q->c));
 			q_conn_free(q->c);
 			q->c = NULL;
 			continue;
@@ -275,7 +195,8 @@ q_call(struct q *q, int argc, const char **argv, const size_t *lens,
 
 			if (strncmp(r->str, "NOSCRIPT", 8) == 0 ||
 			    strncmp(r->str, "READONLY", 8) == 0 ||
-			    strncmp(r->str, "MASTERDOWN", 10) == 0) {
+			    strncmp(r->str, "MASTERDOWN", 10) == 0 ||
+			    strncmp(r->str, "UNBLOCKED", 9) == 0) {
 				/* Reconnect (and reload the scripts). */
 				q_conn_free(q->c);
 				q->c = NULL;
@@ -341,12 +262,12 @@ struct q *
 q_open_retry(const char *url, const char *queue, long long retry_ms,
     struct err *e)
 {
-	return q_open_tls(url, queue, retry_ms, NULL, e);
+	return q_open_opts(url, queue, retry_ms, NULL, e);
 }
 
 struct q *
-q_open_tls(const char *url, const char *queue, long long retry_ms,
-    const struct q_tls *tls, struct err *e)
+q_open_opts(const char *url, const char *queue, long long retry_ms,
+    const struct q_opts *o, struct err *e)
 {
 	uint64_t start = sys_now_ms();
 	struct q *q;
@@ -363,7 +284,7 @@ q_open_tls(const char *url, const char *queue, long long retry_ms,
 		err_set(e, EX_OSERR, "out of memory");
 		return NULL;
 	}
-	if (q_link_init(&q->link, url, tls, e) == -1)
+	if (q_link_init(&q->link, url, o, e) == -1)
 		goto fail;
 	(void)snprintf(q->name, sizeof(q->name), "%s", queue);
 	if (q_key(q->prefix, sizeof(q->prefix), queue, QK_TAG, NULL) == -1 ||

@@ -58,6 +58,10 @@ struct q_link {
 	struct q_url	 url;
 	SSL_CTX		*tls;		/* rediss://; NULL: plain */
 	char		 tls_name[256];	/* "": the host connected to */
+	char		 sent_user[128];	/* AUTH to the sentinels */
+	char		 sent_pass[256];
+	int		 sent_at;	/* the sentinel that answered last */
+	char		 where[300];	/* the server connected to last */
 };
 
 struct q {
@@ -84,13 +88,38 @@ struct q {
  * Parses the URL and, for rediss://, makes the TLS context with the
  * settings (NULL: the defaults of struct q_tls).
  */
-int	q_link_init(struct q_link *, const char *url, const struct q_tls *,
+int	q_link_init(struct q_link *, const char *url, const struct q_opts *,
 	    struct err *);
 /* Frees what q_link_init made, and wipes the password. */
 void	q_link_clear(struct q_link *);
 
-/* Connects (AUTH, SELECT).  EX_TEMPFAIL when worth retrying. */
-struct q_conn *q_redis_connect(const struct q_link *, struct err *);
+/*
+ * Connects (AUTH, SELECT); through sentinels, to the master they name,
+ * checked with ROLE.  EX_TEMPFAIL when worth retrying.
+ */
+struct q_conn *q_redis_connect(struct q_link *, struct err *);
+
+/*
+ * One command on a connection: its reply in *out (NULL: freed), or -1
+ * with err prefixed by what (an error reply mapped by q_reply_error).
+ */
+int	q_cmd(struct q_conn *, int argc, const char **argv,
+	    const size_t *lens, const char *what, redisReply **out,
+	    struct err *);
+
+/* q_sentinel.c: the master's address, asked of the link's sentinels. */
+int	q_sentinel_master(struct q_link *, char *host, size_t, int *port,
+	    struct err *);
+/* ROLE says master: 0; else EX_TEMPFAIL (a failover under way). */
+int	q_sentinel_check_role(struct q_conn *, struct err *);
+
+/*
+ * q_link.c: a connection to host:port (or the unix socket path) with the
+ * link's TLS, past AUTH user pass (none when pass is empty).
+ */
+struct q_conn *q_link_open(const struct q_link *, const char *host,
+	    int port, const char *path, const char *user, const char *pass,
+	    struct err *);
 
 /* Sends argv; retries per the q's bound.  *out is the reply (not error). */
 int	q_call(struct q *, int argc, const char **argv, const size_t *lens,

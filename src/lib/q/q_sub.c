@@ -53,12 +53,12 @@ subscribe(struct q_sub *s, struct err *e)
 struct q_sub *
 q_sub_open(const char *url, const char *queue, struct err *e)
 {
-	return q_sub_open_tls(url, queue, NULL, e);
+	return q_sub_open_opts(url, queue, NULL, e);
 }
 
 struct q_sub *
-q_sub_open_tls(const char *url, const char *queue, const struct q_tls *tls,
-    struct err *e)
+q_sub_open_opts(const char *url, const char *queue,
+    const struct q_opts *o, struct err *e)
 {
 	struct q_sub *s;
 
@@ -76,7 +76,7 @@ q_sub_open_tls(const char *url, const char *queue, const struct q_tls *tls,
 		err_set(e, EX_CONFIG, "queue name too long");
 		goto fail;
 	}
-	if (q_link_init(&s->link, url, tls, e) == -1 ||
+	if (q_link_init(&s->link, url, o, e) == -1 ||
 	    subscribe(s, e) == -1)
 		goto fail;
 	return s;
