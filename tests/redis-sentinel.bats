@@ -88,3 +88,21 @@ done_count() { [ "$(summary done)" -ge "$1" ]; }
 	# The workers lived through it.
 	[ "$(jobs -p | wc -l)" = 2 ]
 }
+
+@test "IMGQ_REDIS_WAIT: pushes and settles wait for replicas; too few in time is 75" {
+	export IMGQ_REDIS_WAIT=2
+	run -0 imgq-push a.png
+	a=$output
+	run -0 imgq-pop true
+	[ "$(state "$a")" = done ]
+	# Three replicas asked of two: the push is made, but not confirmed.
+	export IMGQ_REDIS_WAIT=3 IMGQ_REDIS_WAIT_TIMEOUT=200ms
+	run -75 imgq-push b.png
+	[ "$output" = "imgq-push: fatal: WAIT: 2 of 3 replicas confirmed the write in 200 ms" ]
+	# The pushed job ran; its settle was made on the master, unconfirmed.
+	run -75 imgq-pop true
+	[[ "$output" =~ ^"imgq-pop: error: job "([0-9a-z]{26})": cannot settle: WAIT: 2 of 3 replicas confirmed the write in 200 ms"$ ]]
+	b=${BASH_REMATCH[1]}
+	[ "$(field "$b" src)" = b.png ]
+	[ "$(state "$b")" = done ]
+}

@@ -10,7 +10,8 @@ static const char *const vars[] = {
 	"REDIS_URL", "IMGQ_QUEUE", "IMGQ_REDIS_RETRY", "IMGQ_RETENTION",
 	"IMGQ_ATTEMPTS", "IMGQ_REDIS_TLS_CA_FILE", "IMGQ_REDIS_TLS_SERVER_NAME",
 	"IMGQ_REDIS_TLS_CERT_FILE", "IMGQ_REDIS_TLS_KEY_FILE",
-	"IMGQ_REDIS_TLS_INSECURE", NULL
+	"IMGQ_REDIS_TLS_INSECURE", "IMGQ_REDIS_WAIT", "IMGQ_REDIS_WAIT_TIMEOUT",
+	NULL
 };
 
 static void
@@ -62,6 +63,14 @@ static const struct {
 	{ "IMGQ_ATTEMPTS", "0", -1 },
 	{ "IMGQ_ATTEMPTS", "1001", -1 },
 	{ "IMGQ_ATTEMPTS", "5x", -1 },
+	{ "IMGQ_REDIS_WAIT", "0", 0 },
+	{ "IMGQ_REDIS_WAIT", "16", 16 },
+	{ "IMGQ_REDIS_WAIT", "17", -1 },
+	{ "IMGQ_REDIS_WAIT", "-1", -1 },
+	{ "IMGQ_REDIS_WAIT_TIMEOUT", "250ms", 250 },
+	{ "IMGQ_REDIS_WAIT_TIMEOUT", "1m", 60000 },
+	{ "IMGQ_REDIS_WAIT_TIMEOUT", "61s", -1 },
+	{ "IMGQ_REDIS_WAIT_TIMEOUT", "0", -1 },
 };
 
 /* The number a variable sets; 0 for the strings. */
@@ -74,6 +83,10 @@ value_of(const struct q_conf *c, const char *var)
 		return c->retry_ms;
 	if (strcmp(var, "IMGQ_ATTEMPTS") == 0)
 		return c->attempts;
+	if (strcmp(var, "IMGQ_REDIS_WAIT") == 0)
+		return c->wait_replicas;
+	if (strcmp(var, "IMGQ_REDIS_WAIT_TIMEOUT") == 0)
+		return c->wait_ms;
 	return 0;
 }
 

@@ -251,7 +251,7 @@ q_push_batch(struct q *q, struct q_push_req *reqs, size_t n, struct err *e)
 		again = 1;
 		q_backoff_sleep(tries++, q->stop);
 	}
-	return 0;
+	return q_wait_replicas(q, e);
 }
 
 /* ----- consumers ----- */
@@ -756,6 +756,8 @@ q_settle(struct q *q, const struct q_job *job, const struct q_settle *s,
 		return -1;
 	rc = settle_reply(r, state, statesz, e);
 	freeReplyObject(r);
+	if (rc == -1 || q_wait_replicas(q, e) == -1)
+		return -1;
 	return rc;
 }
 
@@ -782,6 +784,11 @@ q_settle_next(struct q *q, const struct q_job *job, const struct q_settle *s,
 		return -1;
 	if (q_eval(q, QS_NEXT, n + 2, argv, lens, &r, 0, e) == -1)
 		return -1;
+	/* Unconfirmed: the job reserved stays in this consumer's list. */
+	if (q_wait_replicas(q, e) == -1) {
+		freeReplyObject(r);
+		return -1;
+	}
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
 	    (*settled = settle_reply(r->element[0], state, statesz, e)) ==
 	    -1) {

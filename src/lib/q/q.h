@@ -162,6 +162,14 @@ int	q_push_batch(struct q *, struct q_push_req *, size_t, struct err *);
 void	q_set_retention(struct q *, long long);
 
 /*
+ * Pushes and settles wait (WAIT) until n replicas have their writes, for
+ * at most ms; fewer in time fail with EX_TEMPFAIL (the write was made on
+ * the master, and may be lost if it fails over now).  n 0: no waiting
+ * (the default).
+ */
+void	q_set_wait(struct q *, int n, long long ms);
+
+/*
  * Idempotent requests (an HTTP Idempotency-Key), looked up before
  * anything is stored.  q_idem_begin returns, atomically:
  *  Q_IDEM_NEW: the caller now holds the key's reservation for ttl_ms

@@ -18,6 +18,8 @@ q_conf_defaults(struct q_conf *c)
 	c->retry_ms = Q_RETRY_DEFAULT_MS;
 	c->retention_ms = Q_RETENTION_DEFAULT_MS;
 	c->attempts = Q_ATTEMPTS_DEFAULT;
+	c->wait_replicas = 0;
+	c->wait_ms = Q_WAIT_DEFAULT_MS;
 	memset(&c->opts, 0, sizeof(c->opts));
 }
 
@@ -48,7 +50,7 @@ tls_from_env(struct q_tls *t, struct err *e)
 int
 q_conf_from_env(struct q_conf *c, struct err *e)
 {
-	uint64_t retry, ret;
+	uint64_t retry, ret, wait;
 
 	q_conf_defaults(c);
 	c->url = env_str("REDIS_URL");
@@ -59,12 +61,18 @@ q_conf_from_env(struct q_conf *c, struct err *e)
 	}
 	retry = (uint64_t)c->retry_ms;
 	ret = (uint64_t)c->retention_ms;
+	wait = (uint64_t)c->wait_ms;
 	if (env_duration_ms("IMGQ_REDIS_RETRY", 0, Q_RETRY_MAX_MS, &retry,
 	    e) == -1 ||
 	    env_duration_ms("IMGQ_RETENTION", Q_RETENTION_MIN_MS,
 	    Q_RETENTION_MAX_MS, &ret, e) == -1 ||
-	    env_long("IMGQ_ATTEMPTS", 1, Q_ATTEMPTS_MAX, &c->attempts, e) == -1)
+	    env_long("IMGQ_ATTEMPTS", 1, Q_ATTEMPTS_MAX, &c->attempts, e) == -1 ||
+	    env_long("IMGQ_REDIS_WAIT", 0, Q_WAIT_MAX, &c->wait_replicas,
+	    e) == -1 ||
+	    env_duration_ms("IMGQ_REDIS_WAIT_TIMEOUT", 1, Q_WAIT_MAX_MS, &wait,
+	    e) == -1)
 		return -1;
+	c->wait_ms = (long long)wait;
 	c->retry_ms = (long long)retry;
 	c->retention_ms = (long long)ret;
 	c->opts.sentinel_user = env_str("IMGQ_REDIS_SENTINEL_USER");
@@ -117,6 +125,7 @@ q_conf_open(const struct q_conf *c, struct err *e)
 	if ((q = q_open_opts(c->url, c->queue, c->retry_ms, &c->opts, e)) == NULL)
 		return NULL;
 	q_set_retention(q, c->retention_ms);
+	q_set_wait(q, (int)c->wait_replicas, c->wait_ms);
 	return q;
 }
 

@@ -336,6 +336,41 @@ q_set_retention(struct q *q, long long ms)
 	q->retention_ms = ms;
 }
 
+void
+q_set_wait(struct q *q, int n, long long ms)
+{
+	q->wait_replicas = n;
+	q->wait_ms = ms;
+}
+
+int
+q_wait_replicas(struct q *q, struct err *e)
+{
+	char n[16], ms[24];
+	const char *argv[3] = { "WAIT", n, ms };
+	size_t lens[3] = { 4, 0, 0 };
+	redisReply *r;
+	int rc = 0;
+
+	if (q->wait_replicas == 0)
+		return 0;
+	if (q->c == NULL)
+		return err_set(e, EX_TEMPFAIL, "WAIT: the connection that "
+		    "wrote is lost");
+	lens[1] = (size_t)snprintf(n, sizeof(n), "%d", q->wait_replicas);
+	lens[2] = (size_t)snprintf(ms, sizeof(ms), "%lld", q->wait_ms);
+	if (q_call(q, 3, argv, lens, &r, QC_ONCE, e) == -1)
+		return err_prefix(e, "WAIT");
+	if (r->type != REDIS_REPLY_INTEGER)
+		rc = err_set(e, EX_PROTOCOL, "WAIT: unexpected reply");
+	else if (r->integer < q->wait_replicas)
+		rc = err_set(e, EX_TEMPFAIL, "WAIT: %lld of %d replicas "
+		    "confirmed the write in %lld ms", r->integer,
+		    q->wait_replicas, q->wait_ms);
+	freeReplyObject(r);
+	return rc;
+}
+
 const char *
 q_name(const struct q *q)
 {

@@ -78,6 +78,8 @@ struct q {
 	char		 clist[Q_QUEUE_MAX + Q_CONSUMER_MAX + 16];
 	long long	 lease_ms;
 	int		 max_attempts;
+	int		 wait_replicas;	/* q_set_wait */
+	long long	 wait_ms;
 	volatile sig_atomic_t *stop;	/* set: retry loops give up */
 };
 
@@ -128,6 +130,13 @@ int	q_call(struct q *, int argc, const char **argv, const size_t *lens,
 /* EVALSHA of a script with ARGV = prefix, argv...; as q_call. */
 int	q_eval(struct q *, int which, int argc, const char **argv,
 	    const size_t *lens, redisReply **out, int flags, struct err *);
+
+/*
+ * WAIT for the replicas q_set_wait asks (nothing when none): EX_TEMPFAIL
+ * when fewer confirm the connection's writes in time, or when the
+ * connection is gone (a new one has no writes to wait for).
+ */
+int	q_wait_replicas(struct q *, struct err *);
 
 /* Maps an error reply to err; returns 1 when worth retrying. */
 int	q_reply_error(const redisReply *, struct err *);
