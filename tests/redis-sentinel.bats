@@ -90,7 +90,9 @@ done_count() { [ "$(summary done)" -ge "$1" ]; }
 }
 
 @test "IMGQ_REDIS_WAIT: pushes and settles wait for replicas; too few in time is 75" {
-	export IMGQ_REDIS_WAIT=2
+	# (After the failover above, the old master may still be syncing.)
+	MASTER_PORT=$REDIS_PORT wait_until 30 _replicas_online
+	export IMGQ_REDIS_WAIT=2 IMGQ_REDIS_WAIT_TIMEOUT=5s
 	run -0 imgq-push a.png
 	a=$output
 	run -0 imgq-pop true
