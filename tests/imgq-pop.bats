@@ -225,7 +225,7 @@ processed/x/small.jpg" ]
 	REDIS_URL= run -78 imgq-pop true
 	[ "$output" = "imgq-pop: fatal: REDIS_URL is not set" ]
 	REDIS_URL=http://x run -78 imgq-pop true
-	[ "$output" = "imgq-pop: fatal: REDIS_URL: must begin with redis:// or unix://" ]
+	[ "$output" = "imgq-pop: fatal: REDIS_URL: must begin with redis://, rediss://, redis+sentinel://, rediss+sentinel:// or unix://" ]
 	rcli acl setuser popper on '>right' '~*' '&*' '+@all' >/dev/null
 	REDIS_URL="redis://popper:wrong@127.0.0.1:$REDIS_PORT/0" run -77 imgq-pop true
 	[[ "$output" == "imgq-pop: fatal: Redis refused the credentials: WRONGPASS"*"127.0.0.1:$REDIS_PORT: AUTH" ]] || [[ "$output" == *"WRONGPASS"* ]]

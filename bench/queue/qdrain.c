@@ -4,7 +4,9 @@
  *
  *	qdrain REDIS_URL QUEUE N P
  *
- * P processes take N/P jobs each; prints the jobs per second.
+ * P processes take N/P jobs each; prints the jobs per second.  The other
+ * settings (rediss:// ones too) come from the environment, as for the
+ * programs.
  */
 #define _DEFAULT_SOURCE
 
@@ -17,6 +19,7 @@
 #include <unistd.h>
 
 #include "q.h"
+#include "q_conf.h"
 
 static double
 now_s(void)
@@ -32,13 +35,20 @@ drain(const char *url, const char *queue, long n)
 {
 	struct q_settle s;
 	struct q_job job, next;
+	struct q_conf c;
 	struct err e;
 	struct q *q;
 	long i;
 	int got, settled;
 
 	err_clear(&e);
-	if ((q = q_open(url, queue, &e)) == NULL ||
+	q = NULL;
+	if (q_conf_from_env(&c, &e) == 0) {
+		c.url = url;
+		c.queue = queue;
+		q = q_conf_open(&c, &e);
+	}
+	if (q == NULL ||
 	    q_consumer(q, NULL, 30000, 5, &e) == -1) {
 		fprintf(stderr, "qdrain: %s\n", e.msg);
 		return 1;

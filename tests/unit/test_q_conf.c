@@ -8,7 +8,10 @@
 
 static const char *const vars[] = {
 	"REDIS_URL", "IMGQ_QUEUE", "IMGQ_REDIS_RETRY", "IMGQ_RETENTION",
-	"IMGQ_ATTEMPTS", NULL
+	"IMGQ_ATTEMPTS", "IMGQ_REDIS_TLS_CA_FILE", "IMGQ_REDIS_TLS_SERVER_NAME",
+	"IMGQ_REDIS_TLS_CERT_FILE", "IMGQ_REDIS_TLS_KEY_FILE",
+	"IMGQ_REDIS_TLS_INSECURE", "IMGQ_REDIS_WAIT", "IMGQ_REDIS_WAIT_TIMEOUT",
+	NULL
 };
 
 static void
@@ -60,6 +63,14 @@ static const struct {
 	{ "IMGQ_ATTEMPTS", "0", -1 },
 	{ "IMGQ_ATTEMPTS", "1001", -1 },
 	{ "IMGQ_ATTEMPTS", "5x", -1 },
+	{ "IMGQ_REDIS_WAIT", "0", 0 },
+	{ "IMGQ_REDIS_WAIT", "16", 16 },
+	{ "IMGQ_REDIS_WAIT", "17", -1 },
+	{ "IMGQ_REDIS_WAIT", "-1", -1 },
+	{ "IMGQ_REDIS_WAIT_TIMEOUT", "250ms", 250 },
+	{ "IMGQ_REDIS_WAIT_TIMEOUT", "1m", 60000 },
+	{ "IMGQ_REDIS_WAIT_TIMEOUT", "61s", -1 },
+	{ "IMGQ_REDIS_WAIT_TIMEOUT", "0", -1 },
 };
 
 /* The number a variable sets; 0 for the strings. */
@@ -72,6 +83,10 @@ value_of(const struct q_conf *c, const char *var)
 		return c->retry_ms;
 	if (strcmp(var, "IMGQ_ATTEMPTS") == 0)
 		return c->attempts;
+	if (strcmp(var, "IMGQ_REDIS_WAIT") == 0)
+		return c->wait_replicas;
+	if (strcmp(var, "IMGQ_REDIS_WAIT_TIMEOUT") == 0)
+		return c->wait_ms;
 	return 0;
 }
 
@@ -162,6 +177,51 @@ opening(void)
 	    "a bad URL: 78 before any connection");
 }
 
+/* The TLS settings: kept as given; a key alone or a bad flag refused. */
+static void
+tls(void)
+{
+	struct q_conf c;
+	struct err e;
+
+	clear_env();
+	err_clear(&e);
+	ok(q_conf_from_env(&c, &e) == 0 && c.opts.tls.ca_file == NULL &&
+	    c.opts.tls.server_name == NULL && c.opts.tls.cert_file == NULL &&
+	    c.opts.tls.key_file == NULL && c.opts.tls.insecure == 0, "TLS: defaults");
+	setenv("IMGQ_REDIS_TLS_CA_FILE", "/ca.pem", 1);
+	setenv("IMGQ_REDIS_TLS_SERVER_NAME", "redis.example", 1);
+	setenv("IMGQ_REDIS_TLS_CERT_FILE", "/c.pem", 1);
+	setenv("IMGQ_REDIS_TLS_KEY_FILE", "/k.pem", 1);
+	setenv("IMGQ_REDIS_TLS_INSECURE", "yes", 1);
+	ok(q_conf_from_env(&c, &e) == 0 &&
+	    strcmp(c.opts.tls.ca_file, "/ca.pem") == 0 &&
+	    strcmp(c.opts.tls.server_name, "redis.example") == 0 &&
+	    strcmp(c.opts.tls.cert_file, "/c.pem") == 0 &&
+	    strcmp(c.opts.tls.key_file, "/k.pem") == 0 && c.opts.tls.insecure == 1,
+	    "TLS: every setting read");
+	setenv("IMGQ_REDIS_TLS_INSECURE", "maybe", 1);
+	ok(q_conf_from_env(&c, &e) == -1 && e.code == EX_CONFIG &&
+	    strncmp(e.msg, "IMGQ_REDIS_TLS_INSECURE:", 24) == 0,
+	    "TLS: a bad IMGQ_REDIS_TLS_INSECURE");
+	clear_env();
+	setenv("IMGQ_REDIS_TLS_KEY_FILE", "/k.pem", 1);
+	err_clear(&e);
+	ok(q_conf_from_env(&c, &e) == -1 && e.code == EX_CONFIG,
+	    "TLS: a key without a certificate");
+	is_str(e.msg, "IMGQ_REDIS_TLS_KEY_FILE is set without "
+	    "IMGQ_REDIS_TLS_CERT_FILE", "its message");
+	clear_env();
+	setenv("IMGQ_REDIS_TLS_CA_FILE", "/nonexistent/ca.pem", 1);
+	setenv("REDIS_URL", "rediss://127.0.0.1:1", 1);
+	err_clear(&e);
+	ok(q_conf_from_env(&c, &e) == 0 && q_conf_open(&c, &e) == NULL &&
+	    e.code == EX_CONFIG && strncmp(e.msg, "TLS CA file "
+	    "/nonexistent/ca.pem: ", 33) == 0,
+	    "TLS: a CA file that does not load: 78 before any connection");
+	clear_env();
+}
+
 int
 main(void)
 {
@@ -169,5 +229,6 @@ main(void)
 	ranges();
 	flags();
 	opening();
+	tls();
 	return tap_done();
 }

@@ -155,7 +155,7 @@ push_pipe(struct q *q, struct q_push_req *reqs, size_t from, size_t to,
 	for (i = from; i < to; i++) {
 		if (push_args(q, &reqs[i], ttl, sizeof(ttl), &argv, &lens,
 		    &argc, e) == -1) {
-			redisFree(q->c);	/* drops what was appended */
+			q_conn_free(q->c);	/* drops what was appended */
 			q->c = NULL;
 			e->code = EX_OSERR;
 			return -1;
@@ -167,17 +167,17 @@ push_pipe(struct q *q, struct q_push_req *reqs, size_t from, size_t to,
 		av[4] = q->prefix, al[4] = strlen(q->prefix);
 		for (j = 0; j < argc; j++)
 			av[5 + j] = argv[j], al[5 + j] = lens[j];
-		rc = redisAppendCommandArgv(q->c, argc + 5, av, al);
+		rc = q_conn_append(q->c, argc + 5, av, al);
 		free(argv);
 		free(lens);
-		if (rc != REDIS_OK)
+		if (rc == -1)
 			return err_set(e, EX_OSERR, "out of memory");
 	}
 	for (i = from; i < to; i++) {
-		if (redisGetReply(q->c, (void **)&r) != REDIS_OK) {
-			err_set(e, EX_TEMPFAIL, "lost the connection to "
-			    "Redis: %s", q->c->errstr);
-			redisFree(q->c);
+		if (q_conn_reply(q->c, &r) == -1) {
+			err_set(e, q_conn_code(q->c), "lost the connection to "
+			    "Redis: %s", q_conn_errstr(q->c));
+			q_conn_free(q->c);
 			q->c = NULL;
 			return -1;
 		}
@@ -195,7 +195,7 @@ push_pipe(struct q *q, struct q_push_req *reqs, size_t from, size_t to,
 			 * drop the connection rather than read them, so that
 			 * the next command does not get one of them.
 			 */
-			redisFree(q->c);
+			q_conn_free(q->c);
 			q->c = NULL;
 			return -1;
 		}
@@ -251,7 +251,7 @@ q_push_batch(struct q *q, struct q_push_req *reqs, size_t n, struct err *e)
 		again = 1;
 		q_backoff_sleep(tries++, q->stop);
 	}
-	return 0;
+	return q_wait_replicas(q, e);
 }
 
 /* ----- consumers ----- */
@@ -426,17 +426,14 @@ read_reply(struct q *q, uint64_t deadline, int cancel_fd, redisReply **out,
     struct err *e)
 {
 	struct pollfd pfd[2];
-	void *rv;
 	int n, rc;
 
 	for (;;) {
-		if (redisGetReplyFromReader(q->c, &rv) != REDIS_OK)
+		if (q_conn_take(q->c, out) == -1)
 			goto lost;
-		if (rv != NULL) {
-			*out = rv;
+		if (*out != NULL)
 			return 0;
-		}
-		pfd[0].fd = q->c->fd, pfd[0].events = POLLIN;
+		pfd[0].fd = q_conn_fd(q->c), pfd[0].events = POLLIN;
 		pfd[1].fd = cancel_fd, pfd[1].events = POLLIN;
 		n = (int)(deadline > sys_now_ms() ? deadline - sys_now_ms() :
 		    0);
@@ -451,18 +448,17 @@ read_reply(struct q *q, uint64_t deadline, int cancel_fd, redisReply **out,
 			/* What was sent may still land: the next start puts
 			 * back what this consumer's list holds, and stopping
 			 * hands it back. */
-			redisFree(q->c);
+			q_conn_free(q->c);
 			q->c = NULL;
 			return 3;
 		}
-		if (rc > 0 && pfd[0].revents &&
-		    redisBufferRead(q->c) != REDIS_OK)
+		if (rc > 0 && pfd[0].revents && q_conn_fill(q->c) == -1)
 			goto lost;
 	}
 lost:
-	err_set(e, EX_TEMPFAIL, "lost the connection to Redis: %s",
-	    q->c->errstr[0] ? q->c->errstr : strerror(errno));
-	redisFree(q->c);
+	err_set(e, q_conn_code(q->c), "lost the connection to Redis: %s",
+	    q_conn_errstr(q->c));
+	q_conn_free(q->c);
 	q->c = NULL;
 	return -1;
 }
@@ -485,7 +481,7 @@ blmove_start(struct q *q, long long ms, int cancel_fd, struct q_job *job,
 	char secs[32], lease[24], maxatt[24];
 	redisReply *rb = NULL, *rs = NULL;
 	uint64_t deadline;
-	int done = 0, n, rc;
+	int n, rc;
 
 	n = snprintf(secs, sizeof(secs), "%lld.%03lld", ms / 1000, ms % 1000);
 	if (n < 0 || (size_t)n >= sizeof(secs) ||
@@ -501,20 +497,19 @@ blmove_start(struct q *q, long long ms, int cancel_fd, struct q_job *job,
 	for (n = 0; n < 9; n++)
 		if (n != 6 && n != 7)
 			sl[n] = strlen(sv[n]);
-	if (redisAppendCommandArgv(q->c, 6, bv, bl) != REDIS_OK ||
-	    redisAppendCommandArgv(q->c, 9, sv, sl) != REDIS_OK) {
-		redisFree(q->c);	/* drops what was appended */
+	if (q_conn_append(q->c, 6, bv, bl) == -1 ||
+	    q_conn_append(q->c, 9, sv, sl) == -1) {
+		q_conn_free(q->c);	/* drops what was appended */
 		q->c = NULL;
 		return err_set(e, EX_OSERR, "out of memory");
 	}
-	while (!done)
-		if (redisBufferWrite(q->c, &done) != REDIS_OK) {
-			err_set(e, EX_TEMPFAIL, "lost the connection to Redis: "
-			    "%s", q->c->errstr);
-			redisFree(q->c);
-			q->c = NULL;
-			return -1;
-		}
+	if (q_conn_flush(q->c) == -1) {
+		err_set(e, q_conn_code(q->c), "lost the connection to Redis: "
+		    "%s", q_conn_errstr(q->c));
+		q_conn_free(q->c);
+		q->c = NULL;
+		return -1;
+	}
 	deadline = sys_now_ms() + (uint64_t)ms + 10000;
 	if ((rc = read_reply(q, deadline, cancel_fd, &rb, e)) != 0)
 		return rc;
@@ -530,7 +525,7 @@ blmove_start(struct q *q, long long ms, int cancel_fd, struct q_job *job,
 		if (rc || strncmp(er->str, "NOSCRIPT", 8) == 0) {
 			/* Reconnect (and reload the scripts) and retry. */
 			e->code = EX_TEMPFAIL;
-			redisFree(q->c);
+			q_conn_free(q->c);
 			q->c = NULL;
 		}
 		freeReplyObject(rb);
@@ -761,6 +756,8 @@ q_settle(struct q *q, const struct q_job *job, const struct q_settle *s,
 		return -1;
 	rc = settle_reply(r, state, statesz, e);
 	freeReplyObject(r);
+	if (rc == -1 || q_wait_replicas(q, e) == -1)
+		return -1;
 	return rc;
 }
 
@@ -787,6 +784,11 @@ q_settle_next(struct q *q, const struct q_job *job, const struct q_settle *s,
 		return -1;
 	if (q_eval(q, QS_NEXT, n + 2, argv, lens, &r, 0, e) == -1)
 		return -1;
+	/* Unconfirmed: the job reserved stays in this consumer's list. */
+	if (q_wait_replicas(q, e) == -1) {
+		freeReplyObject(r);
+		return -1;
+	}
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
 	    (*settled = settle_reply(r->element[0], state, statesz, e)) ==
 	    -1) {

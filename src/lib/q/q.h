@@ -37,23 +37,57 @@
 #define Q_CONSUMER_MAX	96
 #define Q_IDEM_MAX	512	/* idempotency key, bytes */
 
+#define Q_SENTINELS_MAX	8
+#define Q_SENTINEL_PORT	26379
+
 /* A parsed REDIS_URL. */
 struct q_url {
 	int	is_unix;
+	int	tls;			/* rediss://, rediss+sentinel:// */
 	char	host[256];		/* TCP: name or address, no brackets */
 	int	port;			/* TCP: default 6379 */
 	char	path[108];		/* unix: socket path */
 	char	user[128];		/* may be empty */
 	char	pass[256];		/* may be empty: no AUTH */
 	int	db;			/* default 0 */
+	int	nsentinels;		/* redis+sentinel: (host empty) */
+	struct {
+		char	host[256];
+		int	port;		/* default Q_SENTINEL_PORT */
+	}	sentinel[Q_SENTINELS_MAX];
+	char	master[64];		/* the name the sentinels know */
 };
 
 /*
  * Parses redis://[[user]:password@]host[:port][/db] (host may be an
- * [IPv6] address; user and password are percent-decoded) and
+ * [IPv6] address; user and password are percent-decoded), the same with
+ * rediss:// (TLS), redis+sentinel://[[user]:password@]host[:port][,...]
+ * /master-name[/db] (the sentinels, and the name of the master they
+ * watch; the user and password are the master's) and rediss+sentinel://
+ * (TLS to the sentinels and the master), and
  * unix:///path/to/socket[?db=N].  EX_CONFIG on anything else.
  */
 int	q_url_parse(const char *, struct q_url *, struct err *);
+
+/*
+ * TLS settings of a rediss:// connection (imgq(7) says which variables
+ * carry them).  All NULL or 0: the system's CA store, the URL's host as
+ * the name the certificate must have (and SNI), no client certificate.
+ */
+struct q_tls {
+	const char	*ca_file;	/* PEM bundle instead of the system's */
+	const char	*server_name;	/* instead of the URL's host */
+	const char	*cert_file;	/* client certificate (chain), PEM */
+	const char	*key_file;	/* its key, PEM; NULL: in cert_file */
+	int		 insecure;	/* no certificate check: tests only */
+};
+
+/* How to reach the queue's Redis besides its URL. */
+struct q_opts {
+	struct q_tls	 tls;
+	const char	*sentinel_user;	/* AUTH to the sentinels: NULL, none */
+	const char	*sentinel_pass;
+};
 
 /* A new time-ordered id (Q_ID_LEN + 1 bytes): job_id_new(). */
 int	q_id_new(char *, struct err *);
@@ -75,6 +109,9 @@ struct q *q_open(const char *redis_url, const char *queue, struct err *);
 /* The same with a retry bound of its own (ms; 0: one attempt). */
 struct q *q_open_retry(const char *redis_url, const char *queue,
 	    long long retry_ms, struct err *);
+/* The same with options (NULL: the defaults, all zero). */
+struct q *q_open_opts(const char *redis_url, const char *queue,
+	    long long retry_ms, const struct q_opts *, struct err *);
 void	q_close(struct q *);
 
 /* How long commands keep retrying a lost or loading server (ms). */
@@ -123,6 +160,14 @@ int	q_push_batch(struct q *, struct q_push_req *, size_t, struct err *);
 
 /* Retention of finished records and idempotency keys (ms). */
 void	q_set_retention(struct q *, long long);
+
+/*
+ * Pushes and settles wait (WAIT) until n replicas have their writes, for
+ * at most ms; fewer in time fail with EX_TEMPFAIL (the write was made on
+ * the master, and may be lost if it fails over now).  n 0: no waiting
+ * (the default).
+ */
+void	q_set_wait(struct q *, int n, long long ms);
 
 /*
  * Idempotent requests (an HTTP Idempotency-Key), looked up before
@@ -323,6 +368,9 @@ struct q_sub;
 /* A subscriber to the queue's events (its own connection). */
 struct q_sub *q_sub_open(const char *redis_url, const char *queue,
 	    struct err *);
+/* The same with options (NULL: the defaults). */
+struct q_sub *q_sub_open_opts(const char *redis_url, const char *queue,
+	    const struct q_opts *, struct err *);
 void	q_sub_close(struct q_sub *);
 /* The socket, for poll(2) (changes after a reconnect). */
 int	q_sub_fd(const struct q_sub *);

@@ -9,6 +9,13 @@
  *	IMGQ_RETENTION		how long finished records and idempotency
  *				keys are kept
  *	IMGQ_ATTEMPTS		the attempt limit of consumers and reaping
+ *	IMGQ_REDIS_TLS_CA_FILE, IMGQ_REDIS_TLS_SERVER_NAME,
+ *	IMGQ_REDIS_TLS_CERT_FILE, IMGQ_REDIS_TLS_KEY_FILE,
+ *	IMGQ_REDIS_TLS_INSECURE	struct q_tls, for rediss://
+ *	IMGQ_REDIS_SENTINEL_USER, IMGQ_REDIS_SENTINEL_PASSWORD
+ *				AUTH to the sentinels of redis+sentinel://
+ *	IMGQ_REDIS_WAIT		replicas a push or settle waits for (q_set_wait)
+ *	IMGQ_REDIS_WAIT_TIMEOUT	for at most this long
  *
  * A program calls q_conf_from_env, then the q_conf_ flag setters for its
  * flags, then q_conf_open (or q_conf_sub).  Every tool checks all of the
@@ -29,6 +36,9 @@
 #define Q_ATTEMPTS_DEFAULT	5
 #define Q_ATTEMPTS_MAX		1000
 #define Q_LEASE_DEFAULT_MS	30000LL
+#define Q_WAIT_MAX		16	/* replicas */
+#define Q_WAIT_DEFAULT_MS	1000LL
+#define Q_WAIT_MAX_MS		60000LL
 
 struct q_conf {
 	const char	*url;		/* REDIS_URL; NULL when not set */
@@ -36,6 +46,9 @@ struct q_conf {
 	long long	 retry_ms;
 	long long	 retention_ms;
 	long long	 attempts;
+	long long	 wait_replicas;
+	long long	 wait_ms;
+	struct q_opts	 opts;
 };
 
 void	q_conf_defaults(struct q_conf *);

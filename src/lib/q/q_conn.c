@@ -19,30 +19,13 @@
 #include "q_int.h"
 #include "sys.h"
 
-#define CONNECT_TIMEOUT_S	5
-#define COMMAND_TIMEOUT_S	10
-
-static void
-where(const struct q_url *u, char *buf, size_t sz)
-{
-	int n;
-
-	if (u->is_unix)
-		n = snprintf(buf, sz, "%s", u->path);
-	else
-		n = snprintf(buf, sz, strchr(u->host, ':') ? "[%s]:%d" :
-		    "%s:%d", u->host, u->port);
-	if (n < 0 || (size_t)n >= sz)
-		(void)snprintf(buf, sz, "redis");
-}
-
 int
 q_reply_error(const redisReply *r, struct err *e)
 {
 	char esc[200];
 	static const char *const transient[] = {
 		"LOADING", "READONLY", "MASTERDOWN", "TRYAGAIN", "BUSY ",
-		"CLUSTERDOWN", "NOREPLICAS", NULL
+		"CLUSTERDOWN", "NOREPLICAS", "UNBLOCKED", NULL
 	};
 	const char *const *t;
 
@@ -66,16 +49,16 @@ q_reply_error(const redisReply *r, struct err *e)
 	return 0;
 }
 
-static int
-simple(redisContext *c, int argc, const char **argv, const size_t *lens,
+int
+q_cmd(struct q_conn *c, int argc, const char **argv, const size_t *lens,
     const char *what, redisReply **out, struct err *e)
 {
 	redisReply *r;
 
-	r = redisCommandArgv(c, argc, argv, lens);
+	r = q_conn_command(c, argc, argv, lens);
 	if (r == NULL)
-		return err_set(e, EX_TEMPFAIL, "%s: %s", what,
-		    c->errstr[0] ? c->errstr : "connection lost");
+		return err_set(e, q_conn_code(c), "%s: %s", what,
+		    q_conn_errstr(c));
 	if (r->type == REDIS_REPLY_ERROR) {
 		q_reply_error(r, e);
 		freeReplyObject(r);
@@ -86,73 +69,6 @@ simple(redisContext *c, int argc, const char **argv, const size_t *lens,
 	else
 		freeReplyObject(r);
 	return 0;
-}
-
-redisContext *
-q_redis_connect(const struct q_url *u, struct err *e)
-{
-	struct timeval tv = { CONNECT_TIMEOUT_S, 0 };
-	redisContext *c;
-	char w[300], db[8];
-	const char *argv[3];
-	size_t lens[3];
-	int n;
-
-	where(u, w, sizeof(w));
-	if (u->is_unix)
-		c = redisConnectUnixWithTimeout(u->path, tv);
-	else
-		c = redisConnectWithTimeout(u->host, u->port, tv);
-	if (c == NULL) {
-		err_set(e, EX_OSERR, "unable to connect to %s: out of memory",
-		    w);
-		return NULL;
-	}
-	if (c->err) {
-		err_set(e, EX_TEMPFAIL, "unable to connect to %s: %s", w,
-		    c->errstr);
-		redisFree(c);
-		return NULL;
-	}
-	/*
-	 * hiredis 0.14 leaves the socket inheritable: a job's command (and
-	 * the decoder it runs) would hold a connection already past AUTH.
-	 */
-	if (fcntl(c->fd, F_SETFD, FD_CLOEXEC) == -1) {
-		err_errno(e, EX_OSERR, errno, "unable to connect to %s", w);
-		redisFree(c);
-		return NULL;
-	}
-	tv.tv_sec = COMMAND_TIMEOUT_S;
-	(void)redisSetTimeout(c, tv);
-	if (!u->is_unix)
-		(void)redisEnableKeepAlive(c);
-	if (u->pass[0] != '\0') {
-		n = 0;
-		argv[n] = "AUTH", lens[n++] = 4;
-		if (u->user[0] != '\0')
-			argv[n] = u->user, lens[n] = strlen(u->user), n++;
-		argv[n] = u->pass, lens[n] = strlen(u->pass), n++;
-		if (simple(c, n, argv, lens, "AUTH", NULL, e) == -1)
-			goto fail;
-	}
-	if (u->db != 0) {
-		n = snprintf(db, sizeof(db), "%d", u->db);
-		if (n < 0 || (size_t)n >= sizeof(db))
-			goto fail;
-		argv[0] = "SELECT", lens[0] = 6;
-		argv[1] = db, lens[1] = (size_t)n;
-		if (simple(c, 2, argv, lens, "SELECT", NULL, e) == -1) {
-			if (e != NULL && e->code == EX_SOFTWARE)
-				e->code = EX_CONFIG;
-			goto fail;
-		}
-	}
-	return c;
-fail:
-	err_prefix(e, "%s", w);
-	redisFree(c);
-	return NULL;
 }
 
 static int
@@ -180,7 +96,7 @@ load_scripts(struct q *q, struct err *e)
 		}
 		argv[2] = text;
 		lens[2] = len;
-		rc = simple(q->c, 3, argv, lens, "SCRIPT LOAD", &r, e);
+		rc = q_cmd(q->c, 3, argv, lens, "SCRIPT LOAD", &r, e);
 		free(text);
 		if (rc == -1)
 			return -1;
@@ -200,13 +116,13 @@ static int
 reconnect(struct q *q, struct err *e)
 {
 	if (q->c != NULL) {
-		redisFree(q->c);
+		q_conn_free(q->c);
 		q->c = NULL;
 	}
-	if ((q->c = q_redis_connect(&q->url, e)) == NULL)
+	if ((q->c = q_redis_connect(&q->link, e)) == NULL)
 		return -1;
 	if (load_scripts(q, e) == -1) {
-		redisFree(q->c);
+		q_conn_free(q->c);
 		q->c = NULL;
 		return -1;
 	}
@@ -266,14 +182,11 @@ q_call(struct q *q, int argc, const char **argv, const size_t *lens,
 		}
 		if (q->c == NULL && reconnect(q, e) == -1)
 			continue;
-		r = redisCommandArgv(q->c, argc, argv, lens);
+		r = q_conn_command(q->c, argc, argv, lens);
 		if (r == NULL) {
-			char w[300];
-
-			where(&q->url, w, sizeof(w));
-			err_set(e, EX_TEMPFAIL, "lost the connection to %s: %s",
-			    w, q->c->errstr[0] ? q->c->errstr : "closed");
-			redisFree(q->c);
+			err_set(e, q_conn_code(q->c), "lost the connection to "
+			    "%s: %s", q->link.where, q_conn_errstr(q->c));
+			q_conn_free(q->c);
 			q->c = NULL;
 			continue;
 		}
@@ -282,9 +195,10 @@ q_call(struct q *q, int argc, const char **argv, const size_t *lens,
 
 			if (strncmp(r->str, "NOSCRIPT", 8) == 0 ||
 			    strncmp(r->str, "READONLY", 8) == 0 ||
-			    strncmp(r->str, "MASTERDOWN", 10) == 0) {
+			    strncmp(r->str, "MASTERDOWN", 10) == 0 ||
+			    strncmp(r->str, "UNBLOCKED", 9) == 0) {
 				/* Reconnect (and reload the scripts). */
-				redisFree(q->c);
+				q_conn_free(q->c);
 				q->c = NULL;
 				again = 1;
 				e->code = EX_TEMPFAIL;
@@ -348,6 +262,13 @@ struct q *
 q_open_retry(const char *url, const char *queue, long long retry_ms,
     struct err *e)
 {
+	return q_open_opts(url, queue, retry_ms, NULL, e);
+}
+
+struct q *
+q_open_opts(const char *url, const char *queue, long long retry_ms,
+    const struct q_opts *o, struct err *e)
+{
 	uint64_t start = sys_now_ms();
 	struct q *q;
 	int n;
@@ -363,7 +284,7 @@ q_open_retry(const char *url, const char *queue, long long retry_ms,
 		err_set(e, EX_OSERR, "out of memory");
 		return NULL;
 	}
-	if (q_url_parse(url, &q->url, e) == -1)
+	if (q_link_init(&q->link, url, o, e) == -1)
 		goto fail;
 	(void)snprintf(q->name, sizeof(q->name), "%s", queue);
 	if (q_key(q->prefix, sizeof(q->prefix), queue, QK_TAG, NULL) == -1 ||
@@ -398,8 +319,8 @@ q_close(struct q *q)
 	if (q == NULL)
 		return;
 	if (q->c != NULL)
-		redisFree(q->c);
-	explicit_bzero(&q->url, sizeof(q->url));
+		q_conn_free(q->c);
+	q_link_clear(&q->link);
 	free(q);
 }
 
@@ -413,6 +334,41 @@ void
 q_set_retention(struct q *q, long long ms)
 {
 	q->retention_ms = ms;
+}
+
+void
+q_set_wait(struct q *q, int n, long long ms)
+{
+	q->wait_replicas = n;
+	q->wait_ms = ms;
+}
+
+int
+q_wait_replicas(struct q *q, struct err *e)
+{
+	char n[16], ms[24];
+	const char *argv[3] = { "WAIT", n, ms };
+	size_t lens[3] = { 4, 0, 0 };
+	redisReply *r;
+	int rc = 0;
+
+	if (q->wait_replicas == 0)
+		return 0;
+	if (q->c == NULL)
+		return err_set(e, EX_TEMPFAIL, "WAIT: the connection that "
+		    "wrote is lost");
+	lens[1] = (size_t)snprintf(n, sizeof(n), "%d", q->wait_replicas);
+	lens[2] = (size_t)snprintf(ms, sizeof(ms), "%lld", q->wait_ms);
+	if (q_call(q, 3, argv, lens, &r, QC_ONCE, e) == -1)
+		return err_prefix(e, "WAIT");
+	if (r->type != REDIS_REPLY_INTEGER)
+		rc = err_set(e, EX_PROTOCOL, "WAIT: unexpected reply");
+	else if (r->integer < q->wait_replicas)
+		rc = err_set(e, EX_TEMPFAIL, "WAIT: %lld of %d replicas "
+		    "confirmed the write in %lld ms", r->integer,
+		    q->wait_replicas, q->wait_ms);
+	freeReplyObject(r);
+	return rc;
 }
 
 const char *

@@ -9,6 +9,7 @@
 #include <hiredis/hiredis.h>
 
 #include "q.h"
+#include "q_io.h"
 
 /*
  * The keys of a queue Q: the hash tag "{Q}:" and one of these suffixes
@@ -52,9 +53,20 @@ enum {
 /* Each script in parts (C99 limits a string's length), NULL-terminated. */
 extern const char *const *const q_scripts[Q_NSCRIPTS];
 
-struct q {
-	redisContext	*c;
+/* Where a queue's Redis is and how to reach it, kept for reconnects. */
+struct q_link {
 	struct q_url	 url;
+	SSL_CTX		*tls;		/* rediss://; NULL: plain */
+	char		 tls_name[256];	/* "": the host connected to */
+	char		 sent_user[128];	/* AUTH to the sentinels */
+	char		 sent_pass[256];
+	int		 sent_at;	/* the sentinel that answered last */
+	char		 where[300];	/* the server connected to last */
+};
+
+struct q {
+	struct q_conn	*c;
+	struct q_link	 link;
 	char		 name[Q_QUEUE_MAX + 1];
 	char		 prefix[Q_QUEUE_MAX + 4];	/* "{name}:" */
 	char		 queue_key[Q_QUEUE_MAX + 16];
@@ -66,6 +78,8 @@ struct q {
 	char		 clist[Q_QUEUE_MAX + Q_CONSUMER_MAX + 16];
 	long long	 lease_ms;
 	int		 max_attempts;
+	int		 wait_replicas;	/* q_set_wait */
+	long long	 wait_ms;
 	volatile sig_atomic_t *stop;	/* set: retry loops give up */
 };
 
@@ -73,10 +87,41 @@ struct q {
 #define QC_ONCE		1	/* no reconnect loop */
 
 /*
- * Connects (AUTH, SELECT); with scripts, loads them.  EX_TEMPFAIL when
- * worth retrying.
+ * Parses the URL and, for rediss://, makes the TLS context with the
+ * settings (NULL: the defaults of struct q_tls).
  */
-redisContext *q_redis_connect(const struct q_url *, struct err *);
+int	q_link_init(struct q_link *, const char *url, const struct q_opts *,
+	    struct err *);
+/* Frees what q_link_init made, and wipes the password. */
+void	q_link_clear(struct q_link *);
+
+/*
+ * Connects (AUTH, SELECT); through sentinels, to the master they name,
+ * checked with ROLE.  EX_TEMPFAIL when worth retrying.
+ */
+struct q_conn *q_redis_connect(struct q_link *, struct err *);
+
+/*
+ * One command on a connection: its reply in *out (NULL: freed), or -1
+ * with err prefixed by what (an error reply mapped by q_reply_error).
+ */
+int	q_cmd(struct q_conn *, int argc, const char **argv,
+	    const size_t *lens, const char *what, redisReply **out,
+	    struct err *);
+
+/* q_sentinel.c: the master's address, asked of the link's sentinels. */
+int	q_sentinel_master(struct q_link *, char *host, size_t, int *port,
+	    struct err *);
+/* ROLE says master: 0; else EX_TEMPFAIL (a failover under way). */
+int	q_sentinel_check_role(struct q_conn *, struct err *);
+
+/*
+ * q_link.c: a connection to host:port (or the unix socket path) with the
+ * link's TLS, past AUTH user pass (none when pass is empty).
+ */
+struct q_conn *q_link_open(const struct q_link *, const char *host,
+	    int port, const char *path, const char *user, const char *pass,
+	    struct err *);
 
 /* Sends argv; retries per the q's bound.  *out is the reply (not error). */
 int	q_call(struct q *, int argc, const char **argv, const size_t *lens,
@@ -85,6 +130,13 @@ int	q_call(struct q *, int argc, const char **argv, const size_t *lens,
 /* EVALSHA of a script with ARGV = prefix, argv...; as q_call. */
 int	q_eval(struct q *, int which, int argc, const char **argv,
 	    const size_t *lens, redisReply **out, int flags, struct err *);
+
+/*
+ * WAIT for the replicas q_set_wait asks (nothing when none): EX_TEMPFAIL
+ * when fewer confirm the connection's writes in time, or when the
+ * connection is gone (a new one has no writes to wait for).
+ */
+int	q_wait_replicas(struct q *, struct err *);
 
 /* Maps an error reply to err; returns 1 when worth retrying. */
 int	q_reply_error(const redisReply *, struct err *);

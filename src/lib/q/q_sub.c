@@ -14,8 +14,8 @@
 #include "sys.h"
 
 struct q_sub {
-	redisContext	*c;
-	struct q_url	 url;
+	struct q_conn	*c;
+	struct q_link	 link;
 	char		 chan[Q_QUEUE_MAX + 16];
 	int		 lost;
 };
@@ -28,19 +28,21 @@ subscribe(struct q_sub *s, struct err *e)
 	redisReply *r;
 
 	if (s->c != NULL)
-		redisFree(s->c);
-	if ((s->c = q_redis_connect(&s->url, e)) == NULL)
+		q_conn_free(s->c);
+	if ((s->c = q_redis_connect(&s->link, e)) == NULL)
 		return -1;
-	r = redisCommandArgv(s->c, 2, argv, lens);
+	r = q_conn_command(s->c, 2, argv, lens);
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
 		if (r != NULL && r->type == REDIS_REPLY_ERROR)
 			q_reply_error(r, e);
+		else if (r != NULL)
+			err_set(e, EX_TEMPFAIL, "SUBSCRIBE: bad reply");
 		else
-			err_set(e, EX_TEMPFAIL, "SUBSCRIBE: %s",
-			    s->c->errstr[0] ? s->c->errstr : "bad reply");
+			err_set(e, q_conn_code(s->c), "SUBSCRIBE: %s",
+			    q_conn_errstr(s->c));
 		if (r != NULL)
 			freeReplyObject(r);
-		redisFree(s->c);
+		q_conn_free(s->c);
 		s->c = NULL;
 		return -1;
 	}
@@ -50,6 +52,13 @@ subscribe(struct q_sub *s, struct err *e)
 
 struct q_sub *
 q_sub_open(const char *url, const char *queue, struct err *e)
+{
+	return q_sub_open_opts(url, queue, NULL, e);
+}
+
+struct q_sub *
+q_sub_open_opts(const char *url, const char *queue,
+    const struct q_opts *o, struct err *e)
 {
 	struct q_sub *s;
 
@@ -67,7 +76,8 @@ q_sub_open(const char *url, const char *queue, struct err *e)
 		err_set(e, EX_CONFIG, "queue name too long");
 		goto fail;
 	}
-	if (q_url_parse(url, &s->url, e) == -1 || subscribe(s, e) == -1)
+	if (q_link_init(&s->link, url, o, e) == -1 ||
+	    subscribe(s, e) == -1)
 		goto fail;
 	return s;
 fail:
@@ -81,15 +91,15 @@ q_sub_close(struct q_sub *s)
 	if (s == NULL)
 		return;
 	if (s->c != NULL)
-		redisFree(s->c);
-	explicit_bzero(&s->url, sizeof(s->url));
+		q_conn_free(s->c);
+	q_link_clear(&s->link);
 	free(s);
 }
 
 int
 q_sub_fd(const struct q_sub *s)
 {
-	return s->c != NULL ? s->c->fd : -1;
+	return s->c != NULL ? q_conn_fd(s->c) : -1;
 }
 
 /* A message reply: {"message", channel, payload}. */
@@ -129,7 +139,7 @@ q_sub_next(struct q_sub *s, char **line, size_t *len, int timeout_ms,
 	uint64_t deadline = sys_now_ms() + (uint64_t)(timeout_ms < 0 ? 0 :
 	    timeout_ms);
 	struct pollfd pfd;
-	void *rv;
+	redisReply *rv;
 	int rc, left;
 
 	for (;;) {
@@ -148,7 +158,7 @@ q_sub_next(struct q_sub *s, char **line, size_t *len, int timeout_ms,
 			*len = 0;
 			return 2;
 		}
-		if (redisGetReplyFromReader(s->c, &rv) != REDIS_OK)
+		if (q_conn_take(s->c, &rv) == -1)
 			goto lost;
 		if (rv != NULL) {
 			rc = take(rv, line, len, e);
@@ -168,18 +178,18 @@ q_sub_next(struct q_sub *s, char **line, size_t *len, int timeout_ms,
 
 			left = now >= deadline ? 0 : (int)(deadline - now);
 		}
-		pfd.fd = s->c->fd;
+		pfd.fd = q_conn_fd(s->c);
 		pfd.events = POLLIN;
 		rc = poll(&pfd, 1, left);
 		if (rc == -1 && errno != EINTR)
 			goto lost;
-		if (rc > 0 && redisBufferRead(s->c) != REDIS_OK)
+		if (rc > 0 && q_conn_fill(s->c) == -1)
 			goto lost;
 		if (rc == 0 && left == 0)
 			return 0;
 	}
 lost:
-	redisFree(s->c);
+	q_conn_free(s->c);
 	s->c = NULL;
 	return q_sub_next(s, line, len, timeout_ms, e);
 }

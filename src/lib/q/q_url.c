@@ -2,6 +2,9 @@
  * q_url.c: REDIS_URL as the original system used it.
  *
  *	redis://[[user]:password@]host[:port][/db]
+ *	rediss://[[user]:password@]host[:port][/db]	(TLS)
+ *	redis+sentinel://[[user]:password@]host[:port][,host[:port]...]/name[/db]
+ *	rediss+sentinel://...				(TLS to all)
  *	unix:///path/to/socket[?db=N]
  *
  * Messages never repeat the URL: it may hold a password.
@@ -123,6 +126,57 @@ parse_hostport(const char *s, size_t n, struct q_url *u, struct err *e)
 	return 0;
 }
 
+/* "/db" or "/" or nothing (slash NULL). */
+static int
+parse_db(const char *slash, struct q_url *u, struct err *e)
+{
+	if (slash != NULL && slash[1] != '\0' &&
+	    small_num(slash + 1, strlen(slash + 1), 0, 65535, &u->db) == -1)
+		return err_set(e, EX_CONFIG, "REDIS_URL: bad database number");
+	return 0;
+}
+
+/*
+ * host[:port],... (port 26379 by default) and "/name[/db]": the sentinels
+ * and the master's name; u->host and u->port stay empty (the sentinels
+ * tell the master's).
+ */
+static int
+parse_sentinels(const char *s, size_t n, const char *slash, struct q_url *u,
+    struct err *e)
+{
+	const char *end = s + n, *comma, *name, *db;
+	size_t nn;
+
+	for (u->nsentinels = 0; s <= end; s = comma + 1) {
+		if ((comma = memchr(s, ',', (size_t)(end - s))) == NULL)
+			comma = end;
+		if (u->nsentinels == Q_SENTINELS_MAX)
+			return err_set(e, EX_CONFIG, "REDIS_URL: more than %d "
+			    "sentinels", Q_SENTINELS_MAX);
+		u->port = Q_SENTINEL_PORT;
+		if (parse_hostport(s, (size_t)(comma - s), u, e) == -1)
+			return -1;
+		memcpy(u->sentinel[u->nsentinels].host, u->host,
+		    sizeof(u->host));
+		u->sentinel[u->nsentinels++].port = u->port;
+	}
+	u->host[0] = '\0';
+	u->port = 0;
+	name = slash != NULL ? slash + 1 : "";
+	db = strchr(name, '/');
+	nn = db != NULL ? (size_t)(db - name) : strlen(name);
+	if (nn == 0 || nn >= sizeof(u->master) || strspn(name,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_.-") < nn)
+		return err_set(e, EX_CONFIG, "REDIS_URL: a sentinel URL needs "
+		    "/master-name (1 to %d of [A-Za-z0-9_.-])",
+		    (int)sizeof(u->master) - 1);
+	memcpy(u->master, name, nn);
+	u->master[nn] = '\0';
+	return parse_db(db, u, e);
+}
+
 int
 q_url_parse(const char *url, struct q_url *u, struct err *e)
 {
@@ -135,13 +189,22 @@ q_url_parse(const char *url, struct q_url *u, struct err *e)
 		return err_set(e, EX_CONFIG, "REDIS_URL is empty");
 	if (strncmp(url, "unix://", 7) == 0)
 		return parse_unix(url + 7, u, e);
-	if (strncmp(url, "rediss://", 9) == 0)
-		return err_set(e, EX_CONFIG,
-		    "REDIS_URL: rediss:// (TLS) is not supported");
-	if (strncmp(url, "redis://", 8) != 0)
-		return err_set(e, EX_CONFIG,
-		    "REDIS_URL: must begin with redis:// or unix://");
-	p = url + 8;
+	if (strncmp(url, "rediss://", 9) == 0) {
+		u->tls = 1;
+		p = url + 9;
+	} else if (strncmp(url, "redis://", 8) == 0)
+		p = url + 8;
+	else if (strncmp(url, "rediss+sentinel://", 18) == 0) {
+		u->tls = 1;
+		p = url + 18;
+		u->nsentinels = -1;
+	} else if (strncmp(url, "redis+sentinel://", 17) == 0) {
+		p = url + 17;
+		u->nsentinels = -1;
+	} else
+		return err_set(e, EX_CONFIG, "REDIS_URL: must begin with "
+		    "redis://, rediss://, redis+sentinel://, "
+		    "rediss+sentinel:// or unix://");
 	slash = strchr(p, '/');
 	n = slash != NULL ? (size_t)(slash - p) : strlen(p);
 	/* The last '@' before the path: a password may hold '@' raw. */
@@ -156,12 +219,11 @@ q_url_parse(const char *url, struct q_url *u, struct err *e)
 		hp = at + 1;
 		n -= (size_t)(hp - p);
 	}
+	if (u->nsentinels == -1)
+		return parse_sentinels(hp, n, slash, u, e);
 	if (parse_hostport(hp, n, u, e) == -1)
 		return -1;
-	if (slash != NULL && slash[1] != '\0' &&
-	    small_num(slash + 1, strlen(slash + 1), 0, 65535, &u->db) == -1)
-		return err_set(e, EX_CONFIG, "REDIS_URL: bad database number");
-	return 0;
+	return parse_db(slash, u, e);
 }
 
 int
