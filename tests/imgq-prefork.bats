@@ -77,6 +77,21 @@ log_count() { [ "$(grep -cF -- "$1" "$LOG")" -ge "$2" ]; }
 	[ "$(tail -n 1 "$LOG")" = "imgq-prefork: info: stopped" ]
 }
 
+@test "-n Nx: N children for each CPU online; a count above 1024 or not a number is refused" {
+	local cpus
+	cpus=$(getconf _NPROCESSORS_ONLN)
+	start_pf -n 2x -- sleep 1000
+	wait_until 10 nkids $((2 * cpus))
+	sleep 0.3
+	[ "$(kids | wc -l)" = $((2 * cpus)) ]
+	stop_pf TERM
+	[ "$STATUS" = 0 ]
+	run -64 --separate-stderr imgq-prefork -n 1025x -- true
+	[ "${stderr_lines[0]}" = "imgq-prefork: fatal: -n: 1025 is out of range 0..1024" ]
+	run -64 --separate-stderr imgq-prefork -m 1 -M 2y -p true -- true
+	[ "${stderr_lines[0]}" = "imgq-prefork: fatal: -M: not a number: '2y'" ]
+}
+
 @test "kill -9 of a child: it is replaced" {
 	# -u 1h: every run is short, so the delay is the first step, 100ms.
 	start_pf -n 2 -u 1h -- sleep 1000

@@ -57,6 +57,29 @@ num(const char *flag, const char *s, long long min, long long max)
 	return v;
 }
 
+/*
+ * A number of children, or "Nx": N for each CPU online, so that one unit
+ * file sizes the pool of any host (a worker far from S3 waits more than it
+ * computes, and wants several children per core: imgq(7), MANY HOSTS).
+ */
+static long long
+children(const char *flag, const char *s)
+{
+	char buf[32];
+	size_t n = strlen(s);
+	long long v, cpus;
+
+	if (n == 0 || s[n - 1] != 'x' || n >= sizeof(buf))
+		return num(flag, s, 0, PF_MAX_CHILDREN);
+	memcpy(buf, s, n - 1);
+	buf[n - 1] = '\0';
+	v = num(flag, buf, 0, PF_MAX_CHILDREN);
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cpus < 1)
+		cpus = 1;
+	return v * cpus > PF_MAX_CHILDREN ? PF_MAX_CHILDREN : v * cpus;
+}
+
 static uint64_t
 dur(const char *flag, const char *s, uint64_t min, uint64_t max)
 {
@@ -121,15 +144,15 @@ main(int argc, char **argv)
 			listen_spec = optarg;
 			break;
 		case 'M':
-			c.max = num("M", optarg, 0, PF_MAX_CHILDREN);
+			c.max = children("M", optarg);
 			have_M = 1;
 			break;
 		case 'm':
-			c.min = num("m", optarg, 0, PF_MAX_CHILDREN);
+			c.min = children("m", optarg);
 			have_m = 1;
 			break;
 		case 'n':
-			c.count = num("n", optarg, 0, PF_MAX_CHILDREN);
+			c.count = children("n", optarg);
 			have_n = 1;
 			break;
 		case 'p':
