@@ -478,11 +478,16 @@ print(subprocess.run(sys.argv[1:], stderr=w, timeout=30).returncode)' imgq-prefo
 	local out=$BATS_TEST_TMPDIR/fds
 	only_std_fds imgq-prefork -m 1 -M 1 -d 3 -p "ls /proc/self/fd | sort -n | tr '\n' ' ' >$out.probe; echo 1" -i 1 -- \
 		sh -c "ls /proc/self/fd | sort -n | tr '\n' ' ' >$out.child; echo ready >&3; exec sleep 600" 2>/dev/null &
-	local pid=$!
+	# $! is the subshell that runs the helper; imgq-prefork is its child,
+	# and the one to stop (a TERM to the subshell would leave it running)
+	local sh=$!
+	wait_until 20 pgrep -P "$sh" -x imgq-prefork
+	PF=$(pgrep -P "$sh" -x imgq-prefork)
 	wait_until 20 test -s "$out.child"
 	wait_until 20 test -s "$out.probe"
-	kill -TERM "$pid"
-	wait "$pid" || true
+	kill -TERM "$PF"
+	wait_until 20 not_running "$PF"
+	wait "$sh" || true
 	# ls's own directory is the 4 for the child (3 is readiness), the 3 for the probe
 	[ "$(cat "$out.child")" = "0 1 2 3 4 " ]
 	[ "$(cat "$out.probe")" = "0 1 2 3 " ]
