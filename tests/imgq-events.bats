@@ -365,10 +365,28 @@ timeout" ]
 	[ "$output" = "queued queued.0 queued
 timeout" ]
 	metric_is imgq_events_handoffs_total 3
+	# the operator's /metrics on the one port has imgq-events' figures too
+	# (asked for over a hand-off of its own: the fourth)
+	run -0 curl -sS -H "$OP" "http://127.0.0.1:$RPORT/metrics"
+	printf '%s\n' "$output" | grep -qx 'imgq_recv_requests_total{status="202"} 0'
+	printf '%s\n' "$output" | grep -qx 'imgq_events_up 1'
+	printf '%s\n' "$output" | grep -qx 'imgq_events_handoffs_total 4'
+	printf '%s\n' "$output" | grep -qx 'imgq_events_connections{transport="sse"} 0'
+	# imgq_events_up and the eleven of imgq-events(8)
+	[ "$(printf '%s\n' "$output" | grep -c '^# TYPE imgq_events_')" = 12 ]
+	# without the operator's credential: 401 from imgq-recv, nothing asked
+	run -0 curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$RPORT/metrics"
+	[ "$output" = 401 ]
+	metric_is imgq_events_handoffs_total 4
 	# with the event server gone: a clean 503 from imgq-recv
 	kill "$(pgrep -f "imgq-events -l 127.0.0.1:$EPORT")"
 	wait_until 10 test ! -e "$IMGQ_EVENTS_SOCKET"
 	run -0 curl -sS -w ' %{http_code}' "http://127.0.0.1:$RPORT/jobs/$id/events"
 	[ "$output" = '{"error":"event server unreachable","status":503}
  503' ]
+	# and /metrics says so, with imgq-recv's own figures still there
+	run -0 curl -sS -H "$OP" "http://127.0.0.1:$RPORT/metrics"
+	printf '%s\n' "$output" | grep -qx 'imgq_events_up 0'
+	printf '%s\n' "$output" | grep -q '^imgq_recv_uploads_total 0$'
+	[ "$(printf '%s\n' "$output" | grep -c '^imgq_events_')" = 1 ]
 }

@@ -149,7 +149,6 @@ handle_metrics(struct conn *c, struct rq *r)
 	size_t i;
 	uint64_t v;
 
-	(void)r;
 	buf_adds(&b, "# HELP imgq_recv_requests_total HTTP requests answered, "
 	    "by status.\n# TYPE imgq_recv_requests_total counter\n");
 	for (i = 0; i < MET_STATUSES; i++) {
@@ -191,6 +190,7 @@ handle_metrics(struct conn *c, struct rq *r)
 		buf_addf(&b, "# HELP imgq_queue_depth Jobs waiting in the "
 		    "queue.\n# TYPE imgq_queue_depth gauge\n"
 		    "imgq_queue_depth %lld\n", depth);
+	events_metrics(c, r, &b);
 	if (b.over) {
 		buf_free(&b);
 		respond_error(c, 500, "out of memory", NULL);

@@ -176,6 +176,7 @@ void	route(struct conn *, struct rq *);
 
 /* handoff.c */
 int	handoff(struct conn *, struct rq *);
+void	events_metrics(struct conn *, struct rq *, struct buf *);
 
 /* upload.c */
 void	handle_upload(struct conn *, struct rq *);
