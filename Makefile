@@ -73,8 +73,41 @@ s3tool_PKGS := libcurl openssl
 ALL_PKGS := $(sort $(foreach l,$(LAYERS),$($(l)_PKGS)) libmagic)
 layer_a	= $(O)/lib/lib$(1).a
 layer_inc = $(foreach d,$(1) $($(1)_DEPS),-I$($(d)_DIR))
-pkg_cflags = $(if $(1),$(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null))
-pkg_libs = $(if $(1),$(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null))
+
+# libcurl.  CURL=debian-source (the default once scripts/deps-curl has
+# unpacked Debian's curl source into deps/curl/) links a static libcurl
+# built from it with HTTP and HTTPS over OpenSSL only, so that a short-lived
+# S3 tool does not load the ~30 shared libraries (LDAP, SSH, GSSAPI, HTTP/2,
+# PSL, brotli, zstd...) of Debian's libcurl.so.4 on every start.  It keeps
+# libidn2, as Debian's does, so that a host name outside ASCII is refused
+# as a configuration error, not retried as an unknown host.  OpenSSL, zlib
+# and libidn2 stay shared: their security updates still apply without a
+# rebuild; a curl update is a `scripts/deps-curl` and a `make`.
+# CURL=system links Debian's libcurl.so.4, the pure distribution build.
+CURL_DIR := deps/curl
+CURL_VER := $(shell cat $(CURL_DIR)/VERSION 2>/dev/null)
+CURL	?= $(if $(CURL_VER),debian-source,system)
+ifeq ($(CURL),debian-source)
+ifeq ($(CURL_VER),)
+$(error CURL=debian-source: no curl source in $(CURL_DIR)/ (run scripts/deps-curl))
+endif
+CURL_BUILD := build/curl-$(CURL_VER)
+CURL_A	:= $(CURL_BUILD)/lib/.libs/libcurl.a
+# The package name libcurl stands for the archive, its headers and its own
+# shared libraries (OpenSSL, listed beside it, zlib and libidn2).
+pkg_list = $(patsubst libcurl,zlib libidn2,$(1))
+curl_cflags = $(if $(filter libcurl,$(1)),-I$(CURL_DIR)/src/include)
+curl_libs = $(if $(filter libcurl,$(1)),$(CURL_A) -pthread)
+else ifeq ($(CURL),system)
+CURL_A	:=
+pkg_list = $(1)
+else
+$(error CURL=$(CURL): debian-source or system)
+endif
+pkg_cflags = $(if $(1),$(call curl_cflags,$(1)) \
+	$(shell $(PKG_CONFIG) --cflags $(call pkg_list,$(1)) 2>/dev/null))
+pkg_libs = $(if $(1),$(call curl_libs,$(1)) \
+	$(shell $(PKG_CONFIG) --libs $(call pkg_list,$(1)) 2>/dev/null))
 
 BASE_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(HARDEN) \
 	     $(CFLAGS) $(XCFLAGS) -MMD -MP
@@ -138,6 +171,44 @@ $$(B)/$(1): $$($(1)_OBJS) $$(foreach l,$$($(1)_LIBS),$$(call layer_a,$$(l))) \
 endef
 $(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
 
+# What links libcurl waits for the archive.  It is configured and built
+# once per curl source version (build/curl-VERSION/), not on each make.
+ifneq ($(CURL_A),)
+CURL_CONFIGURE := --disable-shared --enable-static --with-pic \
+	--disable-dependency-tracking --disable-maintainer-mode \
+	--with-openssl --with-zlib --without-ca-bundle --without-ca-fallback \
+	--with-ca-path=/etc/ssl/certs --enable-http --enable-proxy \
+	--enable-ipv6 --enable-threaded-resolver --enable-symbol-hiding \
+	--disable-ftp --disable-file --disable-ldap --disable-ldaps \
+	--disable-rtsp --disable-dict --disable-telnet --disable-tftp \
+	--disable-pop3 --disable-imap --disable-smb --disable-smtp \
+	--disable-gopher --disable-mqtt --disable-websockets \
+	--disable-alt-svc --disable-hsts --disable-doh --disable-cookies \
+	--disable-netrc --disable-ntlm --disable-ntlm-wb --disable-tls-srp \
+	--disable-mime --disable-manual --disable-libcurl-option \
+	--disable-unix-sockets --disable-ares --without-brotli --without-zstd \
+	--without-libpsl --with-libidn2 --without-librtmp \
+	--without-libssh2 --without-libssh --without-wolfssh \
+	--without-nghttp2 --without-nghttp3 --without-ngtcp2 --without-quiche \
+	--without-msh3 --without-hyper --without-gssapi --without-libgsasl
+CURL_CFLAGS := -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
+	-fstack-clash-protection -fcf-protection
+# The options, in a file rewritten only when they change, rebuild it too.
+CURL_OPTS := $(CURL_BUILD).options
+$(shell mkdir -p build; o='$(CC) $(CURL_CFLAGS) $(CURL_CONFIGURE)'; \
+    [ "$$(cat $(CURL_OPTS) 2>/dev/null)" = "$$o" ] || echo "$$o" >$(CURL_OPTS))
+$(CURL_A): $(CURL_DIR)/VERSION $(CURL_OPTS)
+	@echo "curl: configuring Debian's curl $(CURL_VER) in $(CURL_BUILD)/"
+	@rm -rf $(CURL_BUILD)
+	@mkdir -p $(CURL_BUILD)
+	cd $(CURL_BUILD) && $(abspath $(CURL_DIR))/src/configure --quiet \
+	    CC='$(CC)' CFLAGS='$(CURL_CFLAGS)' $(CURL_CONFIGURE)
+	@echo "curl: building libcurl.a"
+	$(MAKE) -C $(CURL_BUILD)/lib libcurl.la
+	@echo "curl: $(CURL_A) done"
+$(foreach p,$(PROGS),$(if $(filter libcurl,$($(p)_ALLPKGS)),$(B)/$(p))): $(CURL_A)
+endif
+
 $(B)/imgq-%: scripts/imgq-%
 	@mkdir -p $(B)
 	cp $< $@
@@ -163,6 +234,7 @@ $(O)/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIBAS)
 
 unit: $(UNITS)
 fuzz-replay: $(REPLAYS)
+$(UNITS) $(REPLAYS): $(CURL_A)
 
 manlint:
 	@if [ -n "$(MANS)" ]; then mandoc -Tlint -Wwarning $(MANS); fi
@@ -184,7 +256,7 @@ check-san: san
 	IMGQ_SAN=1 tests/run
 
 # libFuzzer targets: the library rebuilt with clang and coverage.
-fuzz:
+fuzz: $(CURL_A)
 	$(MAKE) CC=clang O=build/fuzz B=build/fuzz/bin CFLAGS='-O1 -g' \
 	    XCFLAGS='-fsanitize=fuzzer-no-link,address,undefined' \
 	    $(subst $(O)/,build/fuzz/,$(LIBAS))
