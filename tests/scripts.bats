@@ -113,12 +113,19 @@ deps_shims() {
 	printf '#!/bin/sh\necho "sudo $*" >>"%s/calls"\nexec "$@"\n' "$BATS_TEST_TMPDIR" >"$bin/sudo"
 	cat >"$bin/dpkg-query" <<EOF
 #!/bin/sh
+case "\$*" in *source:Version*) exec /usr/bin/dpkg-query "\$@" ;; esac
 for p; do :; done
 grep -qx "\$p" "$BATS_TEST_TMPDIR/absent" 2>/dev/null && exit 1
 echo 'install ok installed'
 EOF
 	chmod 755 "$bin"/*
 	touch "$BATS_TEST_TMPDIR/absent" "$BATS_TEST_TMPDIR/calls"
+	# curl's source as scripts/deps-curl leaves it, for the installed
+	# version: present, so nothing is fetched
+	export IMGQ_DEPS=$BATS_TEST_TMPDIR/deps
+	mkdir -p "$IMGQ_DEPS/curl/src"
+	: >"$IMGQ_DEPS/curl/src/configure"
+	dpkg-query -W -f='${source:Version}' libcurl4-openssl-dev >"$IMGQ_DEPS/curl/VERSION"
 }
 
 @test "scripts/deps: nothing at all when nothing is missing; then only what is" {
