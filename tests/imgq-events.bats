@@ -76,6 +76,20 @@ set_state() {
 	[[ "${lines[-1]}" == "imgq-events: fatal: unable to listen on 127.0.0.1:$EPORT: Address already in use" ]]
 }
 
+@test "Redis at start: refused credentials exit 77, no Redis 75; SIGTERM exits 0" {
+	REDIS_URL=${REDIS_URL/redis:\/\//redis:\/\/nobody:wrong@} IMGQ_REDIS_RETRY=1s \
+		run -77 imgq-events -l 127.0.0.1:0
+	[[ "${lines[-1]}" == "imgq-events: fatal: "*"Redis refused the credentials"* ]]
+	REDIS_URL=redis://127.0.0.1:1/0 IMGQ_REDIS_RETRY=1s run -75 imgq-events -l 127.0.0.1:0
+	[ "${lines[-1]}" = "imgq-events: fatal: unable to connect to 127.0.0.1:1: Connection refused" ]
+	ev_start
+	local pid
+	pid=$(pgrep -f "imgq-events -l 127.0.0.1:$EPORT")
+	kill -TERM "$pid"
+	wait_until 10 bash -c "! kill -0 $pid 2>/dev/null"
+	run -0 wait "$pid"
+}
+
 @test "routes: health, no such job, a bad id, another method, an unknown path" {
 	ev_start
 	run -0 curl -sS "$EURL/healthz"
